@@ -1,0 +1,82 @@
+"""The App Home: what a member sees, composed from each capability's section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+import prompts
+from bot.builders.common import context
+from bot.builders.ids import HomeIds
+from bot.builders.stories import story_line
+from bot.models import Story
+from bot.text import escape
+
+HOME_BLOCK_LIMIT = 100
+
+
+def home_view(header_name: str, sections: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """Join capability sections with dividers, never exceeding Slack's 100 blocks."""
+    blocks: list[dict[str, Any]] = [
+        HeaderBlock(text=f"Welcome to {header_name}"[:150]).to_dict(),
+    ]
+    for section_blocks in sections:
+        if not section_blocks:
+            continue
+        addition = [DividerBlock().to_dict(), *section_blocks]
+        if len(blocks) + len(addition) > HOME_BLOCK_LIMIT:
+            break
+        blocks.extend(addition)
+    return {"type": "home", "blocks": blocks}
+
+
+def outsider_home(community_name: str, convenor_ids: list[str]) -> dict[str, Any]:
+    p = prompts.load("kettle")
+    who = ", ".join(f"<@{u}>" for u in convenor_ids)
+    blocks = [
+        HeaderBlock(text=f"Kettle · {community_name}"[:150]).to_dict(),
+        SectionBlock(text=MarkdownTextObject(text=p["about"])).to_dict(),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=p["not_a_member"].format(convenors=f" ({who})" if who else "")
+            )
+        ).to_dict(),
+    ]
+    return {"type": "home", "blocks": blocks}
+
+
+def stories_section(mine: list[Story], recent: list[Story]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        SectionBlock(
+            text=MarkdownTextObject(text="*Stories*"),
+            accessory=ButtonElement(
+                text="Share a story", action_id=HomeIds.SHARE_STORY, style="primary"
+            ),
+        ).to_dict()
+    ]
+    if mine:
+        lines = "\n".join(f"• {story_line(s, show_author=False)}" for s in mine)
+        blocks.append(context("Your stories"))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=lines[:3000])).to_dict())
+    else:
+        blocks.append(context("You haven't shared a story yet. Type `/story` anywhere to start."))
+    if recent:
+        lines = "\n".join(f"• {story_line(s, show_author=True)}" for s in recent)
+        blocks.append(context("Recently in the CoP"))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=lines[:3000])).to_dict())
+    return blocks
+
+
+def actions_row(*buttons: ButtonElement, block_id: str | None = None) -> dict[str, Any]:
+    return ActionsBlock(elements=list(buttons), block_id=block_id).to_dict()
+
+
+__all__ = ["escape", "home_view", "outsider_home", "stories_section"]

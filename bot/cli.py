@@ -1,0 +1,146 @@
+"""The `kettle` command: serve, migrate, manifest, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from bot.config import ConfigError, database_url_from_env, load_settings
+
+log = logging.getLogger("kettle")
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("KETTLE_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> int:
+    print(f"kettle: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot import migrate
+    from bot.db import make_engine
+
+    engine = make_engine(database_url_from_env())
+    applied = migrate.upgrade(engine)
+    heads = ", ".join(sorted(migrate.current_revisions(engine)))
+    print(f"database {'migrated to' if applied else 'already at'} {heads}")
+    engine.dispose()
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import build_manifest
+
+    url = args.url or os.environ.get("KETTLE_PUBLIC_URL", "https://kettle.example.org")
+    socket_mode = args.socket_mode or bool(os.environ.get("SLACK_APP_TOKEN"))
+    print(json.dumps(build_manifest(url, name=args.name, socket_mode=socket_mode), indent=2))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import migrate
+    from bot.db import make_engine, make_session_factory, unit_of_work
+    from bot.services.export import export_all
+
+    engine = make_engine(database_url_from_env())
+    migrate.require_current(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        data = export_all(session, community_id=args.community)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    engine.dispose()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.server import Server
+
+    settings = load_settings()
+    server = Server(settings, migrate_on_start=not args.no_migrate)
+    server.prepare()
+
+    def _terminate(signum: int, _frame: Any) -> None:
+        log.info("received signal %s; shutting down", signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.run(port=args.port or settings.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kettle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run Kettle (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
+    serve.add_argument("--port", type=int, default=None, help="override $PORT")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="refuse to start on an old schema"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.set_defaults(func=cmd_migrate)
+
+    man = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    man.add_argument("--url", help="public base URL of Kettle (default $KETTLE_PUBLIC_URL)")
+    man.add_argument("--name", default="Kettle", help="the app's name in Slack")
+    man.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
+    man.set_defaults(func=cmd_manifest)
+
+    exp = sub.add_parser("export", help="export what Kettle stores as JSON")
+    exp.add_argument("--output", "-o", help="file to write (default: standard output)")
+    exp.add_argument("--community", type=int, help="only this community's id")
+    exp.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _setup_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except OperationalError as exc:
+        return _fail(
+            f"cannot reach the database ({type(exc.orig).__name__}): check DATABASE_URL "
+            "and that the server is running"
+        )
+    except Exception as exc:
+        from bot.migrate import DatabaseBehind
+        from bot.server import StartupError
+
+        if isinstance(exc, DatabaseBehind | StartupError):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

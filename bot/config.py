@@ -1,0 +1,171 @@
+"""Settings read once from the environment (and `.env`), validated with messages a person can act on."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///kettle.db"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    convenors: tuple[str, ...] = ()
+    cop_channel: str | None = None
+    movement_channel: str | None = None
+    community_name: str = "Community of Practice"
+    workspace_tz: str = "Europe/London"
+    prompts_dir: Path | None = None
+    files_dir: Path = Path("kettle-files")
+    threads: int = 8
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+
+def _require(env: Mapping[str, str], name: str, hint: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: {hint}")
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
+    """Just the database URL, for commands that need no Slack tokens (migrate, export)."""
+    if env is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
+        env = os.environ
+    url = normalise_database_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        raise ConfigError("DATABASE_URL must be sqlite:///path.db or postgresql://user@host/db")
+    return url
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read and validate every setting; raise ConfigError naming the first bad one."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
+        env = os.environ
+
+    bot_token = _require(
+        env, "SLACK_BOT_TOKEN", "set it to the app's Bot User OAuth Token (xoxb-…) in .env"
+    )
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+    signing_secret = _require(
+        env, "SLACK_SIGNING_SECRET", "copy it from Basic Information → App Credentials into .env"
+    )
+    if not re.fullmatch(r"[0-9a-fA-F]{16,}", signing_secret):
+        raise ConfigError("SLACK_SIGNING_SECRET looks wrong: it is the hex Signing Secret")
+
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must start with xapp- (an app-level token)")
+
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    if not re.match(r"^https?://", api_url):
+        raise ConfigError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    )
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+        raise ConfigError("DATABASE_URL must be sqlite:///path.db or postgresql://user@host/db")
+
+    port_text = env.get("PORT", "").strip() or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT must be a number between 1 and 65535, not {port_text!r}")
+
+    convenors = tuple(
+        part.strip() for part in env.get("KETTLE_CONVENORS", "").split(",") if part.strip()
+    )
+    for user_id in convenors:
+        if not _USER_ID.match(user_id):
+            raise ConfigError(
+                f"KETTLE_CONVENORS has {user_id!r}, which is not a Slack user id (like U012AB3CD)"
+            )
+
+    cop_channel = env.get("KETTLE_COP_CHANNEL", "").strip() or None
+    if cop_channel and not _CHANNEL_ID.match(cop_channel):
+        raise ConfigError(
+            "KETTLE_COP_CHANNEL must be a channel id (like C012AB3CD), not a name; "
+            "find it in the channel's details"
+        )
+    movement_channel = env.get("KETTLE_MOVEMENT_CHANNEL", "").strip() or None
+    if movement_channel and not _CHANNEL_ID.match(movement_channel):
+        raise ConfigError("KETTLE_MOVEMENT_CHANNEL must be a channel id (like C012AB3CD)")
+    if cop_channel and movement_channel and cop_channel == movement_channel:
+        raise ConfigError(
+            "KETTLE_MOVEMENT_CHANNEL must differ from KETTLE_COP_CHANNEL: "
+            "the CoP's channel is private"
+        )
+
+    workspace_tz = env.get("KETTLE_WORKSPACE_TZ", "").strip() or "Europe/London"
+    try:
+        ZoneInfo(workspace_tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"KETTLE_WORKSPACE_TZ {workspace_tz!r} is not a time zone (like Europe/London)"
+        ) from exc
+
+    prompts_text = env.get("KETTLE_PROMPTS_DIR", "").strip()
+    prompts_dir = Path(prompts_text) if prompts_text else None
+    if prompts_dir is not None and not prompts_dir.is_dir():
+        raise ConfigError(f"KETTLE_PROMPTS_DIR {prompts_text!r} is not a folder")
+
+    threads_text = env.get("KETTLE_THREADS", "").strip() or "8"
+    if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
+        raise ConfigError("KETTLE_THREADS must be a number between 1 and 64")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url,
+        database_url=database_url,
+        port=int(port_text),
+        convenors=convenors,
+        cop_channel=cop_channel,
+        movement_channel=movement_channel,
+        community_name=env.get("KETTLE_COMMUNITY_NAME", "").strip() or "Community of Practice",
+        workspace_tz=workspace_tz,
+        prompts_dir=prompts_dir,
+        files_dir=Path(env.get("KETTLE_FILES_DIR", "").strip() or "kettle-files"),
+        threads=int(threads_text),
+        extra={k: v for k, v in env.items() if k.startswith("KETTLE_")},
+    )

@@ -1,0 +1,217 @@
+"""Exactly-once delivery of messages that a schedule, a retry or a second replica could repeat.
+
+Each message has a ledger row with a unique key, written before the send. A sender first claims
+the row (a compare-and-set with a lease), so two replicas never send the same key at once. The key
+travels in the message's metadata: if a previous claim may have sent it before crashing, the
+channel's recent history is checked for that key before sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import SessionFactory, unit_of_work
+from bot.models import Delivery, DeliveryStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "kettle_delivery"
+CLAIM_LEASE = timedelta(seconds=120)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    sent: bool  # True when this call posted the message
+    ts: str | None
+    status: DeliveryStatus
+
+
+class PostRateLimiter:
+    """Spaces posts to one channel ≥1 s apart (Slack's chat.postMessage limit), process-wide."""
+
+    def __init__(self, per_channel_interval: float = 1.0) -> None:
+        self.interval = per_channel_interval
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = slot + self.interval
+        delay = slot - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class Sender:
+    """Sends ledgered messages through one rate-limited, retrying Web API client."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        session_factory: SessionFactory,
+        *,
+        limiter: PostRateLimiter | None = None,
+        worker_id: str = WORKER_ID,
+    ) -> None:
+        self.client = client
+        self.session_factory = session_factory
+        self.limiter = limiter or PostRateLimiter()
+        self.worker_id = worker_id
+
+    # -- ledger ----------------------------------------------------------------------------
+    def reserve(self, key: str, channel: str, *, due_at: datetime | None = None) -> None:
+        """Write the ledger row if it is not there yet (idempotent)."""
+        with unit_of_work(self.session_factory) as session:
+            if session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None:
+                return
+        try:
+            with unit_of_work(self.session_factory) as session:
+                session.add(Delivery(key=key, channel=channel, due_at=due_at))
+        except IntegrityError:
+            pass  # another worker reserved it first: same outcome
+
+    def cancel(self, key: str) -> None:
+        with unit_of_work(self.session_factory) as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.key == key, Delivery.status == DeliveryStatus.PENDING)
+                .values(status=DeliveryStatus.CANCELLED)
+            )
+
+    def _claim(self, key: str) -> tuple[bool, int, str | None, DeliveryStatus | None]:
+        now = utcnow()
+        with unit_of_work(self.session_factory) as session:
+            result = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.key == key,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < now - CLAIM_LEASE),
+                )
+                .values(claimed_by=self.worker_id, claimed_at=now, attempts=Delivery.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            row = session.execute(
+                select(Delivery.attempts, Delivery.message_ts, Delivery.status).where(
+                    Delivery.key == key
+                )
+            ).one_or_none()
+        if row is None:
+            return False, 0, None, None
+        return bool(result.rowcount), row[0], row[1], row[2]  # type: ignore[attr-defined]
+
+    def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
+        with unit_of_work(self.session_factory) as session:
+            values: dict[str, Any] = {"claimed_by": None, "claimed_at": None}
+            if ts is not None:
+                values.update(status=DeliveryStatus.SENT, message_ts=ts, sent_at=utcnow())
+            if error is not None:
+                values["last_error"] = error[:500]
+            session.execute(
+                update(Delivery)
+                .where(Delivery.key == key, Delivery.claimed_by == self.worker_id)
+                .values(**values)
+            )
+
+    # -- Slack -----------------------------------------------------------------------------
+    def _already_posted(self, channel: str, key: str, since: datetime | None) -> str | None:
+        """Look for a message carrying this key: the trace of a send whose ledger write was lost."""
+        oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}" if since else None
+        cursor = None
+        for _page in range(5):
+            kwargs: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+            if oldest:
+                kwargs["oldest"] = oldest
+            if cursor:
+                kwargs["cursor"] = cursor
+            page = self.client.conversations_history(**kwargs)
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and (metadata.get("event_payload") or {}).get("key") == key
+                ):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
+
+    def resolve_channel(self, channel: str) -> str:
+        """A user id means their DM with Kettle; conversations.open gives its channel id."""
+        if channel.startswith(("U", "W")):
+            return str(self.client.conversations_open(users=channel)["channel"]["id"])
+        return channel
+
+    def deliver(
+        self,
+        key: str,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        due_at: datetime | None = None,
+        **extra: Any,
+    ) -> Outcome:
+        """Send at most once per key; safe to call from retries, restarts and other replicas."""
+        self.reserve(key, channel, due_at=due_at)
+        claimed, attempts, ts, status = self._claim(key)
+        if not claimed:
+            return Outcome(key, False, ts, status or DeliveryStatus.PENDING)
+        try:
+            target = self.resolve_channel(channel)
+            if attempts > 1:
+                with unit_of_work(self.session_factory) as session:
+                    created = session.scalar(select(Delivery.created_at).where(Delivery.key == key))
+                found = self._already_posted(target, key, created)
+                if found:
+                    self._finish(key, ts=found)
+                    return Outcome(key, False, found, DeliveryStatus.SENT)
+            self.limiter.wait(target)
+            response = self.client.chat_postMessage(
+                channel=target,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+                **extra,
+            )
+        except SlackApiError as exc:
+            self._finish(key, ts=None, error=str(exc.response.get("error")))
+            raise
+        except Exception as exc:
+            self._finish(key, ts=None, error=type(exc).__name__)
+            raise
+        ts = str(response["ts"])
+        self._finish(key, ts=ts)
+        return Outcome(key, True, ts, DeliveryStatus.SENT)
+
+    def pending_keys(self, *, older_than: timedelta = timedelta(0)) -> list[str]:
+        """Ledger rows not yet sent: what a restart must finish."""
+        cutoff = utcnow() - older_than
+        with unit_of_work(self.session_factory) as session:
+            return list(
+                session.scalars(
+                    select(Delivery.key).where(
+                        Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.created_at <= cutoff,
+                    )
+                )
+            )

@@ -1,0 +1,83 @@
+"""The Slack app manifest: every command, scope and event Kettle uses, and nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    command: str
+    description: str
+    usage_hint: str = ""
+
+
+COMMANDS: tuple[SlashCommand, ...] = (
+    SlashCommand("/story", "Share a story with the Community of Practice", "[a few words to start]"),
+)
+
+BOT_EVENTS: tuple[str, ...] = (
+    "app_home_opened",
+    "member_joined_channel",
+    "member_left_channel",
+)
+
+# Why each scope is needed, so the list stays least-privilege.
+BOT_SCOPES: dict[str, str] = {
+    "commands": "slash commands",
+    "chat:write": "post stories, confirmations and nudges",
+    "im:write": "open a direct message with a member",
+    "im:history": "check a DM before resending, so nothing is sent twice",
+    "groups:read": "know who is in the CoP's private channel",
+    "groups:history": "check the CoP channel before resending, so nothing is posted twice",
+    "channels:read": "know who is in a public CoP channel",
+    "channels:history": "check a public channel before resending",
+    "users:read": "members' names and time zones",
+}
+
+
+def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = False) -> dict:
+    base = base_url.rstrip("/")
+    events_url = f"{base}/slack/events"
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if not socket_mode:
+        settings["event_subscriptions"]["request_url"] = events_url
+        settings["interactivity"]["request_url"] = events_url
+    commands = []
+    for c in COMMANDS:
+        entry: dict[str, Any] = {
+            "command": c.command,
+            "description": c.description,
+            "should_escape": False,
+        }
+        if not socket_mode:
+            entry["url"] = events_url
+        if c.usage_hint:
+            entry["usage_hint"] = c.usage_hint
+        commands.append(entry)
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name,
+            "description": "Looks after a Community of Practice: curation, space, stories and tea.",
+            "background_color": "#6b4f3a",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "settings": settings,
+    }

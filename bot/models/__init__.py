@@ -1,0 +1,29 @@
+"""Every model, imported here so Alembic and the app see the whole schema."""
+
+from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.core import (
+    Community,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+    ProcessedRequest,
+    Role,
+)
+from bot.models.stories import Consent, Story, StoryKind
+
+__all__ = [
+    "Base",
+    "Community",
+    "Consent",
+    "Delivery",
+    "DeliveryStatus",
+    "Member",
+    "MemberStatus",
+    "ProcessedRequest",
+    "Role",
+    "Story",
+    "StoryKind",
+    "UTCDateTime",
+    "utcnow",
+]

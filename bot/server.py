@@ -1,0 +1,117 @@
+"""Starting and stopping a Kettle process: migrate, check Slack, sync members, schedule, serve."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import jobs, migrate, runtime
+from bot.app import create_app
+from bot.config import Settings
+from bot.db import make_engine, make_session_factory, unit_of_work
+from bot.delivery import Sender
+from bot.scheduler import SchedulerService
+from bot.services import membership
+from bot.slack import channel_member_ids, fetch_profile, make_client
+from bot.web import make_wsgi_app
+
+log = logging.getLogger("kettle.server")
+
+
+class StartupError(Exception):
+    """Kettle cannot start; the message says what to fix."""
+
+
+def bootstrap_community(rt: runtime.Runtime) -> None:
+    """Create the configured community and bring its membership in step with its channel."""
+    settings, client = rt.settings, rt.client
+    with unit_of_work(rt.session_factory) as session:
+        community = membership.ensure_community(session, settings)
+    convenors = [fetch_profile(client, user_id) for user_id in settings.convenors]
+    present = []
+    if settings.cop_channel:
+        try:
+            ids = channel_member_ids(client, settings.cop_channel)
+        except SlackApiError as exc:
+            raise StartupError(
+                f"cannot read KETTLE_COP_CHANNEL {settings.cop_channel}: "
+                f"{exc.response.get('error')} (invite Kettle to the channel)"
+            ) from exc
+        present = [fetch_profile(client, user_id) for user_id in ids]
+    with unit_of_work(rt.session_factory) as session:
+        community = membership.ensure_community(session, settings)
+        added, removed = membership.sync_members(
+            session, community, channel_members=present, convenor_profiles=convenors
+        )
+    log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
+
+
+class Server:
+    def __init__(self, settings: Settings, *, migrate_on_start: bool = True) -> None:
+        self.settings = settings
+        self.migrate_on_start = migrate_on_start
+        self.engine = make_engine(settings.database_url)
+        self.session_factory = make_session_factory(self.engine)
+        self.client = make_client(settings.bot_token, settings.api_url)
+        self.sender = Sender(self.client, self.session_factory)
+        self.rt = runtime.Runtime(
+            settings, self.engine, self.session_factory, self.client, self.sender
+        )
+        self.scheduler = SchedulerService(self.engine, jobs.SETUPS, timezone="UTC")
+        self.socket_handler: Any = None
+        self._wsgi_server: Any = None
+
+    def prepare(self) -> None:
+        if self.migrate_on_start:
+            migrate.upgrade(self.engine)
+        else:
+            migrate.require_current(self.engine)
+        try:
+            auth = self.client.auth_test()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): "
+                "copy the Bot User OAuth Token again"
+            ) from exc
+        log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+        runtime.install(self.rt)
+        bootstrap_community(self.rt)
+        self.app = create_app(
+            self.settings,
+            client=self.client,
+            session_factory=self.session_factory,
+            sender=self.sender,
+        )
+        self.scheduler.start()
+
+    def scheduler_state(self) -> str:
+        return "leader" if self.scheduler.running else "standby"
+
+    def run(self, *, port: int) -> None:
+        from waitress.server import create_server
+
+        if self.settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self.socket_handler = SocketModeHandler(self.app, self.settings.app_token)
+            self.socket_handler.connect()
+            log.info("Socket Mode connected")
+        wsgi = make_wsgi_app(self.app, self.engine, scheduler_state=self.scheduler_state)
+        self._wsgi_server = create_server(
+            wsgi, host="0.0.0.0", port=port, threads=self.settings.threads, ident="kettle"
+        )
+        log.info("Kettle listening on :%s (POST /slack/events, GET /healthz)", port)
+        self._wsgi_server.run()
+
+    def shutdown(self) -> None:
+        log.info("stopping")
+        if self._wsgi_server is not None:
+            self._wsgi_server.close()
+        if self.socket_handler is not None:
+            self.socket_handler.close()
+        self.scheduler.stop()
+        runtime.clear()
+        self.engine.dispose()
+        log.info("stopped cleanly")

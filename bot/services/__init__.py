@@ -1,0 +1,1 @@
+"""Domain services: one module per capability. They take `session=` and never commit."""

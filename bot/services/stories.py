@@ -1,0 +1,184 @@
+"""Members' stories: validated once, stored once, and only ever shown where consent allows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.errors import InvalidInput, NotFound
+from bot.models import Community, Consent, Member, Story, StoryKind
+
+TITLE_MAX = 150
+BODY_MAX = 2900  # leaves room for the heading inside one 3,000-character section
+THEME_MAX = 40
+THEMES_MAX = 10
+MEDIA_URL_MAX = 2000
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StoryDraft:
+    title: str
+    body: str
+    kind: StoryKind
+    consent: Consent
+    themes: list[str] = field(default_factory=list)
+    media_url: str | None = None
+    post_to_cop: bool = False
+
+
+class Place:
+    """Where a story could appear; consent decides which of these are allowed."""
+
+    COP = "cop"
+    MOVEMENT = "movement"
+
+
+def parse_themes(text: str | None) -> list[str]:
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,\n#]", text or ""):
+        theme = " ".join(part.split()).lower()
+        if theme:
+            seen.setdefault(theme, None)
+    return list(seen)
+
+
+def validate_draft(
+    *,
+    title: str | None,
+    body: str | None,
+    kind: str | None,
+    consent: str | None,
+    themes: str | None,
+    media_url: str | None,
+    post_to_cop: bool,
+    field_ids: dict[str, str],
+) -> StoryDraft:
+    """Check the form; InvalidInput carries one message per field, keyed by the form's block ids."""
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    body = (body or "").strip()
+    if not title:
+        errors[field_ids["title"]] = "Give your story a title."
+    elif len(title) > TITLE_MAX:
+        errors[field_ids["title"]] = f"Keep the title to {TITLE_MAX} characters ({len(title)} now)."
+    if not body:
+        errors[field_ids["body"]] = "Tell us what happened."
+    elif len(body) > BODY_MAX:
+        errors[field_ids["body"]] = (
+            f"That's {len(body)} characters; Slack shows up to {BODY_MAX}. "
+            "Trim it, or share a link to the longer version."
+        )
+    try:
+        story_kind = StoryKind(kind or "")
+    except ValueError:
+        errors[field_ids["kind"]] = "Choose what kind of story it is."
+        story_kind = StoryKind.LEARNING
+    try:
+        story_consent = Consent(consent or "")
+    except ValueError:
+        errors[field_ids["consent"]] = "Choose who may see it."
+        story_consent = Consent.COP_ONLY
+    theme_list = parse_themes(themes)
+    if len(theme_list) > THEMES_MAX:
+        errors[field_ids["themes"]] = f"Up to {THEMES_MAX} themes, please."
+    elif any(len(t) > THEME_MAX for t in theme_list):
+        errors[field_ids["themes"]] = f"Keep each theme under {THEME_MAX} characters."
+    url = (media_url or "").strip() or None
+    if url is not None:
+        if len(url) > MEDIA_URL_MAX:
+            errors[field_ids["media_url"]] = "That link is too long."
+        elif not _URL.match(url):
+            errors[field_ids["media_url"]] = "Use a web link that starts with http:// or https://."
+    if errors:
+        raise InvalidInput("Please check the form.", errors)
+    return StoryDraft(
+        title=title,
+        body=body,
+        kind=story_kind,
+        consent=story_consent,
+        themes=theme_list,
+        media_url=url,
+        post_to_cop=post_to_cop,
+    )
+
+
+def create_story(
+    session: Session,
+    *,
+    community: Community,
+    author: Member,
+    draft: StoryDraft,
+    source_key: str,
+) -> tuple[Story, bool]:
+    """Store a story once per source (a modal submission); a repeat returns the first."""
+    existing = session.scalar(select(Story).where(Story.source_key == source_key))
+    if existing is not None:
+        return existing, False
+    story = Story(
+        community_id=community.id,
+        author_id=author.id,
+        title=draft.title,
+        body=draft.body,
+        kind=draft.kind,
+        consent=draft.consent,
+        themes=draft.themes,
+        media_url=draft.media_url,
+        source_key=source_key,
+    )
+    session.add(story)
+    session.flush()
+    return story, True
+
+
+def get_story(session: Session, story_id: int, *, community_id: int) -> Story:
+    story = session.get(Story, story_id, options=[selectinload(Story.author)])
+    if story is None or story.community_id != community_id:
+        raise NotFound("That story isn't in this community's library.")
+    return story
+
+
+def may_appear(story: Story, place: str) -> bool:
+    """The one rule every path obeys: only the CoP, unless the author allowed more."""
+    if place == Place.COP:
+        return True
+    if place == Place.MOVEMENT:
+        return story.consent.may_leave_cop
+    return False
+
+
+def author_name_allowed(story: Story, place: str) -> bool:
+    return place == Place.COP or story.consent.may_name_author
+
+
+def stories_by(session: Session, member_id: int, *, limit: int = 5) -> list[Story]:
+    return list(
+        session.scalars(
+            select(Story)
+            .where(Story.author_id == member_id)
+            .order_by(Story.created_at.desc(), Story.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def recent_stories(session: Session, community_id: int, *, limit: int = 5) -> list[Story]:
+    return list(
+        session.scalars(
+            select(Story)
+            .options(selectinload(Story.author))
+            .where(Story.community_id == community_id)
+            .order_by(Story.created_at.desc(), Story.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def record_cop_post(session: Session, story: Story, *, channel_id: str, ts: str) -> None:
+    story.cop_channel_id = channel_id
+    story.cop_message_ts = ts
+    session.flush()

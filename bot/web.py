@@ -1,0 +1,54 @@
+"""The HTTP surface: POST /slack/events (Bolt's WSGI adapter) and GET /healthz, served by Waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+
+from bot import __version__
+from bot.db import database_ok
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
+
+
+def make_wsgi_app(
+    app: App, engine: Engine, *, scheduler_state: Callable[[], str] = lambda: "off"
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            ok, detail = database_ok(engine)
+            status = "200 OK" if ok else "503 Service Unavailable"
+            body = json.dumps(
+                {
+                    "status": "ok" if ok else "unavailable",
+                    "database": detail,
+                    "scheduler": scheduler_state(),
+                    "version": __version__,
+                }
+            ).encode()
+            start_response(status, [("Content-Type", "application/json")])
+            return [body]
+        if path == EVENTS_PATH and method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length > MAX_BODY:
+                start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+                return [b"too large"]
+            return slack_handler(environ, start_response)  # type: ignore[no-any-return]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return wsgi

@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per capability; each has `register(app)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register_handlers(app: App) -> None:
+    from handlers import errors, home, membership, stories
+
+    errors.register(app)
+    home.register(app)
+    membership.register(app)
+    stories.register(app)

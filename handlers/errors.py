@@ -1,0 +1,54 @@
+"""One global error handler: domain errors become kind words; others get a reference id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+
+import prompts
+from bot.errors import InvalidInput, KettleError
+from handlers.middleware import refusal, tell
+
+log = logging.getLogger("kettle.errors")
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    if isinstance(error, InvalidInput) and error.field_errors and response is not None:
+        if body.get("type") == "view_submission":
+            payload = {"response_action": "errors", "errors": error.field_errors}
+            return BoltResponse(
+                status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+            )
+    if isinstance(error, KettleError):
+        log.info("refused %s for %s: %s", body.get("type"), context.user_id, error.user_message)
+        kettle_error = error
+    else:
+        ref = uuid.uuid4().hex[:8]
+        log.error(
+            "unexpected error ref=%s type=%s user=%s",
+            ref,
+            body.get("type") or body.get("command"),
+            context.user_id,
+            exc_info=error,
+        )
+        kettle_error = KettleError(prompts.load("kettle")["error"].format(ref=ref))
+    if response is not None:
+        # Not acknowledged yet: answer in the acknowledgement itself.
+        return refusal(kettle_error, body, client, context)
+    tell(body, client, context, kettle_error.user_message)
+    return None
+
+
+def register(app: App) -> None:
+    app.error(handle_error)

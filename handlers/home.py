@@ -1,0 +1,64 @@
+"""The App Home: each capability contributes a section; Kettle publishes the whole view."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.builders.home import home_view, outsider_home
+from bot.db import SessionFactory, unit_of_work
+from bot.models import Community
+from bot.services import membership
+from bot.services.membership import Viewer
+from handlers import registry
+
+log = logging.getLogger(__name__)
+
+HomeSection = Callable[[Session, Viewer], list[dict[str, Any]]]
+_sections: list[tuple[int, str, HomeSection]] = []
+
+
+def add_section(order: int, name: str, section: HomeSection) -> None:
+    """Capabilities call this at import time; lower `order` appears higher on the page."""
+    global _sections
+    _sections = sorted(
+        [s for s in _sections if s[1] != name] + [(order, name, section)], key=lambda s: s[0]
+    )
+
+
+def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
+    community = session.get(Community, viewer.community_id) if viewer.community_id else None
+    if community is None or not viewer.is_member:
+        ids = [m.user_id for m in membership.convenors(session, community.id)] if community else []
+        return outsider_home(community.name if community else "Kettle", ids)
+    sections = []
+    for _order, name, section in _sections:
+        try:
+            sections.append(section(session, viewer))
+        except Exception:
+            log.exception("home section %s failed for %s", name, viewer.user_id)
+    return home_view(community.name, sections)
+
+
+def publish_home(client: WebClient, session_factory: SessionFactory, user_id: str) -> None:
+    """Rebuild and publish someone's App Home (after anything that changes what it shows)."""
+    with unit_of_work(session_factory) as session:
+        community = membership.community_for_request(session, user_id=user_id, channel_id=None)
+        viewer = membership.resolve_viewer(session, community, user_id)
+        view = build_home(session, viewer)
+    client.views_publish(user_id=user_id, view=view)
+
+
+def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab") not in (None, "home"):
+        return
+    publish_home(client, context["db"], event["user"])
+
+
+def register(app: App) -> None:
+    registry.event(app, "app_home_opened", on_home_opened)

@@ -1,0 +1,152 @@
+"""Cross-cutting listener work: drop Slack's retries, resolve the viewer, gate by membership/role."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.builders.common import notice_modal
+from bot.db import SessionFactory, unit_of_work
+from bot.errors import KettleError, NotAConvenor, NotAMember
+from bot.models import ProcessedRequest
+from bot.services import membership
+from bot.services.membership import Viewer
+
+log = logging.getLogger(__name__)
+
+
+def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
+    """An event Slack retries (same event_id) is handled once, whichever replica gets it."""
+
+    def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return next()  # type: ignore[func-returns-value]
+        try:
+            with unit_of_work(session_factory) as session:
+                session.add(ProcessedRequest(key=f"event:{event_id}"))
+        except IntegrityError:
+            log.info("dropping repeated delivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        return next()  # type: ignore[func-returns-value]
+
+    return dedupe_events
+
+
+def _channel_of(body: dict[str, Any], context: BoltContext) -> str | None:
+    if context.channel_id:
+        return context.channel_id
+    event = body.get("event") or {}
+    return event.get("channel")
+
+
+def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
+    """Resolve the community and the person behind every request once, into `context`."""
+
+    def load_viewer(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> None:
+        context["db"] = session_factory
+        user_id = context.user_id
+        if user_id:
+            with unit_of_work(session_factory) as session:
+                community = membership.community_for_request(
+                    session, user_id=user_id, channel_id=_channel_of(body, context)
+                )
+                context["viewer"] = membership.resolve_viewer(session, community, user_id)
+        else:
+            context["viewer"] = None
+        next()
+
+    return load_viewer
+
+
+def viewer_of(context: BoltContext) -> Viewer:
+    viewer = context.get("viewer")
+    if not isinstance(viewer, Viewer):
+        raise NotAMember()
+    return viewer
+
+
+def refusal(
+    error: KettleError, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> BoltResponse:
+    """Answer a refused request on the surface it came from, instead of running the listener."""
+    kind = body.get("type")
+    if kind == "view_submission":
+        view = notice_modal("Kettle", error.user_message)
+        payload = {"response_action": "update", "view": view}
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
+    if body.get("command"):
+        payload = {"response_type": "ephemeral", "text": error.user_message}
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
+    if kind in ("block_actions", "shortcut", "message_action", "block_suggestion"):
+        tell(body, client, context, error.user_message)
+    return BoltResponse(status=200, body="")
+
+
+def tell(body: dict[str, Any], client: WebClient, context: BoltContext, text: str) -> None:
+    """Say something privately to the person behind a request, wherever they are."""
+    user_id = context.user_id
+    if not user_id:
+        return
+    response_url = body.get("response_url")
+    try:
+        if response_url:
+            from slack_sdk.webhook import WebhookClient
+
+            WebhookClient(response_url).send(
+                text=text, response_type="ephemeral", replace_original=False
+            )
+            return
+        channel = context.channel_id
+        if channel and not channel.startswith("D"):
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+        else:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s: %s", user_id, text)
+
+
+def members_only(
+    body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], None]
+) -> BoltResponse | None:
+    viewer = context.get("viewer")
+    if isinstance(viewer, Viewer) and viewer.is_member:
+        return next()  # type: ignore[func-returns-value]
+    return refusal(_not_a_member(context), body, client, context)
+
+
+def convenors_only(
+    body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], None]
+) -> BoltResponse | None:
+    viewer = context.get("viewer")
+    if isinstance(viewer, Viewer) and viewer.is_convenor:
+        return next()  # type: ignore[func-returns-value]
+    if isinstance(viewer, Viewer) and viewer.is_member:
+        return refusal(NotAConvenor(), body, client, context)
+    return refusal(_not_a_member(context), body, client, context)
+
+
+def _not_a_member(context: BoltContext) -> NotAMember:
+    import prompts
+
+    session_factory = context.get("db")
+    viewer = context.get("viewer")
+    names = ""
+    if session_factory is not None and isinstance(viewer, Viewer) and viewer.community_id:
+        with unit_of_work(session_factory) as session:
+            ids = [m.user_id for m in membership.convenors(session, viewer.community_id)]
+        if ids:
+            names = " (" + ", ".join(f"<@{u}>" for u in ids) + ")"
+    return NotAMember(prompts.load("kettle")["not_a_member"].format(convenors=names))
