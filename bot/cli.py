@@ -100,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run Kettle (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
     serve.add_argument("--port", type=int, default=None, help="override $PORT")
-    serve.add_argument(
-        "--no-migrate", action="store_true", help="refuse to start on an old schema"
-    )
+    serve.add_argument("--no-migrate", action="store_true", help="refuse to start on an old schema")
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="apply database migrations")

@@ -58,5 +58,5 @@ def database_ok(engine: Engine) -> tuple[bool, str]:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True, "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means the database is unreachable
+    except Exception as exc:
         return False, type(exc).__name__

@@ -135,13 +135,18 @@ class Sender:
         oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}" if since else None
         cursor = None
         for _page in range(5):
-            kwargs: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+            kwargs: dict[str, Any] = {
+                "channel": channel,
+                "limit": 200,
+                "include_all_metadata": True,
+            }
             if oldest:
                 kwargs["oldest"] = oldest
             if cursor:
                 kwargs["cursor"] = cursor
             page = self.client.conversations_history(**kwargs)
-            for message in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages") or []
+            for message in messages:
                 metadata = message.get("metadata") or {}
                 if (
                     metadata.get("event_type") == METADATA_EVENT

@@ -14,7 +14,9 @@ class SlashCommand:
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("/story", "Share a story with the Community of Practice", "[a few words to start]"),
+    SlashCommand(
+        "/story", "Share a story with the Community of Practice", "[a few words to start]"
+    ),
 )
 
 BOT_EVENTS: tuple[str, ...] = (

@@ -59,7 +59,7 @@ class SchedulerLease:
             self._conn.execute(text("SELECT 1"))
             self._conn.commit()
             return True
-        except Exception:  # noqa: BLE001 - a dead connection means the lock is gone
+        except Exception:
             log.warning("scheduler lease connection lost")
             self.release()
             return False
@@ -67,11 +67,9 @@ class SchedulerLease:
     def release(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.execute(
-                    text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY}
-                )
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
                 self._conn.commit()
-            except Exception:  # noqa: BLE001 - closing below drops the lock anyway
+            except Exception:
                 log.debug("advisory unlock failed; closing the connection releases it")
             finally:
                 try:

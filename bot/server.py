@@ -7,12 +7,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import jobs, migrate, runtime
+from bot import migrate, runtime
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import Sender
 from bot.scheduler import SchedulerService
+from bot.schedules import all_setups
 from bot.services import membership
 from bot.slack import channel_member_ids, fetch_profile, make_client
 from bot.web import make_wsgi_app
@@ -59,7 +60,7 @@ class Server:
         self.rt = runtime.Runtime(
             settings, self.engine, self.session_factory, self.client, self.sender
         )
-        self.scheduler = SchedulerService(self.engine, jobs.SETUPS, timezone="UTC")
+        self.scheduler = SchedulerService(self.engine, all_setups(), timezone="UTC")
         self.socket_handler: Any = None
         self._wsgi_server: Any = None
 

@@ -24,12 +24,16 @@ def handle_error(
     context: BoltContext,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
-    if isinstance(error, InvalidInput) and error.field_errors and response is not None:
-        if body.get("type") == "view_submission":
-            payload = {"response_action": "errors", "errors": error.field_errors}
-            return BoltResponse(
-                status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
-            )
+    if (
+        isinstance(error, InvalidInput)
+        and error.field_errors
+        and response is not None
+        and body.get("type") == "view_submission"
+    ):
+        payload = {"response_action": "errors", "errors": error.field_errors}
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
     if isinstance(error, KettleError):
         log.info("refused %s for %s: %s", body.get("type"), context.user_id, error.user_message)
         kettle_error = error

@@ -49,9 +49,7 @@ def _channel_of(body: dict[str, Any], context: BoltContext) -> str | None:
 def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
     """Resolve the community and the person behind every request once, into `context`."""
 
-    def load_viewer(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
-    ) -> None:
+    def load_viewer(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
         context["db"] = session_factory
         user_id = context.user_id
         if user_id:

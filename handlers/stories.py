@@ -44,7 +44,9 @@ def open_story_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def on_story_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_story_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     open_story_modal(
         client,
@@ -55,7 +57,9 @@ def on_story_command(ack: Ack, body: dict[str, Any], client: WebClient, context:
     )
 
 
-def on_share_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_share_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     open_story_modal(client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None)
 
@@ -93,7 +97,11 @@ def on_story_submitted(
             ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
             return
         story, created = stories.create_story(
-            session, community=community, author=author, draft=draft, source_key=f"view:{view['id']}"
+            session,
+            community=community,
+            author=author,
+            draft=draft,
+            source_key=f"view:{view['id']}",
         )
         story_id, cop_channel, title = story.id, community.channel_id, story.title
         community_id = community.id
@@ -143,4 +151,3 @@ def register(app: App) -> None:
     app.action(HomeIds.SHARE_STORY, middleware=[members_only])(on_share_button)
     app.view(StoryIds.MODAL, middleware=[members_only])(on_story_submitted)
     home.add_section(20, "stories", stories_home_section)
-

@@ -22,7 +22,9 @@ def _url() -> str:
     return normalise_database_url(url)
 
 
-def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """APScheduler's table is made by a migration but is not one of Kettle's models."""
     return not (type_ == "table" and name == "apscheduler_jobs")
 

@@ -6,15 +6,16 @@ The fake server prefixes them with ``"[ERROR] "`` where Slack does (``response_m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
+    "HOME_SURFACE",
     "MESSAGE_SURFACE",
     "MODAL_SURFACE",
-    "HOME_SURFACE",
     "validate_blocks",
-    "validate_view",
     "validate_message_text",
+    "validate_view",
 ]
 
 MESSAGE_SURFACE = "message"
@@ -78,13 +79,17 @@ _INPUT_ONLY = frozenset(
 )
 ACTIONS_ELEMENTS = _INTERACTIVE | {"rich_text_input"}
 ACCESSORY_ELEMENTS = (_INTERACTIVE - {"datetimepicker", "workflow_button"}) | {"image"}
-INPUT_ELEMENTS = _SELECTS | _INPUT_ONLY | {
-    "datepicker",
-    "timepicker",
-    "datetimepicker",
-    "checkboxes",
-    "radio_buttons",
-}
+INPUT_ELEMENTS = (
+    _SELECTS
+    | _INPUT_ONLY
+    | {
+        "datepicker",
+        "timepicker",
+        "datetimepicker",
+        "checkboxes",
+        "radio_buttons",
+    }
+)
 
 
 def _ptr(path: str) -> str:
@@ -163,9 +168,11 @@ class _Ctx:
             self.err("must be a non-empty string", f"{path}/action_id")
             return
         self.max_len(aid, 255, f"{path}/action_id")
-        if aid in self.action_ids:
+        # Slack requires action_id to be unique within its containing block, not the whole view.
+        block_scope = re.split(r"/(?:elements|element|accessory)\b", path)[0]
+        if f"{block_scope}#{aid}" in self.action_ids:
             self.err(f"duplicate action_id '{aid}'", f"{path}/action_id")
-        self.action_ids.add(aid)
+        self.action_ids.add(f"{block_scope}#{aid}")
 
     def confirm(self, obj: Any, path: str) -> None:
         if obj is None:

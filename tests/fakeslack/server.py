@@ -163,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_POST(self) -> None:
@@ -555,7 +555,9 @@ class FakeSlack:
         return f"{self.base_url}/response/{url_id}"
 
     # ------------------------------------------------------------------ faults / limits
-    def fail_next(self, method: str, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP ``status``."""
         with self.lock:
             q = self._faults.setdefault(method, deque())
@@ -848,8 +850,10 @@ class FakeSlack:
         if errors:
             self._send_json(h, {"ok": False, "error": "invalid_blocks", "errors": errors}, 400)
             return
-        if not payload.get("text") and not payload.get("blocks") and not payload.get(
-            "delete_original"
+        if (
+            not payload.get("text")
+            and not payload.get("blocks")
+            and not payload.get("delete_original")
         ):
             self._send_json(h, {"ok": False, "error": "no_text"}, 400)
             return
@@ -861,9 +865,10 @@ class FakeSlack:
     def _require(self, params: JSON, *names: str) -> None:
         for name in names:
             if params.get(name) in (None, ""):
-                raise SlackError("invalid_arguments", response_metadata={
-                    "messages": [f"[ERROR] missing required field: {name}"]
-                })
+                raise SlackError(
+                    "invalid_arguments",
+                    response_metadata={"messages": [f"[ERROR] missing required field: {name}"]},
+                )
 
     def _user(self, user_id: Any) -> JSON:
         if not user_id or user_id not in self.users:
@@ -931,7 +936,11 @@ class FakeSlack:
         if thread_ts:
             parent = self._find(cid, str(thread_ts))
             root_ts = str(thread_ts)
-            if parent is not None and parent.get("thread_ts") and parent["thread_ts"] != parent["ts"]:
+            if (
+                parent is not None
+                and parent.get("thread_ts")
+                and parent["thread_ts"] != parent["ts"]
+            ):
                 root_ts = parent["thread_ts"]
                 parent = self._find(cid, root_ts)
             msg["thread_ts"] = root_ts
@@ -1022,8 +1031,13 @@ class FakeSlack:
         content = self._message_content(p)
         ts = self._next_ts()
         self.ephemerals.append(
-            {"channel": cid, "user": user_id, "message_ts": ts, "thread_ts": p.get("thread_ts"),
-             **content}
+            {
+                "channel": cid,
+                "user": user_id,
+                "message_ts": ts,
+                "thread_ts": p.get("thread_ts"),
+                **content,
+            }
         )
         return {"message_ts": ts}
 
@@ -1125,8 +1139,9 @@ class FakeSlack:
     def _conversations_open(self, p: JSON) -> JSON:
         if p.get("channel"):
             cid = self._resolve_channel(p["channel"])
-            return {"channel": self._channel_view(cid) if _truthy(p.get("return_im")) else {
-                "id": cid}}
+            return {
+                "channel": self._channel_view(cid) if _truthy(p.get("return_im")) else {"id": cid}
+            }
         users_raw = p.get("users")
         if not users_raw:
             raise SlackError("users_list_not_supplied")
@@ -1169,7 +1184,9 @@ class FakeSlack:
     def _conversations_info(self, p: JSON) -> JSON:
         cid = self._resolve_channel(p.get("channel"))
         self._bot_visible(cid)
-        return {"channel": self._channel_view(cid, num_members=_truthy(p.get("include_num_members")))}
+        return {
+            "channel": self._channel_view(cid, num_members=_truthy(p.get("include_num_members")))
+        }
 
     def _conversations_members(self, p: JSON) -> JSON:
         cid = self._resolve_channel(p.get("channel"))
@@ -1339,8 +1356,10 @@ class FakeSlack:
 
     def _consume_trigger(self, trigger: Any) -> None:
         if not trigger:
-            raise SlackError("invalid_arguments", response_metadata={
-                "messages": ["[ERROR] missing required field: trigger_id"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] missing required field: trigger_id"]},
+            )
         created = self.triggers.get(str(trigger))
         if created is None:
             raise SlackError("invalid_trigger_id")
@@ -1398,8 +1417,10 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         self._view_errors(view)
         if view.get("type") != "modal":
-            raise SlackError("invalid_arguments", response_metadata={
-                "messages": ["[ERROR] must be modal [json-pointer:/view/type]"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] must be modal [json-pointer:/view/type]"]},
+            )
         record = self._make_view(view)
         self.views_opened.append(self._public_view(record))
         return {"view": self._public_view(record)}
@@ -1431,8 +1452,12 @@ class FakeSlack:
         vid = p.get("view_id")
         ext = p.get("external_id")
         if not vid and not ext:
-            raise SlackError("invalid_arguments", response_metadata={
-                "messages": ["[ERROR] either view_id or external_id is required"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={
+                    "messages": ["[ERROR] either view_id or external_id is required"]
+                },
+            )
         if view is None:
             raise SlackError("invalid_arguments")
         record: JSON | None = None
@@ -1472,8 +1497,10 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         self._view_errors(view)
         if view.get("type") != "home":
-            raise SlackError("invalid_arguments", response_metadata={
-                "messages": ["[ERROR] must be home [json-pointer:/view/type]"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] must be home [json-pointer:/view/type]"]},
+            )
         pubs = self.homes.setdefault(str(user_id), [])
         if p.get("hash") and pubs and p["hash"] != pubs[-1]["hash"]:
             raise SlackError("hash_conflict")
@@ -1590,9 +1617,12 @@ class FakeSlack:
             msg["files"] = [copy.deepcopy(f) for f in created]
             stored = self._store_message(cid, msg, p.get("thread_ts"))
             chan = self.channels[cid]
-            key = "ims" if chan.get("is_im") else ("private" if chan.get("is_private") else "public")
-            listing = "ims" if chan.get("is_im") else (
-                "groups" if chan.get("is_private") else "channels")
+            key = (
+                "ims" if chan.get("is_im") else ("private" if chan.get("is_private") else "public")
+            )
+            listing = (
+                "ims" if chan.get("is_im") else ("groups" if chan.get("is_private") else "channels")
+            )
             for f in created:
                 f[listing].append(cid)
                 share: JSON = {"ts": stored["ts"], "channel_name": chan.get("name", "")}
@@ -1615,4 +1645,3 @@ class FakeSlack:
 
 class _Dropped(Exception):
     pass
-

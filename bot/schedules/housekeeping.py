@@ -1,8 +1,7 @@
-"""Scheduled work registered centrally, each job with a stable id and its own unit of work."""
+"""Housekeeping: forget inbound delivery ids once Slack can no longer retry them."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,21 +10,11 @@ from sqlalchemy import delete
 from bot import runtime
 from bot.db import unit_of_work
 from bot.models import ProcessedRequest, utcnow
-from bot.scheduler import Setup
-
-log = logging.getLogger(__name__)
-
-SETUPS: list[Setup] = []
-
-
-def setup(fn: Setup) -> Setup:
-    """Decorator: capabilities add their recurring jobs here."""
-    SETUPS.append(fn)
-    return fn
+from bot.schedules import setup
 
 
 def prune_processed_requests() -> None:
-    """Forget inbound delivery ids after a week; Slack retries within minutes."""
+    """Slack retries within minutes; a week of ids is plenty."""
     rt = runtime.current()
     with unit_of_work(rt.session_factory) as session:
         cutoff = utcnow() - timedelta(days=7)
@@ -33,9 +22,9 @@ def prune_processed_requests() -> None:
 
 
 @setup
-def _housekeeping(scheduler: BackgroundScheduler) -> None:
+def housekeeping_jobs(scheduler: BackgroundScheduler) -> None:
     scheduler.add_job(
-        "bot.jobs:prune_processed_requests",
+        "bot.schedules.housekeeping:prune_processed_requests",
         trigger="cron",
         hour=3,
         minute=17,
