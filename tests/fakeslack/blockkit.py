@@ -296,7 +296,7 @@ class _Ctx:
                         "initial_value must not be longer than max_length",
                         f"{path}/initial_value",
                     )
-        if etype.startswith("multi_") and "max_selected_items" in el:
+        if str(etype).startswith("multi_") and "max_selected_items" in el:
             msi = el["max_selected_items"]
             if not isinstance(msi, int) or msi < 1:
                 self.err("must be a positive integer", f"{path}/max_selected_items")

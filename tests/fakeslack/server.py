@@ -1050,9 +1050,10 @@ class FakeSlack:
         if msg.get("bot_id") != self.bot_id:
             raise SlackError("cant_update_message")
         content = self._message_content(p, require_content=False)
-        if "text" not in content and "blocks" not in content and "attachments" not in content:
-            if "metadata" not in content and "file_ids" not in p:
-                raise SlackError("no_text")
+        if not ({"text", "blocks", "attachments", "metadata"} & content.keys()) and (
+            "file_ids" not in p
+        ):
+            raise SlackError("no_text")
         msg.update(content)
         msg["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         return {

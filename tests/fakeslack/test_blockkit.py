@@ -136,11 +136,14 @@ def test_actions_max_25_elements() -> None:
 def test_duplicate_ids() -> None:
     errs = validate_blocks([section(block_id="x"), section(block_id="x")], "message")
     assert any("duplicate block_id" in e for e in errs)
-    dup_actions = [
+    # Slack: action_id must be unique among the action_ids of its containing block.
+    same_block = [{"type": "actions", "elements": [button(action_id="a"), button(action_id="a")]}]
+    assert any("duplicate action_id" in e for e in validate_blocks(same_block, "message"))
+    across_blocks = [
         {"type": "actions", "elements": [button(action_id="a")]},
         {"type": "actions", "elements": [button(action_id="a")]},
     ]
-    assert any("duplicate action_id" in e for e in validate_blocks(dup_actions, "message"))
+    assert validate_blocks(across_blocks, "message") == []
 
 
 def test_input_only_in_views() -> None:

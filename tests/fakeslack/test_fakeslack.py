@@ -142,7 +142,7 @@ def test_post_and_read_messages(fake: FakeSlack, client: WebClient) -> None:
     assert [m["text"] for m in all_msgs] == ["hello", "reply"]
     assert all_msgs[1]["thread_ts"] == r1["ts"]
 
-    with pytest.raises(SlackApiError) as e:
+    with pytest.raises(SlackApiError) as e, pytest.warns(UserWarning):
         client.chat_postMessage(channel="C1")
     assert err(e) == "no_text"
     with pytest.raises(SlackApiError) as e:
@@ -594,6 +594,7 @@ def test_signed_request_post_against_bolt(fake: FakeSlack) -> None:
     app = App(
         token=fake.bot_token,
         signing_secret=SECRET,
+        process_before_response=True,  # run listeners synchronously inside dispatch()
         client=WebClient(token=fake.bot_token, base_url=fake.api_url),
     )
     seen: list[str] = []
