@@ -96,11 +96,7 @@ def usage_text(app: App, command_name: str, viewer: Any) -> str:
             continue
         if sub.access == MEMBER and not (viewer is not None and viewer.is_member):
             continue
-        head = (
-            f"`{command_name} {sub.word}`".replace(" `", "`")
-            if not sub.word
-            else f"`{command_name} {sub.word}`"
-        )
+        head = f"`{command_name} {sub.word}`" if sub.word else f"`{command_name}`"
         lines.append(f"• {head} {sub.usage}".rstrip())
     return "Here's what you can do:\n" + "\n".join(lines) if lines else ""
 
