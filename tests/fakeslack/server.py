@@ -878,14 +878,14 @@ class FakeSlack:
     def _resolve_channel(self, channel: Any, *, for_post: bool = False) -> str:
         if not channel:
             raise SlackError("channel_not_found")
-        channel = str(channel)
-        if channel in self.channels:
-            return channel
-        if for_post and channel in self.users:
-            return self._ensure_dm(channel)
-        if channel.startswith("#"):
+        name = str(channel)
+        if name in self.channels:
+            return name
+        if for_post and name in self.users:
+            return self._ensure_dm(name)
+        if name.startswith("#"):
             for cid, chan in self.channels.items():
-                if chan.get("name") == channel[1:]:
+                if chan.get("name") == name[1:]:
                     return cid
         raise SlackError("channel_not_found")
 

@@ -639,3 +639,16 @@ def test_context_manager_and_restart() -> None:
         fake.stop()
     with pytest.raises((urllib.error.URLError, RuntimeError)):
         urllib.request.urlopen(fake.api_url + "auth.test", timeout=1)
+
+
+def test_concurrent_posts_get_unique_increasing_ts(fake: FakeSlack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(i: int) -> str:
+        return str(make_client(fake).chat_postMessage(channel="C1", text=f"m{i}")["ts"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stamps = list(pool.map(post, range(40)))
+    assert len(set(stamps)) == 40
+    stored = [m["ts"] for m in fake.messages("C1")]
+    assert stored == sorted(stored, key=float) and len(stored) == 40

@@ -1,0 +1,74 @@
+"""Settings are validated once, with one line naming the variable and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-3",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd9912345678a5",
+}
+
+
+def settings_from(**changes: str):
+    env = {**GOOD, **changes}
+    return load_settings({k: v for k, v in env.items() if v is not None}, dotenv=False)
+
+
+def test_defaults() -> None:
+    s = settings_from()
+    assert s.database_url == "sqlite:///kettle.db"
+    assert s.port == 3000
+    assert s.api_url == "https://slack.com/api/"
+    assert not s.socket_mode
+    assert s.convenors == ()
+
+
+def test_full_configuration() -> None:
+    s = settings_from(
+        SLACK_APP_TOKEN="xapp-1-A",
+        SLACK_API_URL="http://127.0.0.1:9999/api",
+        DATABASE_URL="postgres://kettle@db/kettle",
+        PORT="8080",
+        KETTLE_CONVENORS="U012AB3CD, U99ZZ",
+        KETTLE_COP_CHANNEL="G0123COP",
+        KETTLE_MOVEMENT_CHANNEL="C0123MOVE",
+    )
+    assert s.socket_mode
+    assert s.api_url == "http://127.0.0.1:9999/api/"
+    assert s.database_url == "postgresql+psycopg://kettle@db/kettle"
+    assert s.port == 8080
+    assert s.convenors == ("U012AB3CD", "U99ZZ")
+    assert s.cop_channel == "G0123COP"
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": ""}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "not hex!"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"KETTLE_CONVENORS": "esther"}, "KETTLE_CONVENORS"),
+        ({"KETTLE_COP_CHANNEL": "#peoples-cop"}, "KETTLE_COP_CHANNEL"),
+        ({"KETTLE_MOVEMENT_CHANNEL": "movement"}, "KETTLE_MOVEMENT_CHANNEL"),
+        (
+            {"KETTLE_COP_CHANNEL": "C0SAME", "KETTLE_MOVEMENT_CHANNEL": "C0SAME"},
+            "KETTLE_MOVEMENT_CHANNEL",
+        ),
+        ({"KETTLE_WORKSPACE_TZ": "Mars/Olympus"}, "KETTLE_WORKSPACE_TZ"),
+    ],
+)
+def test_bad_values_name_the_variable(changes: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(**changes)
+    message = str(caught.value)
+    assert message.startswith(named)
+    assert "\n" not in message
