@@ -24,6 +24,7 @@ def create_app(
     session_factory: SessionFactory,
     sender: Sender | None = None,
     listener_executor: Executor | None = None,
+    background_executor: Executor | None = None,
 ) -> App:
     """Build the app; request verification stays on, so every request must be signed."""
     app = App(
@@ -32,14 +33,22 @@ def create_app(
         token_verification_enabled=False,
         process_before_response=False,
         listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=max(4, settings.threads * 2)),
+        or ThreadPoolExecutor(
+            max_workers=max(32, settings.threads * 4), thread_name_prefix="listener"
+        ),
         logger=logging.getLogger("kettle.bolt"),
     )
     sender = sender or Sender(client, session_factory)
+    # Work after the acknowledgement that can wait (confirmations, App Home refreshes) runs in a
+    # small pool of its own, so that under load it never delays the next request's ack.
+    background = background_executor or ThreadPoolExecutor(
+        max_workers=4, thread_name_prefix="after-ack"
+    )
 
     def provide(context: BoltContext, next: object) -> None:
         context["settings"] = settings
         context["sender"] = sender
+        context["background"] = background
         next()  # type: ignore[operator]
 
     app.use(provide)

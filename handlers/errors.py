@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -52,6 +53,23 @@ def handle_error(
         return refusal(kettle_error, body, client, context)
     tell(body, client, context, kettle_error.user_message)
     return None
+
+
+def later(
+    context: BoltContext,
+    body: dict[str, Any],
+    client: WebClient,
+    work: Callable[[], None],
+) -> None:
+    """Run `work` after the ack in the background pool; failures reach the person kindly."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:
+            handle_error(error, body, client, context, None)
+
+    context["background"].submit(run)
 
 
 def register(app: App) -> None:

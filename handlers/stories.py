@@ -21,6 +21,7 @@ from bot.services.membership import Viewer
 from bot.services.stories import Place
 from bot.text import escape
 from handlers import home, registry
+from handlers.errors import later
 from handlers.middleware import members_only, viewer_of
 
 log = logging.getLogger(__name__)
@@ -108,17 +109,21 @@ def on_story_submitted(
     ack()
     if not created:
         return
-    posted = ""
-    if draft.post_to_cop and cop_channel:
-        posted = _post_to_cop(
-            context["sender"], session_factory, story_id, community_id, cop_channel
+
+    def after() -> None:
+        posted = ""
+        if draft.post_to_cop and cop_channel:
+            posted = _post_to_cop(
+                context["sender"], session_factory, story_id, community_id, cop_channel
+            )
+        p = prompts.load("stories")
+        client.chat_postMessage(
+            channel=viewer.user_id,
+            text=p["confirmation"].format(title=escape(title), where=posted),
         )
-    p = prompts.load("stories")
-    client.chat_postMessage(
-        channel=viewer.user_id,
-        text=p["confirmation"].format(title=escape(title), where=posted),
-    )
-    home.publish_home(client, session_factory, viewer.user_id)
+        home.publish_home(client, session_factory, viewer.user_id)
+
+    later(context, body, client, after)
 
 
 def _post_to_cop(

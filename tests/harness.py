@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,6 +44,11 @@ class TrackingExecutor(ThreadPoolExecutor):
             self._pending -= 1
             self._cond.notify_all()
 
+    @property
+    def idle(self) -> bool:
+        with self._cond:
+            return self._pending == 0
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         with self._cond:
             if not self._cond.wait_for(lambda: self._pending == 0, timeout=timeout):
@@ -77,12 +83,14 @@ class Kettle:
         self.client = client
         self.sender = sender or Sender(client, session_factory, limiter=PostRateLimiter(0))
         self.executor = TrackingExecutor()
+        self.background = TrackingExecutor(max_workers=4)
         self.app = create_app(
             settings,
             client=client,
             session_factory=session_factory,
             sender=self.sender,
             listener_executor=self.executor,
+            background_executor=self.background,
         )
         self.signer = SlackSigner(settings.signing_secret)
         self._server: Any = None
@@ -106,10 +114,16 @@ class Kettle:
             if self._server is not None:
                 self._server.close()
             self.executor.shutdown(wait=True)
+            self.background.shutdown(wait=True)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait for work Kettle does after acknowledging (listeners, lazy posts)."""
-        self.executor.wait_idle(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            self.executor.wait_idle(max(0.01, deadline - time.monotonic()))
+            self.background.wait_idle(max(0.01, deadline - time.monotonic()))
+            if self.executor.idle and self.background.idle:
+                return
 
     @contextmanager
     def db(self) -> Iterator[Session]:

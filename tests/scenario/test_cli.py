@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 
 from bot.db import make_engine
 from bot.web import make_wsgi_app
-from tests.conftest import BOT_TOKEN, COP, CONVENOR, MEMBER, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, SlackSigner
 
 ROOT = Path(__file__).resolve().parents[2]
