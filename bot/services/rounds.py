@@ -510,7 +510,7 @@ def set_invitations(session: Session, member: Member, *, wanted: bool) -> None:
 def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
     after = timedelta(minutes=int(prompts_().get("tea_break_after_minutes", 60)))
     rounds = session.scalars(
-        select(Round).where(Round.status == RoundStatus.RUNNING, Round.tea_break_sent.is_(False))
+        select(Round).where(Round.status != RoundStatus.CLOSED, Round.tea_break_sent.is_(False))
     )
     return [r for r in rounds if r.thread_ts and r.started_at + after <= now]
 
