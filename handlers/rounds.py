@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.builders import rounds as builders
 from bot.builders.ids import Command, RoundIds
@@ -18,8 +19,9 @@ from bot.models import Round, RoundCommitment, RoundKind, RoundStatus, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
+from bot.services.membership import Viewer
 from bot.text import escape
-from handlers import registry
+from handlers import home, registry
 from handlers.middleware import convenors_only, members_only, tell, viewer_of
 
 log = logging.getLogger(__name__)
@@ -396,6 +398,10 @@ def on_round_message(event: dict[str, Any], client: WebClient, context: BoltCont
     )
 
 
+def rounds_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    return builders.home_section(svc.list_rounds(session, viewer.community_id or 0))
+
+
 def register(app: App) -> None:
     sub = registry.subcommand
     sub(app, Command.ROUND, "ai", on_ai, access=registry.CONVENOR, usage=USAGE["ai"])
@@ -419,3 +425,4 @@ def register(app: App) -> None:
     registry.event(
         app, "message", on_round_message, middleware=[members_only], matchers=[in_active_round]
     )
+    home.add_section(30, "rounds", rounds_home_section)

@@ -358,3 +358,13 @@ def round_list(lines: list[svc.RoundLine]) -> str:
             f"{line.started_at:%d %b %Y}"
         )
     return "\n".join(out)
+
+
+def home_section(lines: list[svc.RoundLine]) -> list[dict[str, Any]]:
+    """Rounds running now, for the App Home."""
+    running = [line for line in lines if line.status != RoundStatus.CLOSED]
+    if not running:
+        text = "*Rounds*\nNone running. `/round guide ai` and `/round guide als` teach the methods."
+    else:
+        text = round_list(running)
+    return [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000))).to_dict()]

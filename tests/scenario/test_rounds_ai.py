@@ -205,6 +205,8 @@ def test_round_commands_by_role(kettle: Kettle) -> None:
 
     assert "No rounds yet" in kettle.command(MEMBER, "/round", "list").json["text"]
     start_ai(kettle, minutes="0", anonymous=False)
+    kettle.event({"type": "app_home_opened", "user": MEMBER, "tab": "home", "channel": "D1"})
+    assert "Meetings people can" in str(kettle.fake.home(MEMBER))
     listing = kettle.command(MEMBER, "/round", "list").json["text"]
     assert "Meetings people can" in listing and "Discover" in listing
     assert "Community of Practice" in kettle.command(OUTSIDER, "/round", "list").json["text"]
@@ -234,3 +236,17 @@ def test_round_commands_by_role(kettle: Kettle) -> None:
 
     assert "won't invite" in kettle.command(MEMBER, "/round", "invites off").json["text"]
     assert "invite you again" in kettle.command(MEMBER, "/round", "invites on").json["text"]
+
+
+def test_a_round_carries_on_after_a_restart(kettle: Kettle) -> None:
+    """A phase change committed just before a crash is announced by the next tick, once."""
+    round_ = start_ai(kettle)
+    with kettle.db() as session:
+        from bot.services import rounds as svc
+
+        svc.advance(session, session.get_one(Round, round_.id), now=utcnow(), expected_phase=0)
+    assert posted(thread(kettle, round_.id), "*Dream*") == 0
+    schedule.tick(utcnow())
+    schedule.tick(utcnow())
+    assert posted(thread(kettle, round_.id), "*Dream*") == 1
+    assert posted(thread(kettle, round_.id), "*Discover*") == 1
