@@ -17,12 +17,19 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/story", "Share a story with the Community of Practice", "[a few words to start]"
     ),
+    SlashCommand(
+        "/round",
+        "Appreciative-inquiry rounds and action-learning sets",
+        "ai <topic> | als | guide ai|als | list",
+    ),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
     "app_home_opened",
     "member_joined_channel",
     "member_left_channel",
+    "message.channels",
+    "message.groups",
 )
 
 # Why each scope is needed, so the list stays least-privilege.
@@ -36,6 +43,8 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
+    "mpim:write": "open a group DM to pair members for appreciative interviews",
+    "mpim:history": "check a pairing group DM before resending, so nothing is posted twice",
 }
 
 

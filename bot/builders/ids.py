@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class Command(StrEnum):
     STORY = "/story"
+    ROUND = "/round"
 
 
 class StoryIds(StrEnum):
@@ -26,3 +27,30 @@ class StoryIds(StrEnum):
 
 class HomeIds(StrEnum):
     SHARE_STORY = "home_share_story"
+
+
+class RoundIds(StrEnum):
+    AI_MODAL = "round_ai_modal"
+    ALS_MODAL = "round_als_modal"
+    CONTRIBUTE_MODAL = "round_contribute_modal"
+    REPORT_MODAL = "round_report_modal"
+    INPUT = "value"  # the action_id of the element inside each input block
+    TOPIC = "topic"
+    CHALLENGE = "challenge"
+    CHANNEL = "channel"
+    MINUTES = "minutes"  # ALS phases use "minutes_<n>"
+    ANONYMOUS = "anonymous"
+    ANONYMOUS_YES = "yes"
+    PRESENTER = "presenter"
+    MEMBERS = "members"
+    TEXT = "text"
+    WHEN = "when"
+    CONTRIBUTE = "round_contribute"
+    NEXT = "round_next"
+    PAUSE = "round_pause"
+    RESUME = "round_resume"
+    EXTEND = "round_extend"
+    END = "round_end"
+    PAIR = "round_pair"
+    REPORT = "round_report"
+    OPT_OUT = "round_opt_out"

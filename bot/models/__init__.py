@@ -10,6 +10,15 @@ from bot.models.core import (
     ProcessedRequest,
     Role,
 )
+from bot.models.rounds import (
+    Round,
+    RoundCommitment,
+    RoundContribution,
+    RoundKind,
+    RoundNote,
+    RoundOptOut,
+    RoundStatus,
+)
 from bot.models.stories import Consent, Story, StoryKind
 
 __all__ = [
@@ -22,6 +31,13 @@ __all__ = [
     "MemberStatus",
     "ProcessedRequest",
     "Role",
+    "Round",
+    "RoundCommitment",
+    "RoundContribution",
+    "RoundKind",
+    "RoundNote",
+    "RoundOptOut",
+    "RoundStatus",
     "Story",
     "StoryKind",
     "UTCDateTime",

@@ -1,0 +1,140 @@
+"""Facilitated rounds: appreciative-inquiry rounds and action-learning sets, run in a thread."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, utcnow
+from bot.models.core import Member, _enum
+
+
+class RoundKind(enum.StrEnum):
+    AI = "ai"  # appreciative inquiry
+    ALS = "als"  # action-learning set
+
+
+class RoundStatus(enum.StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Round(Base):
+    """One round; its phase, deadline and what has been announced survive a restart."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (Index("ix_rounds_status_deadline", "status", "phase_deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[RoundKind] = mapped_column(_enum(RoundKind, "round_kind"))
+    status: Mapped[RoundStatus] = mapped_column(
+        _enum(RoundStatus, "round_status"), default=RoundStatus.RUNNING
+    )
+    topic: Mapped[str] = mapped_column(Text)  # AI: the affirmative topic; ALS: the challenge
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    presenter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    set_members: Mapped[list[str]] = mapped_column(JSON, default=list)  # Slack user ids
+    channel_id: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32), index=True)
+    phase_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)  # 0 = by hand
+    phase_index: Mapped[int] = mapped_column(default=0)
+    phase_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    phase_deadline: Mapped[datetime | None] = mapped_column()
+    paused_seconds_left: Mapped[int | None] = mapped_column()
+    announced_phase: Mapped[int] = mapped_column(default=-1)
+    invited_phase: Mapped[int] = mapped_column(default=-1)
+    allow_anonymous: Mapped[bool] = mapped_column(default=False)
+    opening_note: Mapped[str] = mapped_column(Text, default="")  # ALS report-back
+    tea_break_sent: Mapped[bool] = mapped_column(default=False)
+    synthesis: Mapped[str | None] = mapped_column(Text)
+    synthesis_posted: Mapped[bool] = mapped_column(default=False)
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    facilitator: Mapped[Member | None] = relationship(foreign_keys=[facilitator_id])
+    presenter: Mapped[Member | None] = relationship(foreign_keys=[presenter_id])
+    contributions: Mapped[list[RoundContribution]] = relationship(
+        back_populates="round", order_by="RoundContribution.id"
+    )
+    commitments: Mapped[list[RoundCommitment]] = relationship(
+        back_populates="round", order_by="RoundCommitment.id"
+    )
+
+
+class RoundContribution(Base):
+    """What a member said in a phase (or the presenter's reflection)."""
+
+    __tablename__ = "round_contributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    phase_index: Mapped[int] = mapped_column()
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="contributions")
+    member: Mapped[Member | None] = relationship()
+
+
+class RoundCommitment(Base):
+    """A Destiny commitment or an action-learning action: who, what, by when, and how it went."""
+
+    __tablename__ = "round_commitments"
+    __table_args__ = (Index("ix_round_commitments_due", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    what: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    asked_at: Mapped[datetime | None] = mapped_column()
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime | None] = mapped_column()
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="commitments")
+    member: Mapped[Member | None] = relationship()
+
+
+class RoundNote(Base):
+    """Something Kettle does at most once per person per phase (a coaching tip, an invitation)."""
+
+    __tablename__ = "round_notes"
+    __table_args__ = (UniqueConstraint("round_id", "phase_index", "member_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    phase_index: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundOptOut(Base):
+    """Members who asked not to be invited privately to contribute."""
+
+    __tablename__ = "round_optouts"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

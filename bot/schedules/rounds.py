@@ -1,0 +1,236 @@
+"""Rounds on the clock: one tick a minute advances phases, posts what is due, and follows up.
+
+Every post goes through the delivery ledger with a stable key, so a double tick, a restart or a
+second replica never posts twice, and a round carries on from where the database says it is.
+Handlers call `publish` too, right after they change a round.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import runtime
+from bot.builders import rounds as builders
+from bot.db import SessionFactory, unit_of_work
+from bot.delivery import Sender
+from bot.models import Round, RoundStatus, utcnow
+from bot.schedules import setup
+from bot.services import rounds as svc
+from bot.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
+    """Post whatever of this round is not yet in Slack: its opening, current phase, synthesis."""
+    with unit_of_work(session_factory) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            return
+        channel, thread_ts = round_.channel_id, round_.thread_ts
+        text, blocks = builders.opening(round_)
+    if thread_ts is None:
+        outcome = sender.deliver(f"round:{round_id}:opening", channel, text=text, blocks=blocks)
+        if not outcome.ts:
+            return  # another worker is posting it; the next tick carries on
+        thread_ts = outcome.ts
+        with unit_of_work(session_factory) as session:
+            session.get_one(Round, round_id).thread_ts = thread_ts
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        index = round_.phase_index
+        phase_due = round_.status != RoundStatus.CLOSED and round_.announced_phase < index
+        text, blocks = builders.phase_post(round_) if phase_due else ("", [])
+    if phase_due:
+        key = f"round:{round_id}:phase:{index}"
+        sender.deliver(key, channel, text=text, blocks=blocks, thread_ts=thread_ts)
+        with unit_of_work(session_factory) as session:
+            round_ = session.get_one(Round, round_id)
+            round_.announced_phase = max(round_.announced_phase, index)
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        closing = round_.status == RoundStatus.CLOSED and not round_.synthesis_posted
+        text, blocks = builders.synthesis_post(round_) if closing else ("", [])
+    if closing:
+        sender.deliver(
+            f"round:{round_id}:synthesis",
+            channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            reply_broadcast=True,
+        )
+        with unit_of_work(session_factory) as session:
+            session.get_one(Round, round_id).synthesis_posted = True
+
+
+def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:
+    """Open a group DM for each pair of members with the Discover question; returns the count."""
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        people = [m.user_id for m in svc.active_members(session, round_.community_id)]
+        groups = svc.pairs(people, seed=round_.id)
+        question = (svc.phases(round_.kind)[0].get("questions") or [""])[0]
+        text = svc.prompts_()["messages"]["pair"].format(
+            topic=escape(round_.topic), question=question
+        )
+    for group in groups:
+        try:
+            channel = sender.client.conversations_open(users=",".join(group))["channel"]["id"]
+            sender.deliver(f"round:{round_id}:pair:{'-'.join(group)}", channel, text=text)
+        except Exception:
+            log.exception("could not pair %s for round %s", group, round_id)
+    return len(groups)
+
+
+def _advance_due(session_factory: SessionFactory, now: datetime) -> None:
+    with unit_of_work(session_factory) as session:
+        due = [r.id for r in svc.due_to_advance(session, now)]
+    for round_id in due:
+        try:
+            with unit_of_work(session_factory) as session:
+                round_ = session.get_one(Round, round_id)
+                if round_.phase_deadline is not None and round_.phase_deadline <= now:
+                    svc.advance(session, round_, now=now, expected_phase=round_.phase_index)
+        except Exception:
+            log.exception("could not advance round %s", round_id)
+
+
+def _publish_all(sender: Sender, session_factory: SessionFactory) -> None:
+    with unit_of_work(session_factory) as session:
+        ids = [r.id for r in svc.unannounced(session)]
+    for round_id in ids:
+        try:
+            publish(sender, session_factory, round_id)
+        except Exception:
+            log.exception("could not publish round %s", round_id)
+
+
+def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+    messages = svc.prompts_()["messages"]
+    with unit_of_work(session_factory) as session:
+        due = []
+        for round_, people in svc.due_invitations(session, now):
+            ph = svc.phase(round_) or {}
+            text_args = {
+                "kind": "appreciative-inquiry round",
+                "topic": escape(round_.topic),
+                "phase": ph.get("name", ""),
+            }
+            skip = {round_.facilitator.user_id} if round_.facilitator else set()
+            targets = [(m.id, m.user_id) for m in people if m.user_id not in skip]
+            due.append(
+                (
+                    round_.id,
+                    round_.phase_index,
+                    round_.channel_id,
+                    round_.thread_ts,
+                    text_args,
+                    targets,
+                )
+            )
+    for round_id, index, channel, thread_ts, text_args, targets in due:
+        try:
+            link = sender.client.chat_getPermalink(channel=channel, message_ts=thread_ts or "")[
+                "permalink"
+            ]
+            for member_id, user_id in targets:
+                text = messages["invite"].format(link=link, **text_args)
+                sender.deliver(
+                    f"round:{round_id}:invite:{index}:{user_id}",
+                    user_id,
+                    text=text,
+                    blocks=builders.invite_blocks(text),
+                )
+                with unit_of_work(session_factory) as session:
+                    svc.note_once(session, session.get_one(Round, round_id), member_id, "invite")
+            with unit_of_work(session_factory) as session:
+                svc.mark_invited(session, round_id, index)
+        except Exception:
+            log.exception("could not invite members to round %s", round_id)
+
+
+def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+    text = svc.prompts_()["tea_break"]
+    with unit_of_work(session_factory) as session:
+        due = [(r.id, r.channel_id, r.thread_ts) for r in svc.due_tea_breaks(session, now)]
+    for round_id, channel, thread_ts in due:
+        try:
+            sender.deliver(f"round:{round_id}:tea", channel, text=text, thread_ts=thread_ts)
+            with unit_of_work(session_factory) as session:
+                svc.mark_tea_break(session, round_id)
+        except Exception:
+            log.exception("could not nudge a tea break in round %s", round_id)
+
+
+def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+    messages = svc.prompts_()["messages"]
+    with unit_of_work(session_factory) as session:
+        reminders = [
+            (
+                c.id,
+                c.member.user_id,
+                messages["remind"].format(
+                    what=escape(c.what), when=f"{c.due_at:%a %d %b}", topic=escape(c.round.topic)
+                ),
+            )
+            for c in svc.due_reminders(session, now)
+            if c.member is not None
+        ]
+        asks = [
+            (
+                c.id,
+                c.member.user_id,
+                messages["ask"].format(
+                    what=escape(c.what), when=f"{c.due_at:%a %d %b}", topic=escape(c.round.topic)
+                ),
+            )
+            for c in svc.due_asks(session, now)
+            if c.member is not None
+        ]
+    for commitment_id, user_id, text in reminders:
+        try:
+            sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)
+            with unit_of_work(session_factory) as session:
+                svc.mark_commitment(session, commitment_id, "reminded_at", now)
+        except Exception:
+            log.exception("could not remind about commitment %s", commitment_id)
+    for commitment_id, user_id, text in asks:
+        try:
+            sender.deliver(
+                f"round-commitment:{commitment_id}:ask",
+                user_id,
+                text=text,
+                blocks=builders.ask_blocks(text, commitment_id),
+            )
+            with unit_of_work(session_factory) as session:
+                svc.mark_commitment(session, commitment_id, "asked_at", now)
+        except Exception:
+            log.exception("could not ask how commitment %s went", commitment_id)
+
+
+def tick(now: datetime | None = None) -> None:
+    """Everything rounds need doing at `now`; safe to run twice or after a long pause."""
+    rt = runtime.current()
+    now = now or utcnow()
+    _advance_due(rt.session_factory, now)
+    _publish_all(rt.sender, rt.session_factory)
+    _invite(rt.sender, rt.session_factory, now)
+    _tea_breaks(rt.sender, rt.session_factory, now)
+    _follow_ups(rt.sender, rt.session_factory, now)
+
+
+@setup
+def rounds_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.rounds:tick",
+        trigger="interval",
+        minutes=1,
+        id="rounds:tick",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
