@@ -10,6 +10,14 @@ from bot.models.core import (
     ProcessedRequest,
     Role,
 )
+from bot.models.meetings import Meeting, MeetingPulse, MeetingRsvp, MeetingStatus, Repeat, Rsvp
+from bot.models.pairing import (
+    PairingAvoid,
+    PairingGroup,
+    PairingGroupMember,
+    PairingPreference,
+    PairingRound,
+)
 from bot.models.stories import Consent, Story, StoryKind
 
 __all__ = [
@@ -18,10 +26,21 @@ __all__ = [
     "Consent",
     "Delivery",
     "DeliveryStatus",
+    "Meeting",
+    "MeetingPulse",
+    "MeetingRsvp",
+    "MeetingStatus",
     "Member",
     "MemberStatus",
+    "PairingAvoid",
+    "PairingGroup",
+    "PairingGroupMember",
+    "PairingPreference",
+    "PairingRound",
     "ProcessedRequest",
+    "Repeat",
     "Role",
+    "Rsvp",
     "Story",
     "StoryKind",
     "UTCDateTime",
