@@ -17,6 +17,8 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/story", "Share a story with the Community of Practice", "[a few words to start]"
     ),
+    SlashCommand("/meeting", "Plan or list the CoP's meetings", "[list | edit N | cancel N]"),
+    SlashCommand("/cop", "Your part in the Community of Practice", "[pairing on|off|skip|pause]"),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
@@ -36,6 +38,9 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
+    "files:write": "send a meeting's calendar (.ics) file to a member who asks for it",
+    "mpim:write": "open a group DM to introduce a pair (or trio) of members",
+    "mpim:history": "check a pairing group DM before resending, so nothing is posted twice",
 }
 
 

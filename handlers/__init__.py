@@ -6,9 +6,11 @@ from slack_bolt import App
 
 
 def register_handlers(app: App) -> None:
-    from handlers import errors, home, membership, stories
+    from handlers import errors, home, meetings, membership, pairing, stories
 
     errors.register(app)
     home.register(app)
     membership.register(app)
+    meetings.register(app)
+    pairing.register(app)
     stories.register(app)

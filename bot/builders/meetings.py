@@ -287,6 +287,8 @@ def meeting_list(
         line = (
             meeting_line(meeting, occ) + f"\n<{safe_link(meeting.video_url)}|{p['texts']['join']}>"
         )
+        if convenor:
+            line = f"`#{meeting.id}`  " + line
         blocks.append(section(line))
         if convenor:
             blocks.append(
