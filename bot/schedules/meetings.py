@@ -95,11 +95,12 @@ def run_tick(rt: runtime.Runtime, now: datetime) -> int:
     """Send what is due at `now`; returns how many messages this call posted."""
     config = svc.config_from(rt.settings.extra)
     with unit_of_work(rt.session_factory) as session:
-        outgoing = [
-            out
-            for item in svc.due(session, now=now, config=config)
-            for out in _render(session, item)
-        ]
+        outgoing: list[Outgoing] = []
+        for item in svc.due(session, now=now, config=config):
+            try:
+                outgoing.extend(_render(session, item))
+            except Exception:
+                log.exception("could not prepare %s", item.key())
         stale = [meeting.id for meeting, _occ in svc.posts_to_refresh(session, now=now)]
     sent = 0
     for out in outgoing:

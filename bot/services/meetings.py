@@ -193,13 +193,18 @@ def occurrences(meeting: Meeting, *, start: datetime, end: datetime) -> Iterator
 
 def next_occurrence(meeting: Meeting, now: datetime) -> Occurrence | None:
     """The occurrence not yet over (the one the post shows), or None when the series is done."""
-    horizon = now + timedelta(days=400)
-    return next(iter(occurrences(meeting, start=now, end=horizon)), None)
+    return next(iter(occurrences(meeting, start=now, end=_horizon(meeting, now))), None)
+
+
+def _horizon(meeting: Meeting, now: datetime) -> datetime:
+    """Far enough ahead to find the next occurrence of any series, even one not yet begun."""
+    first = occurrence_at(meeting, meeting.first_date).starts_at
+    return max(now, first) + timedelta(days=400)
 
 
 def upcoming_occurrences(meeting: Meeting, now: datetime, count: int) -> list[Occurrence]:
     found: list[Occurrence] = []
-    for occ in occurrences(meeting, start=now, end=now + timedelta(days=400)):
+    for occ in occurrences(meeting, start=now, end=_horizon(meeting, now)):
         found.append(occ)
         if len(found) >= count:
             break
