@@ -22,6 +22,8 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "Appreciative-inquiry rounds and action-learning sets",
         "ai <topic> | als | guide ai|als | list",
     ),
+    SlashCommand("/meeting", "Plan or list the CoP's meetings", "[list | edit N | cancel N]"),
+    SlashCommand("/cop", "Your part in the Community of Practice", "[pairing on|off|skip|pause]"),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
@@ -43,8 +45,9 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
-    "mpim:write": "open a group DM to pair members for appreciative interviews",
-    "mpim:history": "check a pairing group DM before resending, so nothing is posted twice",
+    "files:write": "send a meeting's calendar (.ics) file to a member who asks for it",
+    "mpim:write": "open a group DM to introduce a pair (or trio) of members, or pair them for appreciative interviews",
+    "mpim:history": "check a group DM before resending, so nothing is posted twice",
 }
 
 

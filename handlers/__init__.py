@@ -6,10 +6,12 @@ from slack_bolt import App
 
 
 def register_handlers(app: App) -> None:
-    from handlers import errors, home, membership, rounds, stories
+    from handlers import errors, home, meetings, membership, pairing, rounds, stories
 
     errors.register(app)
     home.register(app)
     membership.register(app)
     rounds.register(app)
+    meetings.register(app)
+    pairing.register(app)
     stories.register(app)

@@ -8,6 +8,8 @@ from enum import StrEnum
 class Command(StrEnum):
     STORY = "/story"
     ROUND = "/round"
+    MEETING = "/meeting"
+    COP = "/cop"
 
 
 class StoryIds(StrEnum):
@@ -54,3 +56,36 @@ class RoundIds(StrEnum):
     PAIR = "round_pair"
     REPORT = "round_report"
     OPT_OUT = "round_opt_out"
+
+
+class MeetingIds(StrEnum):
+    MODAL = "meeting_modal"
+    TITLE = "meeting_title"
+    DAY = "meeting_day"
+    START = "meeting_start"
+    DURATION = "meeting_duration"
+    VIDEO_URL = "meeting_video_url"
+    AGENDA = "meeting_agenda"
+    CHANNEL = "meeting_channel"
+    REPEAT = "meeting_repeat"
+    INPUT = "value"  # the action_id of the element inside each input block
+    RSVP_GOING = "meeting_rsvp_going"
+    RSVP_MAYBE = "meeting_rsvp_maybe"
+    RSVP_DECLINED = "meeting_rsvp_declined"
+    CALENDAR = "meeting_calendar"
+    EDIT = "meeting_edit"
+    CANCEL = "meeting_cancel"
+    PULSE_SCORE = "meeting_pulse_score"  # buttons are PULSE_SCORE_1 … PULSE_SCORE_5
+    PULSE_NOTE = "meeting_pulse_note"
+    NOTE_MODAL = "meeting_note_modal"
+    NOTE = "meeting_note"
+    ACTIONS = "meeting_actions"
+
+
+class PairingIds(StrEnum):
+    OPT_IN = "pairing_opt_in"
+    OPT_OUT = "pairing_opt_out"
+    SKIP = "pairing_skip"
+    RESUME = "pairing_resume"
+    MET_YES = "pairing_met_yes"
+    MET_NO = "pairing_met_no"

@@ -1,6 +1,10 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
-from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.base import (
+    Base,
+    UTCDateTime,
+    utcnow,
+)
 from bot.models.core import (
     Community,
     Delivery,
@@ -9,6 +13,21 @@ from bot.models.core import (
     MemberStatus,
     ProcessedRequest,
     Role,
+)
+from bot.models.meetings import (
+    Meeting,
+    MeetingPulse,
+    MeetingRsvp,
+    MeetingStatus,
+    Repeat,
+    Rsvp,
+)
+from bot.models.pairing import (
+    PairingAvoid,
+    PairingGroup,
+    PairingGroupMember,
+    PairingPreference,
+    PairingRound,
 )
 from bot.models.rounds import (
     Round,
@@ -19,7 +38,11 @@ from bot.models.rounds import (
     RoundOptOut,
     RoundStatus,
 )
-from bot.models.stories import Consent, Story, StoryKind
+from bot.models.stories import (
+    Consent,
+    Story,
+    StoryKind,
+)
 
 __all__ = [
     "Base",
@@ -27,9 +50,19 @@ __all__ = [
     "Consent",
     "Delivery",
     "DeliveryStatus",
+    "Meeting",
+    "MeetingPulse",
+    "MeetingRsvp",
+    "MeetingStatus",
     "Member",
     "MemberStatus",
+    "PairingAvoid",
+    "PairingGroup",
+    "PairingGroupMember",
+    "PairingPreference",
+    "PairingRound",
     "ProcessedRequest",
+    "Repeat",
     "Role",
     "Round",
     "RoundCommitment",
@@ -38,6 +71,7 @@ __all__ = [
     "RoundNote",
     "RoundOptOut",
     "RoundStatus",
+    "Rsvp",
     "Story",
     "StoryKind",
     "UTCDateTime",

@@ -1,0 +1,158 @@
+"""The pairing algorithm and rounds on the real database: fair, private and deterministic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Community, Member, PairingGroup, PairingRound
+from bot.services import pairing
+from bot.services.pairing import PairingConfig
+
+CONFIG = PairingConfig(period_days=14, followup_days=7)
+START = datetime(2031, 3, 3, 9, 30, tzinfo=UTC)
+
+
+def community_with(session: Session, count: int) -> tuple[Community, list[Member]]:
+    community = Community(slug="pairing-test", name="Test CoP", settings={})
+    session.add(community)
+    session.flush()
+    members = []
+    for i in range(count):
+        member = Member(community_id=community.id, user_id=f"U{i:04d}", name=f"Person {i}")
+        session.add(member)
+        members.append(member)
+    session.flush()
+    for member in members:
+        pairing.set_opted_in(session, member, True)
+    return community, members
+
+
+def groups_of(session: Session, round_: PairingRound) -> list[set[int]]:
+    session.refresh(round_)
+    return [{m.member_id for m in g.members} for g in round_.groups]
+
+
+def pairs_in(groups: list[set[int]]) -> set[frozenset[int]]:
+    return {frozenset(p) for g in groups for p in combinations(sorted(g), 2)}
+
+
+def run_rounds(session: Session, community: Community, n: int) -> list[list[set[int]]]:
+    out = []
+    for k in range(n):
+        round_, created = pairing.run_round(
+            session, community, now=START + k * CONFIG.period, config=CONFIG
+        )
+        assert created and round_ is not None
+        out.append(groups_of(session, round_))
+    return out
+
+
+@pytest.mark.parametrize("size", [4, 6, 8])
+def test_no_repeats_while_the_group_allows(db_session: Session, size: int) -> None:
+    community, _ = community_with(db_session, size)
+    rounds = run_rounds(db_session, community, size - 1)
+    seen: set[frozenset[int]] = set()
+    for groups in rounds:
+        assert all(len(g) == 2 for g in groups)
+        assert sorted(x for g in groups for x in g) == sorted({x for g in groups for x in g})
+        new = pairs_in(groups)
+        assert not (new & seen), "a pair repeated although fresh pairs were possible"
+        seen |= new
+    # Everyone has met everyone once: a full round robin.
+    assert len(seen) == size * (size - 1) // 2
+
+
+def test_odd_numbers_make_one_trio_and_leave_nobody_out(db_session: Session) -> None:
+    community, members = community_with(db_session, 7)
+    for groups in run_rounds(db_session, community, 3):
+        sizes = sorted(len(g) for g in groups)
+        assert sizes == [2, 2, 3]
+        assert set().union(*groups) == {m.id for m in members}
+
+
+def test_dont_pair_me_with_is_honoured(db_session: Session) -> None:
+    community, members = community_with(db_session, 6)
+    a, b, c = members[0], members[1], members[2]
+    pairing.avoid(db_session, a, b)
+    pairing.avoid(db_session, c, a)
+    for groups in run_rounds(db_session, community, 8):
+        for g in groups:
+            assert not {a.id, b.id} <= g
+            assert not {a.id, c.id} <= g
+        assert set().union(*groups) == {m.id for m in members}
+
+
+def test_exclusions_that_leave_no_choice_leave_that_person_out_only() -> None:
+    forbidden = {frozenset((1, 2)), frozenset((1, 3))}
+    groups = pairing.make_groups([1, 2, 3], costs={}, forbidden=forbidden, seed="x")
+    assert groups == [[2, 3]]
+
+
+def test_same_seed_same_groups_and_different_seeds_vary() -> None:
+    people = list(range(1, 13))
+    first = pairing.make_groups(people, costs={}, forbidden=set(), seed="1:10")
+    again = pairing.make_groups(people, costs={}, forbidden=set(), seed="1:10")
+    assert first == again
+    others = {
+        str(pairing.make_groups(people, costs={}, forbidden=set(), seed=f"1:{n}")) for n in range(5)
+    }
+    assert len(others) > 1
+
+
+def test_one_round_per_period_and_skip_pause(db_session: Session) -> None:
+    community, members = community_with(db_session, 5)
+    skipper, pauser, leaver = members[0], members[1], members[2]
+    number = pairing.skip_next(db_session, skipper, now=START, config=CONFIG)
+    assert number == pairing.round_number(START, CONFIG)
+    pairing.set_paused(db_session, pauser, True)
+    pairing.set_opted_in(db_session, leaver, False)
+
+    round_, created = pairing.run_round(db_session, community, now=START, config=CONFIG)
+    assert created and round_ is not None
+    assert groups_of(db_session, round_) == [{members[3].id, members[4].id}]
+    same, created_again = pairing.run_round(
+        db_session, community, now=START + timedelta(days=3), config=CONFIG
+    )
+    assert not created_again and same is not None and same.id == round_.id
+
+    # The skip was for one round only; the pause lasts until resumed.
+    later, _ = pairing.run_round(db_session, community, now=START + CONFIG.period, config=CONFIG)
+    assert later is not None
+    assert set().union(*groups_of(db_session, later)) == {
+        skipper.id,
+        members[3].id,
+        members[4].id,
+    }
+
+
+def test_fewer_than_two_makes_no_round(db_session: Session) -> None:
+    community, _ = community_with(db_session, 1)
+    round_, created = pairing.run_round(db_session, community, now=START, config=CONFIG)
+    assert round_ is None and not created
+    assert db_session.scalars(select(PairingRound)).all() == []
+
+
+def test_met_answers_and_rate_count_only_the_group(db_session: Session) -> None:
+    community, _members = community_with(db_session, 4)
+    round_, _ = pairing.run_round(db_session, community, now=START, config=CONFIG)
+    assert round_ is not None
+    first, second = db_session.scalars(select(PairingGroup).order_by(PairingGroup.id)).all()
+    insider = first.members[0].member
+    outsider = second.members[0].member
+    pairing.record_met(db_session, first.id, insider, True)
+    with pytest.raises(Exception, match="isn't one of yours"):
+        pairing.record_met(db_session, first.id, outsider, False)
+    stats = pairing.stats(db_session, community.id)
+    assert (stats.groups, stats.answered, stats.met, stats.rate) == (2, 1, 1, 100)
+    assert stats.taking_part == 4
+
+
+def test_config_from_environment() -> None:
+    assert pairing.config_from({}) == PairingConfig(14, 7)
+    assert pairing.config_from({"KETTLE_PAIRING_PERIOD_DAYS": "7"}) == PairingConfig(7, 3)
+    assert pairing.config_from({"KETTLE_PAIRING_PERIOD_DAYS": "x"}).period_days == 14
