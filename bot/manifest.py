@@ -17,6 +17,9 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/story", "Share a story with the Community of Practice", "[a few words to start]"
     ),
+    SlashCommand(
+        "/cop", "Join, leave and look after the Community of Practice", "[join|members|help]"
+    ),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
@@ -36,6 +39,9 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
+    "groups:write": "invite approved members to the private CoP channel, and remove members",
+    "channels:manage": "invite approved members to a public CoP channel, and remove members",
+    "files:write": "send a member the file of everything Kettle holds about them (/cop mydata)",
 }
 
 

@@ -10,17 +10,29 @@ from bot.models.core import (
     ProcessedRequest,
     Role,
 )
+from bot.models.membership import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    DecisionKind,
+    Profile,
+)
 from bot.models.stories import Consent, Story, StoryKind
 
 __all__ = [
+    "Application",
+    "ApplicationStatus",
     "Base",
     "Community",
     "Consent",
+    "Decision",
+    "DecisionKind",
     "Delivery",
     "DeliveryStatus",
     "Member",
     "MemberStatus",
     "ProcessedRequest",
+    "Profile",
     "Role",
     "Story",
     "StoryKind",
