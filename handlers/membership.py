@@ -104,12 +104,13 @@ def on_apply_submitted(
     viewer = viewer_of(context)
     values = _values(view)
     agreed = MembershipIds.NORMS_YES.value in (values.get(MembershipIds.NORMS) or [])
+    errors: dict[str, str] = {} if agreed else {"norms": "Please accept the norms to join."}
     try:
         answers = membership.validate_answers(_answers(values))
-        if not agreed:
-            raise InvalidInput("Please accept the norms.", {"norms": "Please accept the norms."})
     except InvalidInput as exc:
-        ack(response_action="errors", errors=builders.block_errors(exc.field_errors))
+        errors.update(exc.field_errors)
+    if errors:
+        ack(response_action="errors", errors=builders.block_errors(errors))
         return
     profile = fetch_profile(client, viewer.user_id)
     session_factory = context["db"]

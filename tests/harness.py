@@ -160,7 +160,7 @@ class Kettle:
         if message is not None:
             extra["message"] = message
         if channel is not None:
-            extra["channel"] = channel
+            extra["channel_id"] = channel
             extra["response_url"] = self.fake.new_response_url()
         request = self.signer.block_actions(
             user, actions=[action], trigger_id=self.fake.issue_trigger_id(), **extra
