@@ -440,3 +440,16 @@ def test_outsider_cannot_press_member_or_convenor_buttons(kettle: Kettle) -> Non
     kettle.click(OUTSIDER, MembershipIds.REVIEW_BUTTON, value="1", channel="D1")
     assert kettle.fake.views_opened == []
     assert all("for its members" in r["text"] for r in kettle.fake.responses)
+
+
+def test_at_start_a_curated_group_does_not_admit_people_added_by_hand(kettle: Kettle) -> None:
+    from bot import runtime
+    from bot.server import bootstrap_community
+
+    apply(kettle)
+    kettle.fake.set_members(COP, [*kettle.fake.members_of(COP), OUTSIDER])
+    bootstrap_community(runtime.current())
+    bootstrap_community(runtime.current())
+    assert member_of(kettle, OUTSIDER) is None and member_of(kettle, MEMBER) is not None
+    told = [m for m in kettle.fake.dm_messages(CONVENOR) if f"<@{OUTSIDER}> was added" in m["text"]]
+    assert len(told) == 1
