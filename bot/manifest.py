@@ -23,7 +23,11 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "ai <topic> | als | guide ai|als | list",
     ),
     SlashCommand("/meeting", "Plan or list the CoP's meetings", "[list | edit N | cancel N]"),
-    SlashCommand("/cop", "Your part in the Community of Practice", "[pairing on|off|skip|pause]"),
+    SlashCommand(
+        "/cop",
+        "Join, leave and look after the Community of Practice",
+        "[join | members | profile | pairing on|off | help]",
+    ),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
@@ -45,9 +49,11 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
-    "files:write": "send a meeting's calendar (.ics) file to a member who asks for it",
     "mpim:write": "open a group DM to introduce a pair (or trio) of members, or pair them for appreciative interviews",
     "mpim:history": "check a group DM before resending, so nothing is posted twice",
+    "groups:write": "invite approved members to the private CoP channel, and remove members",
+    "channels:manage": "invite approved members to a public CoP channel, and remove members",
+    "files:write": "send files a person asks for: their data (/cop mydata), a meeting's .ics",
 }
 
 

@@ -47,6 +47,26 @@ def bootstrap_community(rt: runtime.Runtime) -> None:
             session, community, channel_members=present, convenor_profiles=convenors
         )
     log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
+    tell_convenors_of_unapproved(rt, [p.user_id for p in present if not p.is_bot])
+
+
+def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str]) -> None:
+    """Once curated, people found in the CoP channel without approval are the convenors' call."""
+    import prompts
+
+    with unit_of_work(rt.session_factory) as session:
+        community = membership.ensure_community(session, rt.settings)
+        unapproved = membership.unapproved_in_channel(session, community, channel_user_ids)
+        convenor_ids = [m.user_id for m in membership.convenors(session, community.id)]
+        community_id, name, channel = community.id, community.name, community.channel_id
+    for user_id in unapproved:
+        text = prompts.load("membership")["unapproved_join"].format(
+            person=f"<@{user_id}>", channel=channel, community=name, application=""
+        )
+        for convenor in convenor_ids:
+            rt.sender.deliver(
+                f"unapproved-at-start:{community_id}:{user_id}:{convenor}", convenor, text=text
+            )
 
 
 class Server:

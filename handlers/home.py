@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 HomeSection = Callable[[Session, Viewer], list[dict[str, Any]]]
 _sections: list[tuple[int, str, HomeSection]] = []
+_outsider_sections: dict[str, HomeSection] = {}
 
 
 def add_section(order: int, name: str, section: HomeSection) -> None:
@@ -31,11 +32,22 @@ def add_section(order: int, name: str, section: HomeSection) -> None:
     )
 
 
+def add_outsider_section(name: str, section: HomeSection) -> None:
+    """What someone who isn't a member sees under the introduction (e.g. an Apply button)."""
+    _outsider_sections[name] = section
+
+
 def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
     community = session.get(Community, viewer.community_id) if viewer.community_id else None
     if community is None or not viewer.is_member:
         ids = [m.user_id for m in membership.convenors(session, community.id)] if community else []
-        return outsider_home(community.name if community else "Kettle", ids)
+        extra: list[dict[str, Any]] = []
+        for name, outsider_section in _outsider_sections.items():
+            try:
+                extra.extend(outsider_section(session, viewer) if community else [])
+            except Exception:
+                log.exception("outsider home section %s failed for %s", name, viewer.user_id)
+        return outsider_home(community.name if community else "Kettle", ids, extra=extra)
     sections = []
     for _order, name, section in _sections:
         try:

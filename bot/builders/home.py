@@ -38,7 +38,9 @@ def home_view(header_name: str, sections: list[list[dict[str, Any]]]) -> dict[st
     return {"type": "home", "blocks": blocks}
 
 
-def outsider_home(community_name: str, convenor_ids: list[str]) -> dict[str, Any]:
+def outsider_home(
+    community_name: str, convenor_ids: list[str], *, extra: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     p = prompts.load("kettle")
     who = ", ".join(f"<@{u}>" for u in convenor_ids)
     blocks = [
@@ -49,6 +51,7 @@ def outsider_home(community_name: str, convenor_ids: list[str]) -> dict[str, Any
                 text=p["not_a_member"].format(convenors=f" ({who})" if who else "")
             )
         ).to_dict(),
+        *(extra or []),
     ]
     return {"type": "home", "blocks": blocks}
 

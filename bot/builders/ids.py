@@ -89,3 +89,23 @@ class PairingIds(StrEnum):
     RESUME = "pairing_resume"
     MET_YES = "pairing_met_yes"
     MET_NO = "pairing_met_no"
+
+
+class MembershipIds(StrEnum):
+    APPLY_MODAL = "membership_apply"
+    PROFILE_MODAL = "membership_profile"
+    REVIEW_MODAL = "membership_review"
+    INPUT = "value"  # the action_id of the element inside each input block
+    QUESTION_PREFIX = "membership_q_"  # + the question's key from prompts/membership.toml
+    NORMS = "membership_norms"
+    NORMS_YES = "agree"
+    SHOW = "membership_show"
+    SHOW_YES = "show"
+    DECISION = "membership_decision"
+    REASON = "membership_reason"
+    APPLY_BUTTON = "membership_apply_open"
+    PROFILE_BUTTON = "membership_profile_open"
+    REVIEW_BUTTON = "membership_review_open"
+    LEAVE_BUTTON = "membership_leave"
+    FORGET_DELETE_BUTTON = "membership_forget_delete"
+    FORGET_KEEP_BUTTON = "membership_forget_keep"

@@ -22,6 +22,13 @@ from bot.models.meetings import (
     Repeat,
     Rsvp,
 )
+from bot.models.membership import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    DecisionKind,
+    Profile,
+)
 from bot.models.pairing import (
     PairingAvoid,
     PairingGroup,
@@ -45,9 +52,13 @@ from bot.models.stories import (
 )
 
 __all__ = [
+    "Application",
+    "ApplicationStatus",
     "Base",
     "Community",
     "Consent",
+    "Decision",
+    "DecisionKind",
     "Delivery",
     "DeliveryStatus",
     "Meeting",
@@ -62,6 +73,7 @@ __all__ = [
     "PairingPreference",
     "PairingRound",
     "ProcessedRequest",
+    "Profile",
     "Repeat",
     "Role",
     "Round",

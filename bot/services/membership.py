@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import enum
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+import prompts
 from bot.config import Settings
-from bot.models import Community, Member, MemberStatus, Role, utcnow
+from bot.errors import InvalidInput, KettleError, NotAConvenor, NotAMember, NotFound
+from bot.models import (
+    Application,
+    ApplicationStatus,
+    Community,
+    Decision,
+    DecisionKind,
+    Delivery,
+    Member,
+    MemberStatus,
+    Profile,
+    Role,
+    Story,
+    utcnow,
+)
 
 DEFAULT_SLUG = "default"
 
@@ -171,7 +191,12 @@ def sync_members(
     channel_members: Iterable[SlackProfile],
     convenor_profiles: Iterable[SlackProfile],
 ) -> tuple[int, int]:
-    """Bring membership in step with the CoP channel at start; returns (added, removed)."""
+    """Bring membership in step with the CoP channel at start; returns (added, removed).
+
+    Before anyone has applied, everyone already in the channel is grandfathered in as a member.
+    Once the community is curated (the first application), only approval makes a member:
+    people in the channel who aren't members stay outsiders (see `unapproved_in_channel`).
+    """
     convenor_list = list(convenor_profiles)
     convenor_ids = {p.user_id for p in convenor_list}
     present: dict[str, SlackProfile] = {
@@ -180,9 +205,14 @@ def sync_members(
     before = {m.user_id for m in active_members(session, community.id)}
     for profile in convenor_list:
         admit(session, community, profile, role=Role.CONVENOR)
+    curated = is_curated(community)
     for user_id, profile in present.items():
-        if user_id not in convenor_ids:
-            admit(session, community, profile)
+        if user_id in convenor_ids:
+            continue
+        existing = get_member(session, community.id, user_id)
+        if curated and (existing is None or not existing.is_active):
+            continue
+        admit(session, community, profile)
     removed = 0
     if community.channel_id:
         for member in active_members(session, community.id):
@@ -191,3 +221,778 @@ def sync_members(
                 removed += 1
     after = {m.user_id for m in active_members(session, community.id)}
     return len(after - before), removed
+
+
+def unapproved_in_channel(
+    session: Session, community: Community, channel_user_ids: Iterable[str]
+) -> list[str]:
+    """People in the CoP channel who are not active members (only meaningful once curated)."""
+    if not is_curated(community):
+        return []
+    active = {m.user_id for m in active_members(session, community.id)}
+    return [u for u in channel_user_ids if u not in active]
+
+
+# -- curation: questions, criteria, applications, decisions -----------------------------------
+
+FORGET_HOOKS: list[Callable[[Session, Member], None]] = []
+"""Other capabilities append a function that deletes what they hold about a member (check-ins,
+pairings, RSVPs...). Each runs inside the forget-me unit of work, before the member row goes."""
+
+MYDATA_HOOKS: dict[str, Callable[[Session, Member], Any]] = {}
+"""Other capabilities add `name: fn(session, member) -> JSON-able` so `/cop mydata` includes
+what they hold about a member."""
+
+FORMER_MEMBER = "a former member"
+
+
+class AlreadyDecided(KettleError):
+    user_message = "That application has already been decided."
+
+
+class LastConvenor(KettleError):
+    user_message = "At least one convenor must remain; appoint another convenor first."
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    label: str
+    type: str  # "select", "text" or "long_text"
+    options: dict[str, str] = field(default_factory=dict)
+    dimension: bool = False
+    public: bool = False
+    required: bool = True
+
+    @property
+    def max_length(self) -> int:
+        return 1500 if self.type == "long_text" else 200
+
+    def show(self, value: Any) -> str:
+        if value in (None, ""):
+            return "—"
+        return self.options.get(str(value), str(value)) if self.options else str(value)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    text: str
+    question: str | None = None
+    any_of: tuple[str, ...] = ()
+    min_length: int | None = None
+
+    def check(self, answers: dict[str, Any]) -> bool | None:
+        """True or False when Kettle can tell from the answers; None when a convenor judges."""
+        if not self.question:
+            return None
+        value = answers.get(self.question)
+        if self.any_of:
+            return str(value) in self.any_of
+        if self.min_length is not None:
+            return len(str(value or "").strip()) >= self.min_length
+        return None
+
+
+def questions() -> list[Question]:
+    out = []
+    for q in prompts.load("membership").get("questions", []):
+        options = {str(k): str(v) for k, v in (q.get("options") or {}).items()}
+        kind = q.get("type", "select" if options else "text")
+        out.append(
+            Question(
+                key=str(q["key"]),
+                label=str(q["label"]),
+                type=kind,
+                options=options,
+                dimension=bool(q.get("dimension", False)) and kind == "select",
+                public=bool(q.get("public", False)),
+                required=bool(q.get("required", True)),
+            )
+        )
+    return out
+
+
+def criteria() -> list[Criterion]:
+    return [
+        Criterion(
+            text=str(c["text"]),
+            question=c.get("question"),
+            any_of=tuple(str(v) for v in c.get("any_of", ())),
+            min_length=c.get("min_length"),
+        )
+        for c in prompts.load("membership").get("criteria", [])
+    ]
+
+
+def criteria_met(answers: dict[str, Any]) -> list[tuple[Criterion, bool | None]]:
+    return [(c, c.check(answers)) for c in criteria()]
+
+
+def validate_answers(raw: dict[str, Any]) -> dict[str, str]:
+    """Clean answers keyed by question; InvalidInput's field_errors are keyed by question key."""
+    answers: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for q in questions():
+        given = str(raw.get(q.key) or "")
+        value = given.strip() if q.type == "long_text" else " ".join(given.split())
+        if q.options and value and value not in q.options:
+            errors[q.key] = "Please choose one of the options."
+        elif q.required and not value:
+            errors[q.key] = "Please answer this."
+        elif len(value) > q.max_length:
+            errors[q.key] = f"Please keep it under {q.max_length} characters."
+        if value:
+            answers[q.key] = value
+    if errors:
+        raise InvalidInput("Some answers need another look.", errors)
+    return answers
+
+
+def is_curated(community: Community) -> bool:
+    """True once anyone has applied: from then on only approval makes a member."""
+    return bool((community.settings or {}).get("curated"))
+
+
+def _set_setting(community: Community, key: str, value: Any) -> None:
+    community.settings = {**(community.settings or {}), key: value}
+
+
+def capacity(community: Community) -> int:
+    default = int(prompts.load("membership").get("default_capacity", 13))
+    return int((community.settings or {}).get("capacity", default))
+
+
+def member_count(session: Session, community_id: int) -> int:
+    """Members who count towards capacity: everyone active except convenors."""
+    return sum(1 for m in active_members(session, community_id) if m.role == Role.MEMBER)
+
+
+def log_decision(
+    session: Session,
+    community: Community,
+    kind: DecisionKind,
+    *,
+    subject_user_id: str | None,
+    subject_name: str,
+    actor: Member | None,
+    reason: str | None = None,
+    application: Application | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    decision = Decision(
+        community_id=community.id,
+        kind=kind,
+        subject_user_id=subject_user_id,
+        subject_name=subject_name,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.name if actor else subject_name,
+        reason=reason,
+        application_id=application.id if application else None,
+        created_at=now or utcnow(),
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def set_capacity(
+    session: Session, community: Community, value: int, *, actor: Member, now: datetime
+) -> None:
+    _require_convenor(actor)
+    if not 1 <= value <= 500:
+        raise InvalidInput("Capacity must be a number between 1 and 500.")
+    _set_setting(community, "capacity", value)
+    log_decision(
+        session,
+        community,
+        DecisionKind.CAPACITY,
+        subject_user_id=None,
+        subject_name="",
+        actor=actor,
+        reason=f"Capacity set to {value}",
+        now=now,
+    )
+
+
+def open_application(session: Session, community_id: int, user_id: str) -> Application | None:
+    return session.scalars(
+        select(Application)
+        .where(
+            Application.community_id == community_id,
+            Application.user_id == user_id,
+            Application.status.in_([ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED]),
+        )
+        .order_by(Application.id.desc())
+    ).first()
+
+
+def check_may_apply(session: Session, community: Community, user_id: str) -> None:
+    member = get_member(session, community.id, user_id)
+    if member is not None and member.is_active:
+        raise KettleError("You're already a member of the Community of Practice.")
+    existing = open_application(session, community.id, user_id)
+    if existing is not None:
+        raise KettleError(
+            "Your application is with the convenors"
+            + (" (on the waitlist)" if existing.status == ApplicationStatus.WAITLISTED else "")
+            + "; you'll hear back in a direct message."
+        )
+
+
+def submit_application(
+    session: Session,
+    community: Community,
+    *,
+    user_id: str,
+    name: str,
+    answers: dict[str, str],
+    agreed_norms: bool,
+    source_key: str,
+    now: datetime,
+) -> tuple[Application, bool]:
+    """Store an application once per form submission; returns (application, created)."""
+    same = session.scalar(select(Application).where(Application.source_key == source_key))
+    if same is not None:
+        return same, False
+    if not agreed_norms:
+        raise InvalidInput("Please accept the norms.", {"norms": "Please accept the norms."})
+    check_may_apply(session, community, user_id)
+    application = Application(
+        community_id=community.id,
+        user_id=user_id,
+        name=name or user_id,
+        answers=answers,
+        agreed_norms=True,
+        status=ApplicationStatus.PENDING,
+        source_key=source_key,
+        created_at=now,
+    )
+    session.add(application)
+    _set_setting(community, "curated", True)
+    session.flush()
+    log_decision(
+        session,
+        community,
+        DecisionKind.APPLIED,
+        subject_user_id=user_id,
+        subject_name=application.name,
+        actor=None,
+        application=application,
+        now=now,
+    )
+    return application, True
+
+
+def open_applications(session: Session, community_id: int) -> list[Application]:
+    """Pending first, then the waitlist, oldest first within each."""
+    rows = session.scalars(
+        select(Application)
+        .where(
+            Application.community_id == community_id,
+            Application.status.in_([ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED]),
+        )
+        .order_by(Application.created_at, Application.id)
+    ).all()
+    return sorted(rows, key=lambda a: a.status != ApplicationStatus.PENDING)
+
+
+def get_application(session: Session, community_id: int, application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    if application is None or application.community_id != community_id:
+        raise NotFound()
+    return application
+
+
+# -- the group's mix -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MixValue:
+    value: str
+    label: str
+    before: int
+    after: int
+    thin: bool  # the group has thin_at or fewer members with this answer now
+
+
+@dataclass(frozen=True)
+class DimensionMix:
+    key: str
+    label: str
+    values: list[MixValue]
+    applicant_value: str | None
+
+    @property
+    def thin_labels(self) -> list[str]:
+        return [v.label for v in self.values if v.thin]
+
+    @property
+    def fills_thin_spot(self) -> bool:
+        return any(v.thin and v.value == self.applicant_value for v in self.values)
+
+
+def _profiles_of_active(session: Session, community_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Profile.answers)
+        .join(Member, Member.id == Profile.member_id)
+        .where(Member.community_id == community_id, Member.status == MemberStatus.ACTIVE)
+    ).all()
+    return [dict(r[0] or {}) for r in rows]
+
+
+def group_mix(
+    session: Session, community_id: int, applicant: dict[str, Any] | None = None
+) -> list[DimensionMix]:
+    """Counts by each profile dimension, before and (when an applicant is given) after."""
+    thin_at = int(prompts.load("membership").get("thin_at", 1))
+    profiles = _profiles_of_active(session, community_id)
+    out = []
+    for q in questions():
+        if not q.dimension:
+            continue
+        counts = Counter(str(p.get(q.key)) for p in profiles if p.get(q.key))
+        mine = str(applicant.get(q.key)) if applicant and applicant.get(q.key) else None
+        values = [
+            MixValue(
+                value=value,
+                label=label,
+                before=counts.get(value, 0),
+                after=counts.get(value, 0) + (1 if mine == value else 0),
+                thin=counts.get(value, 0) <= thin_at,
+            )
+            for value, label in q.options.items()
+        ]
+        out.append(DimensionMix(q.key, q.label, values, mine))
+    return out
+
+
+# -- deciding ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    application_id: int
+    status: ApplicationStatus
+    reason: str
+    full: bool  # approval asked for, but the group was at capacity
+    member_id: int | None
+
+
+def _require_convenor(actor: Member | None) -> Member:
+    if actor is None or not actor.is_convenor:
+        raise NotAConvenor()
+    return actor
+
+
+def decide(
+    session: Session,
+    community: Community,
+    application: Application,
+    *,
+    status: ApplicationStatus,
+    reason: str,
+    actor: Member,
+    profile: SlackProfile | None = None,
+    now: datetime,
+) -> DecisionOutcome:
+    """Approve, decline (a reason is required) or waitlist; approval beyond capacity waitlists."""
+    _require_convenor(actor)
+    if not application.status.open:
+        raise AlreadyDecided()
+    reason = (reason or "").strip()
+    if status == ApplicationStatus.DECLINED and not reason:
+        raise InvalidInput("A reason is needed to decline.", {"reason": "Please give a reason."})
+    if status == ApplicationStatus.PENDING:
+        raise InvalidInput("Choose approve, waitlist or decline.")
+    full = False
+    if status == ApplicationStatus.APPROVED and member_count(session, community.id) >= capacity(
+        community
+    ):
+        full = True
+        status = ApplicationStatus.WAITLISTED
+        note = f"The group is full (room for {capacity(community)} members)."
+        reason = f"{note} {reason}".strip()
+    application.status = status
+    application.reason = reason or None
+    application.decided_at = now
+    application.decided_by_id = actor.id
+    member_id = None
+    if status == ApplicationStatus.APPROVED:
+        who = profile or SlackProfile(application.user_id, application.name, None)
+        member = admit(session, community, who)
+        member.joined_at = now
+        save_profile(session, member, dict(application.answers or {}), show=None)
+        member_id = member.id
+    log_decision(
+        session,
+        community,
+        DecisionKind(status.value),
+        subject_user_id=application.user_id,
+        subject_name=application.name,
+        actor=actor,
+        reason=reason or None,
+        application=application,
+        now=now,
+    )
+    return DecisionOutcome(application.id, status, reason, full, member_id)
+
+
+def decision_log(session: Session, community_id: int, *, limit: int = 25) -> list[Decision]:
+    return list(
+        session.scalars(
+            select(Decision)
+            .where(Decision.community_id == community_id)
+            .order_by(Decision.created_at.desc(), Decision.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- profiles and the directory -----------------------------------------------------------------
+
+
+def get_profile(session: Session, member: Member) -> Profile | None:
+    return session.scalar(select(Profile).where(Profile.member_id == member.id))
+
+
+def save_profile(
+    session: Session, member: Member, answers: dict[str, Any], *, show: bool | None
+) -> Profile:
+    profile = get_profile(session, member)
+    if profile is None:
+        profile = Profile(member_id=member.id, answers={}, show_in_directory=False)
+        session.add(profile)
+    profile.answers = dict(answers)
+    if show is not None:
+        profile.show_in_directory = show
+    session.flush()
+    return profile
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    user_id: str
+    name: str
+    role: Role
+    shown: dict[str, str]  # question label → answer, only when the member chose to show them
+
+
+def directory(session: Session, community_id: int) -> list[DirectoryEntry]:
+    public = [q for q in questions() if q.public]
+    entries = []
+    for member in active_members(session, community_id):
+        profile = get_profile(session, member)
+        shown: dict[str, str] = {}
+        if profile is not None and profile.show_in_directory:
+            for q in public:
+                if profile.answers.get(q.key):
+                    shown[q.label] = q.show(profile.answers[q.key])
+        entries.append(DirectoryEntry(member.user_id, member.name, member.role, shown))
+    return sorted(entries, key=lambda e: (e.role != Role.CONVENOR, e.name.lower()))
+
+
+# -- roles, leaving, removal --------------------------------------------------------------------
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*|^([UW][A-Z0-9]{2,})\b\s*")
+
+
+def find_member(session: Session, community_id: int, text: str) -> tuple[Member, str]:
+    """The member a command names (`<@U123>`, `U123` or `@Name`) and the rest of the text."""
+    text = text.strip()
+    match = _MENTION.match(text)
+    if match:
+        member = get_member(session, community_id, match.group(1) or match.group(2))
+        if member is None or not member.is_active:
+            raise NotFound("They aren't a member of the Community of Practice.")
+        return member, text[match.end() :].strip()
+    lowered = text.lstrip("@").lower()
+    best: Member | None = None
+    for member in active_members(session, community_id):
+        name = member.name.lower()
+        if (
+            name
+            and lowered.startswith(name)
+            and (len(lowered) == len(name) or not lowered[len(name)].isalnum())
+            and (best is None or len(name) > len(best.name))
+        ):
+            best = member
+    if best is None:
+        raise NotFound("I couldn't tell which member you mean; mention them, like @name.")
+    return best, text.lstrip("@")[len(best.name) :].strip()
+
+
+def appoint(
+    session: Session, community: Community, target: Member, *, actor: Member, now: datetime
+) -> bool:
+    _require_convenor(actor)
+    if target.role == Role.CONVENOR:
+        return False
+    target.role = Role.CONVENOR
+    log_decision(
+        session,
+        community,
+        DecisionKind.APPOINTED,
+        subject_user_id=target.user_id,
+        subject_name=target.name,
+        actor=actor,
+        now=now,
+    )
+    return True
+
+
+def stand_down(
+    session: Session, community: Community, target: Member, *, actor: Member, now: datetime
+) -> bool:
+    _require_convenor(actor)
+    if target.role != Role.CONVENOR:
+        return False
+    if len(convenors(session, community.id)) <= 1:
+        raise LastConvenor()
+    target.role = Role.MEMBER
+    log_decision(
+        session,
+        community,
+        DecisionKind.STOOD_DOWN,
+        subject_user_id=target.user_id,
+        subject_name=target.name,
+        actor=actor,
+        now=now,
+    )
+    return True
+
+
+def _end_membership(session: Session, community: Community, member: Member, now: datetime) -> None:
+    if member.role == Role.CONVENOR and len(convenors(session, community.id)) <= 1:
+        raise LastConvenor()
+    member.status = MemberStatus.LEFT
+    member.role = Role.MEMBER
+    member.left_at = now
+    session.flush()
+
+
+def remove(
+    session: Session,
+    community: Community,
+    target: Member,
+    *,
+    reason: str,
+    actor: Member,
+    now: datetime,
+) -> None:
+    _require_convenor(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Please give a reason, e.g. `/cop remove @name moved on from the role`.")
+    if target.id == actor.id:
+        raise InvalidInput("To leave yourself, use `/cop leave`.")
+    if not target.is_active:
+        raise NotFound("They aren't a member of the Community of Practice.")
+    _end_membership(session, community, target, now)
+    log_decision(
+        session,
+        community,
+        DecisionKind.REMOVED,
+        subject_user_id=target.user_id,
+        subject_name=target.name,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )
+
+
+def leave(session: Session, community: Community, member: Member, *, now: datetime) -> None:
+    if not member.is_active:
+        raise NotAMember()
+    _end_membership(session, community, member, now)
+    log_decision(
+        session,
+        community,
+        DecisionKind.LEFT,
+        subject_user_id=member.user_id,
+        subject_name=member.name,
+        actor=member,
+        now=now,
+    )
+
+
+def left_channel(
+    session: Session, community: Community, user_id: str, *, now: datetime
+) -> Member | None:
+    """Someone left the CoP channel by themselves: their membership ends (convenors stay)."""
+    member = get_member(session, community.id, user_id)
+    was_active = member is not None and member.is_active
+    member = mark_left(session, community, user_id)
+    if member is not None and was_active and not member.is_active:
+        log_decision(
+            session,
+            community,
+            DecisionKind.LEFT,
+            subject_user_id=user_id,
+            subject_name=member.name,
+            actor=member,
+            reason="Left the CoP channel",
+            now=now,
+        )
+    return member
+
+
+def record_unapproved_join(
+    session: Session, community: Community, user_id: str, name: str, *, now: datetime
+) -> Application | None:
+    """Someone was added to the channel by hand without approval; log it for the convenors."""
+    log_decision(
+        session,
+        community,
+        DecisionKind.UNAPPROVED_JOIN,
+        subject_user_id=user_id,
+        subject_name=name,
+        actor=None,
+        reason="Added to the CoP channel without an approved application",
+        now=now,
+    )
+    return open_application(session, community.id, user_id)
+
+
+# -- data rights ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _row(obj: Any, *names: str) -> dict[str, Any]:
+    return {n: _plain(getattr(obj, n)) for n in names}
+
+
+def personal_data(session: Session, community: Community, user_id: str) -> dict[str, Any]:
+    """Everything Kettle holds about one person, as JSON-able data."""
+    member = get_member(session, community.id, user_id)
+    data: dict[str, Any] = {
+        "community": community.name,
+        "slack_user_id": user_id,
+        "exported_at": utcnow().isoformat(),
+        "member": None,
+        "profile": None,
+        "applications": [],
+        "decisions_about_you": [],
+        "stories": [],
+    }
+    if member is not None:
+        data["member"] = _row(member, "name", "tz", "role", "status", "joined_at", "left_at")
+        profile = get_profile(session, member)
+        if profile is not None:
+            data["profile"] = {
+                "answers": profile.answers,
+                "show_in_directory": profile.show_in_directory,
+                "updated_at": _plain(profile.updated_at),
+            }
+        stories = session.scalars(
+            select(Story).where(Story.author_id == member.id).order_by(Story.id)
+        )
+        data["stories"] = [
+            _row(s, "title", "body", "kind", "themes", "media_url", "consent", "created_at")
+            for s in stories
+        ]
+        for name, hook in MYDATA_HOOKS.items():
+            data[name] = hook(session, member)
+    applications = session.scalars(
+        select(Application)
+        .where(Application.community_id == community.id, Application.user_id == user_id)
+        .order_by(Application.id)
+    )
+    data["applications"] = [
+        _row(a, "answers", "agreed_norms", "status", "reason", "created_at", "decided_at")
+        for a in applications
+    ]
+    decisions = session.scalars(
+        select(Decision)
+        .where(Decision.community_id == community.id, Decision.subject_user_id == user_id)
+        .order_by(Decision.id)
+    )
+    data["decisions_about_you"] = [
+        _row(d, "kind", "actor_name", "reason", "created_at") for d in decisions
+    ]
+    return data
+
+
+def holds_anything(session: Session, community: Community, user_id: str) -> bool:
+    if get_member(session, community.id, user_id) is not None:
+        return True
+    found = session.scalar(
+        select(Application.id).where(
+            Application.community_id == community.id, Application.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    stories_deleted: int
+    stories_kept: int
+    deleted_story_posts: list[tuple[str, str]]  # (channel, ts) of CoP posts to take down
+
+
+def forget(
+    session: Session,
+    community: Community,
+    user_id: str,
+    *,
+    keep_stories: bool,
+    now: datetime,
+) -> Forgotten:
+    """Delete everything personal about someone; their stories go, or stay without a name."""
+    member = get_member(session, community.id, user_id)
+    deleted = kept = 0
+    posts: list[tuple[str, str]] = []
+    if member is not None:
+        if member.is_convenor and len(convenors(session, community.id)) <= 1:
+            raise LastConvenor()
+        for hook in FORGET_HOOKS:
+            hook(session, member)
+        stories = list(session.scalars(select(Story).where(Story.author_id == member.id)))
+        for story in stories:
+            if keep_stories:
+                story.author_id = None
+                kept += 1
+            else:
+                if story.cop_channel_id and story.cop_message_ts:
+                    posts.append((story.cop_channel_id, story.cop_message_ts))
+                session.delete(story)
+                deleted += 1
+        session.execute(
+            update(Decision)
+            .where(Decision.actor_id == member.id)
+            .values(actor_id=None, actor_name=FORMER_MEMBER)
+        )
+        session.execute(delete(Profile).where(Profile.member_id == member.id))
+        session.flush()
+        session.delete(member)
+    session.execute(
+        update(Decision)
+        .where(Decision.community_id == community.id, Decision.subject_user_id == user_id)
+        .values(subject_user_id=None, subject_name=FORMER_MEMBER, reason=None)
+    )
+    session.execute(
+        delete(Application).where(
+            Application.community_id == community.id, Application.user_id == user_id
+        )
+    )
+    session.execute(delete(Delivery).where(Delivery.channel == user_id))
+    session.flush()
+    log_decision(
+        session,
+        community,
+        DecisionKind.FORGOTTEN,
+        subject_user_id=None,
+        subject_name=FORMER_MEMBER,
+        actor=None,
+        reason=f"Asked to be forgotten; stories {'kept anonymised' if keep_stories else 'deleted'}",
+        now=now,
+    )
+    return Forgotten(deleted, kept, posts)

@@ -1,0 +1,441 @@
+"""Block Kit for curation: the application form, the review, the group's mix, the directory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+import prompts
+from bot.builders.ids import MembershipIds
+from bot.models import Application, ApplicationStatus, Decision, Role
+from bot.services.membership import (
+    Criterion,
+    DimensionMix,
+    DirectoryEntry,
+    Question,
+)
+from bot.text import escape, plain, truncate
+
+DECISION_LABELS = {
+    ApplicationStatus.APPROVED.value: "Approve",
+    ApplicationStatus.WAITLISTED.value: "Waitlist",
+    ApplicationStatus.DECLINED.value: "Decline (a reason is required)",
+}
+
+DECISION_WORDS = {
+    "applied": "applied",
+    "approved": "approved",
+    "declined": "declined",
+    "waitlisted": "waitlisted",
+    "removed": "removed",
+    "left": "left",
+    "appointed": "appointed convenor",
+    "stood_down": "stood down as convenor",
+    "forgotten": "forgotten at their request",
+    "capacity": "capacity changed",
+    "unapproved_join": "added to the channel without approval",
+}
+
+
+def question_block_id(key: str) -> str:
+    return f"{MembershipIds.QUESTION_PREFIX}{key}"
+
+
+def block_errors(field_errors: dict[str, str]) -> dict[str, str]:
+    """Service field errors (keyed by question key, "norms" or "reason") → modal block ids."""
+    special = {"norms": MembershipIds.NORMS.value, "reason": MembershipIds.REASON.value}
+    return {special.get(k, question_block_id(k)): v for k, v in field_errors.items()}
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def _question_input(q: Question, initial: str | None) -> InputBlock:
+    element: Any
+    if q.type == "select":
+        options = [Option(value=v, text=plain(label, 75)) for v, label in q.options.items()][:100]
+        chosen = next((o for o in options if o.value == initial), None)
+        element = StaticSelectElement(
+            action_id=MembershipIds.INPUT, options=options, initial_option=chosen
+        )
+    else:
+        element = PlainTextInputElement(
+            action_id=MembershipIds.INPUT,
+            multiline=q.type == "long_text",
+            max_length=q.max_length,
+            initial_value=initial or None,
+        )
+    return InputBlock(
+        block_id=question_block_id(q.key),
+        label=plain(q.label, 2000),
+        element=element,
+        optional=not q.required,
+    )
+
+
+def criteria_text(criteria: list[Criterion]) -> str:
+    return "*What we look for*\n" + _bullets([escape(c.text) for c in criteria])
+
+
+def norms_text() -> str:
+    return _bullets([escape(n) for n in prompts.load("membership").get("norms", [])])
+
+
+def apply_modal(community_name: str, questions: list[Question], criteria: list[Criterion]) -> dict:
+    """The application form: purpose and criteria first, then the profile, then the norms."""
+    p = prompts.load("membership")
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{escape(community_name)}*\n{p['purpose']}")),
+        SectionBlock(text=MarkdownTextObject(text=truncate(criteria_text(criteria), 3000))),
+    ]
+    blocks += [_question_input(q, None) for q in questions[:90]]
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(f"*{p['norms_label']}*\n{norms_text()}", 3000))
+        )
+    )
+    blocks.append(
+        InputBlock(
+            block_id=MembershipIds.NORMS,
+            label=plain(p["norms_label"], 2000),
+            element=CheckboxesElement(
+                action_id=MembershipIds.INPUT,
+                options=[Option(value=MembershipIds.NORMS_YES, text=plain(p["norms_agree"], 75))],
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=MembershipIds.APPLY_MODAL,
+        title=plain(p["apply_title"], 24),
+        submit=plain(p["apply_submit"], 24),
+        close="Cancel",
+        blocks=blocks,
+    ).to_dict()
+
+
+def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool) -> dict:
+    show_option = Option(
+        value=MembershipIds.SHOW_YES,
+        text=plain("Show my answers to other members in the directory", 75),
+    )
+    blocks: list[Any] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="Your profile helps the group know who's here and see its mix. "
+                "Other members see only counts, unless you choose to show your answers."
+            )
+        )
+    ]
+    blocks += [_question_input(q, answers.get(q.key)) for q in questions[:95]]
+    blocks.append(
+        InputBlock(
+            block_id=MembershipIds.SHOW,
+            label=" ",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=MembershipIds.INPUT,
+                options=[show_option],
+                initial_options=[show_option] if show else None,
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=MembershipIds.PROFILE_MODAL,
+        title="Your profile",
+        submit="Save",
+        close="Cancel",
+        blocks=blocks,
+    ).to_dict()
+
+
+def answers_text(questions: list[Question], answers: dict[str, Any]) -> str:
+    return "\n".join(
+        f"*{escape(q.label)}*: {escape(q.show(answers.get(q.key)))}" for q in questions
+    )
+
+
+def criteria_met_text(met: list[tuple[Criterion, bool | None]]) -> str:
+    marks = {True: ":white_check_mark:", False: ":x:", None: ":grey_question:"}
+    lines = [f"{marks[ok]} {escape(c.text)}" for c, ok in met]
+    return "*Criteria*\n" + "\n".join(lines) + "\n_:grey_question: is for the convenors to judge_"
+
+
+def mix_lines(mix: list[DimensionMix], *, with_after: bool) -> list[str]:
+    lines = []
+    for dim in mix:
+        parts = []
+        for v in dim.values:
+            count = f"{v.before}→{v.after}" if with_after and v.after != v.before else f"{v.before}"
+            label = f"*{escape(v.label)}*" if dim.applicant_value == v.value else escape(v.label)
+            parts.append(f"{label} {count}")
+        line = f"*{escape(dim.label)}*: " + " · ".join(parts)
+        if dim.thin_labels:
+            line += f"\n      _thin on: {escape(', '.join(dim.thin_labels))}_"
+        if with_after and dim.fills_thin_spot:
+            line += "  :seedling: _they would strengthen a thin spot_"
+        lines.append(line)
+    return lines
+
+
+def mix_summary(mix: list[DimensionMix]) -> str:
+    """One line for a card: which thin spots this applicant would fill."""
+    filled = [d.label for d in mix if d.fills_thin_spot]
+    if not filled:
+        return "Doesn't fill a thin spot in the group's mix."
+    return "Would strengthen thin spots in: " + escape(", ".join(filled))
+
+
+def review_modal(
+    application: Application,
+    questions: list[Question],
+    met: list[tuple[Criterion, bool | None]],
+    mix: list[DimensionMix],
+    *,
+    members: int,
+    capacity: int,
+) -> dict:
+    status = application.status.value
+    room = f"{members} of {capacity} places taken" + (
+        " — the group is full: approving puts them on the waitlist" if members >= capacity else ""
+    )
+    options = [Option(value=v, text=label) for v, label in DECISION_LABELS.items()]
+    blocks: list[Any] = [
+        HeaderBlock(text=plain(f"{application.name} applied", 150)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"<@{application.user_id}> · {status} · applied "
+                    f"{application.created_at:%d %b %Y} · {room}"
+                )
+            ]
+        ),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=truncate(answers_text(questions, application.answers), 3000)
+            )
+        ),
+        SectionBlock(text=MarkdownTextObject(text=truncate(criteria_met_text(met), 3000))),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=truncate(
+                    "*How the group's mix would change* (members now → with them)\n"
+                    + "\n".join(mix_lines(mix, with_after=True)),
+                    3000,
+                )
+            )
+        ),
+        InputBlock(
+            block_id=MembershipIds.DECISION,
+            label="Decision",
+            element=RadioButtonsElement(action_id=MembershipIds.INPUT, options=options),
+        ),
+        InputBlock(
+            block_id=MembershipIds.REASON,
+            label="Reason (they will read it)",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=MembershipIds.INPUT, multiline=True, max_length=1000
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=MembershipIds.REVIEW_MODAL,
+        title="Review application",
+        submit="Decide",
+        close="Cancel",
+        private_metadata=json.dumps({"application_id": application.id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+def application_card(
+    application: Application, mix: list[DimensionMix], met_count: str
+) -> list[dict]:
+    waiting = " (waitlisted)" if application.status == ApplicationStatus.WAITLISTED else ""
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{escape(application.name)}*{waiting} · applied "
+                f"{application.created_at:%d %b}\n{met_count} · {mix_summary(mix)}"
+            ),
+            accessory=ButtonElement(
+                text="Review",
+                action_id=MembershipIds.REVIEW_BUTTON,
+                value=str(application.id),
+            ),
+        ).to_dict()
+    ]
+
+
+def convenor_section(
+    cards: list[list[dict]], *, waiting: int, members: int, capacity: int
+) -> list[dict]:
+    blocks: list[dict] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Applications* · {waiting} waiting · {members} of {capacity} places taken"
+            )
+        ).to_dict()
+    ]
+    if not cards:
+        blocks.append(_context("No applications are waiting."))
+    for card in cards[:8]:
+        blocks.extend(card)
+    blocks.append(_context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
+    return blocks
+
+
+def member_section(mix: list[DimensionMix], members: int, has_profile: bool) -> list[dict]:
+    lines = mix_lines(mix, with_after=False)
+    text = f"*The group* · {members} members\n" + "\n".join(lines)
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(text, 3000)),
+            accessory=ButtonElement(
+                text="Edit my profile" if has_profile else "Fill in my profile",
+                action_id=MembershipIds.PROFILE_BUTTON,
+            ),
+        ).to_dict(),
+        _context("`/cop members` lists who's here · `/cop norms` · `/cop mydata` · `/cop leave`"),
+    ]
+    return blocks
+
+
+def outsider_section(application: Application | None) -> list[dict]:
+    if application is not None:
+        where = (
+            "on the waitlist"
+            if application.status == ApplicationStatus.WAITLISTED
+            else "with the convenors"
+        )
+        return [_section(f"Your application is {where}; you'll hear back in a direct message.")]
+    p = prompts.load("membership")
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(p["purpose"], 3000)),
+            accessory=ButtonElement(
+                text="Apply to join", action_id=MembershipIds.APPLY_BUTTON, style="primary"
+            ),
+        ).to_dict()
+    ]
+
+
+def directory_text(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> str:
+    lines = []
+    for e in entries:
+        role = " (convenor)" if e.role == Role.CONVENOR else ""
+        shown = "; ".join(f"{escape(k)}: {escape(v)}" for k, v in e.shown.items())
+        lines.append(f"• <@{e.user_id}>{role}" + (f" — {shown}" if shown else ""))
+    text = f"*Members* ({len(entries)})\n" + "\n".join(lines)
+    text += "\n\n*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
+    return truncate(text, 3000)
+
+
+def log_text(decisions: list[Decision]) -> str:
+    if not decisions:
+        return "No decisions yet."
+    lines = []
+    for d in decisions:
+        who = escape(d.subject_name) if d.subject_name else ""
+        by = f" by {escape(d.actor_name)}" if d.actor_id or d.actor_name != d.subject_name else ""
+        why = f" — _{escape(truncate(d.reason, 200))}_" if d.reason else ""
+        word = DECISION_WORDS.get(d.kind.value, d.kind.value)
+        lines.append(f"• {d.created_at:%d %b %Y %H:%M} {who} {word}{by}{why}".replace("  ", " "))
+    return truncate("*Decision log* (newest first)\n" + "\n".join(lines), 3000)
+
+
+def welcome_text(community_name: str, channel_id: str | None) -> str:
+    p = prompts.load("membership")
+    guides = _bullets([f"<{g['url']}|{escape(g['title'])}>" for g in p.get("guides", [])])
+    return p["welcome"].format(
+        community=escape(community_name),
+        channel=channel_id or "",
+        norms=norms_text(),
+        guides=guides,
+    )
+
+
+def leave_blocks() -> list[dict]:
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="Leaving takes you out of the CoP channel and Kettle stops sending you "
+                "check-ins and reminders. Your stories stay; `/cop forget` deletes your data."
+            ),
+            accessory=ButtonElement(
+                text="Leave the CoP",
+                action_id=MembershipIds.LEAVE_BUTTON,
+                style="danger",
+                confirm=ConfirmObject(
+                    title="Leave the CoP?",
+                    text="You can apply again later.",
+                    confirm="Leave",
+                    deny="Stay",
+                    style="danger",
+                ),
+            ),
+        ).to_dict()
+    ]
+
+
+def forget_blocks(story_count: int) -> list[dict]:
+    text = (
+        "Forgetting you deletes your profile, applications, check-ins and everything else Kettle "
+        "holds about you, and ends your membership. It can't be undone. "
+        f"You have {story_count} stor{'y' if story_count == 1 else 'ies'}: choose whether they go "
+        "too, or stay in the library without your name."
+    )
+    confirm = ConfirmObject(
+        title="Forget me?",
+        text="This deletes your data for good.",
+        confirm="Forget me",
+        deny="Cancel",
+        style="danger",
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Forget me and delete my stories",
+                    action_id=MembershipIds.FORGET_DELETE_BUTTON,
+                    style="danger",
+                    confirm=confirm,
+                ),
+                ButtonElement(
+                    text="Forget me, keep my stories anonymised",
+                    action_id=MembershipIds.FORGET_KEEP_BUTTON,
+                    confirm=confirm,
+                ),
+            ]
+        ).to_dict(),
+    ]
+
+
+def _section(text: str) -> dict:
+    return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
+
+
+def _context(text: str) -> dict:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)]).to_dict()
