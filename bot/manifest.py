@@ -15,7 +15,12 @@ class SlashCommand:
 
 COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
-        "/story", "Share a story with the Community of Practice", "[a few words to start]"
+        "/story",
+        "Share a story with the Community of Practice, or search the library",
+        "[a few words to start] | search <words or #theme>",
+    ),
+    SlashCommand(
+        "/cop", "Community of Practice tools", "callout | digest | tip | tips | blog | health"
     ),
 )
 
@@ -23,6 +28,7 @@ BOT_EVENTS: tuple[str, ...] = (
     "app_home_opened",
     "member_joined_channel",
     "member_left_channel",
+    "message.im",
 )
 
 # Why each scope is needed, so the list stays least-privilege.
@@ -36,6 +42,8 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "know who is in a public CoP channel",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
+    "files:read": "keep the voice clips, videos and files members DM Kettle as stories",
+    "files:write": "send convenors blog drafts and the health chart",
 }
 
 

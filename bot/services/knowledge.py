@@ -387,6 +387,10 @@ def pick(session: Session, story: Story, *, user_id: str, now: datetime) -> tupl
     return row, True
 
 
+def is_picked(session: Session, story_id: int) -> bool:
+    return session.scalar(select(Pick.id).where(Pick.story_id == story_id)) is not None
+
+
 def unpick(session: Session, story_id: int) -> None:
     row = session.scalar(select(Pick).where(Pick.story_id == story_id))
     if row is not None:

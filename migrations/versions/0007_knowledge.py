@@ -12,7 +12,6 @@ from alembic import op
 
 import bot.models.base
 
-
 revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
