@@ -585,7 +585,7 @@ def health_chart(report: HealthReport) -> bytes:
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title("Stories per month by kind")
     ax.set_ylim(0, max([*bottom, 1]) * 1.25)
-    ax.legend(loc="upper left", fontsize=8, ncols=4, frameon=False)
+    ax.legend(loc="upper left", fontsize=8, ncols=2, frameon=False)
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     ax.yaxis.get_major_locator().set_params(integer=True)
 
@@ -595,6 +595,7 @@ def health_chart(report: HealthReport) -> bytes:
     bars = ax.barh(names, rate_values, color="#264653")
     ax.bar_label(bars, labels=[_pct(v) for v in report.rates.values()], padding=3, fontsize=9)
     ax.set_xlim(0, 130)
+    ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_title("Participation rates")
     ax.invert_yaxis()
     ax.set_xlabel("%")
