@@ -57,18 +57,17 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot import migrate
     from bot.db import make_engine, make_session_factory, unit_of_work
-    from bot.services.export import export_all
+    from bot.services.export import render
 
     engine = make_engine(database_url_from_env())
     migrate.require_current(engine)
     with unit_of_work(make_session_factory(engine)) as session:
-        data = export_all(session, community_id=args.community)
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+        text = render(session, fmt=args.format, purpose=args.purpose, community_id=args.community)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({args.purpose})", file=sys.stderr)
     else:
-        print(text)
+        sys.stdout.write(text)
     engine.dispose()
     return 0
 
@@ -112,9 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     man.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
     man.set_defaults(func=cmd_manifest)
 
-    exp = sub.add_parser("export", help="export what Kettle stores as JSON")
+    exp = sub.add_parser(
+        "export",
+        help="export the story library (for sharing: only what authors allowed) or a full backup",
+    )
     exp.add_argument("--output", "-o", help="file to write (default: standard output)")
     exp.add_argument("--community", type=int, help="only this community's id")
+    exp.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    exp.add_argument(
+        "--for",
+        dest="purpose",
+        choices=("sharing", "backup"),
+        default="sharing",
+        help="sharing (default): stories allowed beyond the CoP, names only where allowed; "
+        "backup: everything Kettle stores, confidential",
+    )
     exp.set_defaults(func=cmd_export)
     return parser
 

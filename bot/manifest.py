@@ -15,7 +15,9 @@ class SlashCommand:
 
 COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
-        "/story", "Share a story with the Community of Practice", "[a few words to start]"
+        "/story",
+        "Share a story with the Community of Practice, or search the library",
+        "[a few words to start] | search <words or #theme>",
     ),
     SlashCommand(
         "/round",
@@ -26,7 +28,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/cop",
         "Join, leave and look after the Community of Practice",
-        "[join | members | profile | pairing on|off | help]",
+        "join | members | profile | pairing | callout | health | help",
     ),
 )
 
@@ -36,6 +38,7 @@ BOT_EVENTS: tuple[str, ...] = (
     "member_left_channel",
     "message.channels",
     "message.groups",
+    "message.im",
 )
 
 # Why each scope is needed, so the list stays least-privilege.
@@ -53,7 +56,8 @@ BOT_SCOPES: dict[str, str] = {
     "mpim:history": "check a group DM before resending, so nothing is posted twice",
     "groups:write": "invite approved members to the private CoP channel, and remove members",
     "channels:manage": "invite approved members to a public CoP channel, and remove members",
-    "files:write": "send files a person asks for: their data (/cop mydata), a meeting's .ics",
+    "files:write": "send files people ask for: their data, a meeting's .ics, blog drafts, the health chart",
+    "files:read": "keep the voice clips, videos and files members DM Kettle as stories",
 }
 
 

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register_handlers(app: App) -> None:
-    from handlers import errors, home, meetings, membership, pairing, rounds, stories
+    from handlers import errors, home, knowledge, meetings, membership, pairing, rounds, stories
 
     errors.register(app)
     home.register(app)
@@ -15,3 +15,4 @@ def register_handlers(app: App) -> None:
     meetings.register(app)
     pairing.register(app)
     stories.register(app)
+    knowledge.register(app)

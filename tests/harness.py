@@ -103,7 +103,8 @@ class Kettle:
         wsgi = make_wsgi_app(self.app, engine)
         self._server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
         return self
 
@@ -112,9 +113,19 @@ class Kettle:
             self.settle()
         finally:
             if self._server is not None:
-                self._server.close()
+                self._stopping.set()
+                if self._thread is not None:
+                    self._thread.join(timeout=5)
             self.executor.shutdown(wait=True)
             self.background.shutdown(wait=True)
+
+    def _serve(self) -> None:
+        """Waitress's loop, one poll at a time, so that stopping never closes a polled socket."""
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait for work Kettle does after acknowledging (listeners, lazy posts)."""

@@ -109,3 +109,35 @@ class MembershipIds(StrEnum):
     LEAVE_BUTTON = "membership_leave"
     FORGET_DELETE_BUTTON = "membership_forget_delete"
     FORGET_KEEP_BUTTON = "membership_forget_keep"
+
+
+class KnowledgeIds(StrEnum):
+    # the library
+    SEARCH_BUTTON = "library_search"
+    SEARCH_MODAL = "library_search_modal"
+    SEARCH_WORDS = "library_words"
+    SEARCH_THEME = "library_theme"
+    SEARCH_KIND = "library_kind"
+    SEARCH_AUTHOR = "library_author"
+    SEARCH_SINCE = "library_since"
+    READ = "library_read"
+    STORY_MODAL = "library_story"
+    # files sent by DM
+    FILE_IS_STORY = "file_is_story"
+    FILE_NOT_STORY = "file_not_story"
+    # publishing
+    PROPOSE = "publish_propose"
+    APPROVE = "publish_approve"
+    DECLINE = "publish_decline"
+    WITHDRAW = "publish_withdraw"
+    # curation
+    PICK = "curate_pick"
+    UNPICK = "curate_unpick"
+    TIP_BUTTON = "curate_tip"
+    TIP_MODAL = "curate_tip_modal"
+    TIP_TEXT = "curate_tip_text"
+    # call-outs
+    ANSWER = "callout_answer"
+    ANSWER_MODAL = "callout_answer_modal"
+    CLOSE_CALLOUT = "callout_close"
+    INPUT = "value"

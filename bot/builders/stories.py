@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -38,16 +39,30 @@ def _options(labels: dict[str, str]) -> list[Option]:
     return [Option(value=value, text=plain(label, 75)) for value, label in labels.items()]
 
 
-def story_modal(*, prefill: str = "", community_id: int, channel_id: str | None = None) -> dict:
-    """The form behind /story; `prefill` is what the member typed after the command."""
+def story_modal(
+    *,
+    prefill: str = "",
+    community_id: int,
+    channel_id: str | None = None,
+    files: Sequence[tuple[int, str]] = (),
+) -> dict:
+    """The form behind /story; `prefill` is what the member typed after the command.
+
+    `files` are (id, name) of files the member sent Kettle, attached when the form is sent.
+    """
     p = prompts.load("stories")
     prefill = prefill.strip()
     title_initial = truncate(prefill, TITLE_MAX) if 0 < len(prefill) <= 80 else None
     body_initial = truncate(prefill, BODY_MAX) if len(prefill) > 80 else None
     consents = _options(p["consents"])
     post_option = Option(value=StoryIds.POST_YES.value, text=plain(p["post_label"], 75))
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=p["intro"])),
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=p["intro"]))]
+    if files:
+        names = ", ".join(escape(name) for _id, name in files)
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(f":paperclip: {names}", 3000))])
+        )
+    blocks += [
         InputBlock(
             block_id=StoryIds.TITLE,
             label=p["title_label"],
@@ -108,7 +123,13 @@ def story_modal(*, prefill: str = "", community_id: int, channel_id: str | None 
         title=plain(p["modal_title"], 24),
         submit=plain(p["submit"], 24),
         close="Cancel",
-        private_metadata=json.dumps({"community_id": community_id, "channel_id": channel_id}),
+        private_metadata=json.dumps(
+            {
+                "community_id": community_id,
+                "channel_id": channel_id,
+                "file_ids": [file_id for file_id, _name in files],
+            }
+        ),
         blocks=blocks,
     ).to_dict()
 

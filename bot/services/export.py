@@ -43,3 +43,103 @@ def export_all(session: Session, *, community_id: int | None = None) -> dict[str
         rows = session.execute(query).mappings().all()
         tables[table.name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     return {"kettle_version": __version__, "exported_at": utcnow().isoformat(), "tables": tables}
+
+
+# -- the library, for backup or for sharing ------------------------------------------------------
+
+BACKUP = "backup"
+SHARING = "sharing"
+PURPOSES = (BACKUP, SHARING)
+FORMATS = ("json", "csv", "markdown")
+CSV_FIELDS = ("id", "title", "kind", "themes", "consent", "author", "created_at", "callout", "body")
+
+
+def library_rows(
+    session: Session, *, community_id: int | None = None, purpose: str = SHARING
+) -> list[dict[str, Any]]:
+    """The story library as plain rows.
+
+    For *backup* (the operator's private copy): every story, with its author's name, the
+    responder of a call-out answer and the files Kettle keeps. For *sharing*: only stories whose
+    author allowed them beyond the CoP, named only where allowed, no Slack ids, no files.
+    """
+    from sqlalchemy.orm import selectinload
+
+    from bot.models import Story
+    from bot.services import knowledge, stories
+
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}")
+    query = select(Story).options(selectinload(Story.author)).order_by(Story.created_at, Story.id)
+    if community_id is not None:
+        query = query.where(Story.community_id == community_id)
+    rows: list[dict[str, Any]] = []
+    place = stories.Place.COP if purpose == BACKUP else stories.Place.MOVEMENT
+    for story in session.scalars(query):
+        if not stories.may_appear(story, place):
+            continue
+        answer = knowledge.answer_for(session, story.id)
+        row: dict[str, Any] = {
+            "id": story.id,
+            "title": story.title,
+            "kind": story.kind.value,
+            "themes": list(story.themes or []),
+            "consent": story.consent.value,
+            "author": knowledge.author_name(session, story, place),
+            "created_at": story.created_at.isoformat(),
+            "callout": answer.callout.question if answer else None,
+            "body": story.body,
+        }
+        if purpose == BACKUP:
+            row["author_user_id"] = knowledge.author_user_id(session, story)
+            row["media_url"] = story.media_url
+            row["files"] = [
+                {"name": f.name, "mimetype": f.mimetype, "size": f.size, "sha256": f.sha256}
+                for f in knowledge.files_of(session, story.id)
+            ]
+        rows.append(row)
+    return rows
+
+
+def render(session: Session, *, fmt: str, purpose: str, community_id: int | None = None) -> str:
+    """What `kettle export` writes. A JSON backup is every table plus the library; everything
+    else is the library alone, filtered for sharing unless a backup was asked for."""
+    import csv
+    import io
+    import json
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}")
+    rows = library_rows(session, community_id=community_id, purpose=purpose)
+    if fmt == "json":
+        data: dict[str, Any]
+        if purpose == BACKUP:
+            data = export_all(session, community_id=community_id)
+        else:
+            data = {"kettle_version": __version__, "exported_at": utcnow().isoformat()}
+        data["purpose"] = purpose
+        data["library"] = rows
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {**row, "themes": ", ".join(row["themes"]), "author": row["author"] or ""}
+            )
+        return buffer.getvalue()
+    title = "Story library (backup: confidential)" if purpose == BACKUP else "Stories we may share"
+    lines = [f"# {title}", "", f"_Exported {utcnow():%d %B %Y}_", ""]
+    for row in rows:
+        lines += [f"## {row['title']}", ""]
+        who = row["author"] or "a member"
+        lines += [f"*{row['kind']} · {who} · {row['created_at'][:10]}*", ""]
+        if row["callout"]:
+            lines += [f"> In answer to: {row['callout']}", ""]
+        lines += [row["body"], ""]
+        if row["themes"]:
+            lines += ["Themes: " + ", ".join(row["themes"]), ""]
+        if purpose == BACKUP:
+            lines += [f"Consent: {row['consent']}", ""]
+    return "\n".join(lines)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import InvalidInput, NotFound
@@ -182,3 +183,94 @@ def record_cop_post(session: Session, story: Story, *, channel_id: str, ts: str)
     story.cop_channel_id = channel_id
     story.cop_message_ts = ts
     session.flush()
+
+
+# -- the library -------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    """What a member is looking for: words in the title or body, themes, kind, author, dates."""
+
+    words: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    kind: StoryKind | None = None
+    author_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.themes or self.kind or self.author_id or self.since)
+
+
+def parse_query(text: str | None) -> LibraryQuery:
+    """`volunteers #funding` → words ["volunteers"], themes ["funding"].
+
+    A theme is one word after `#`; write `#peer-support` for the theme "peer support".
+    """
+    words: list[str] = []
+    themes: list[str] = []
+    for part in (text or "").split():
+        if part.startswith("#"):
+            theme = " ".join(part[1:].replace("-", " ").replace("_", " ").split()).lower()
+            if theme:
+                themes.append(theme)
+        else:
+            words.append(part.lower())
+    return LibraryQuery(words=words, themes=themes)
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_stories(
+    session: Session, community_id: int, query: LibraryQuery, *, limit: int = SEARCH_LIMIT
+) -> list[Story]:
+    """Stories in this community's library matching every part of the query, newest first.
+
+    Members may read the whole library of their own CoP; nothing here leaves it.
+    """
+    stmt = (
+        select(Story)
+        .options(selectinload(Story.author))
+        .where(Story.community_id == community_id)
+        .order_by(Story.created_at.desc(), Story.id.desc())
+    )
+    for word in query.words:
+        pattern = _like(word)
+        stmt = stmt.where(
+            or_(
+                Story.title.ilike(pattern, escape="\\"),
+                Story.body.ilike(pattern, escape="\\"),
+            )
+        )
+    if query.kind is not None:
+        stmt = stmt.where(Story.kind == query.kind)
+    if query.author_id is not None:
+        stmt = stmt.where(Story.author_id == query.author_id)
+    if query.since is not None:
+        stmt = stmt.where(Story.created_at >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(Story.created_at < query.until)
+    found: list[Story] = []
+    for story in session.scalars(stmt):
+        themes = [t.lower() for t in story.themes or []]
+        if all(any(wanted in t for t in themes) for wanted in query.themes):
+            found.append(story)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def all_themes(session: Session, community_id: int) -> list[str]:
+    """Every theme used in the library, most used first, for the browse menu."""
+    counts: dict[str, int] = {}
+    for themes in session.scalars(select(Story.themes).where(Story.community_id == community_id)):
+        for theme in themes or []:
+            counts[theme] = counts.get(theme, 0) + 1
+    return sorted(counts, key=lambda t: (-counts[t], t))

@@ -75,10 +75,13 @@ def test_migrate_then_export(tmp_path: Path) -> None:
     assert "migrated to" in first.stdout
     again = kettle("migrate", env=env, cwd=tmp_path)
     assert "already at" in again.stdout
-    exported = kettle("export", env=env, cwd=tmp_path)
+    exported = kettle("export", "--for", "backup", env=env, cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     data = json.loads(exported.stdout)
     assert {"communities", "members", "stories", "deliveries"} <= set(data["tables"])
+    shared = kettle("export", env=env, cwd=tmp_path)
+    assert shared.returncode == 0, shared.stderr
+    assert "tables" not in json.loads(shared.stdout)
 
 
 def test_export_refuses_an_unmigrated_database(tmp_path: Path) -> None:

@@ -1,0 +1,259 @@
+"""Knowledge's sends and schedules: digests, tips roundups, health reports (weekly and monthly).
+
+One tick every 15 minutes asks "what is due at `now`?" per community; every post goes through
+the delivery ledger with a stable key, so a restart, a retry or a second replica never repeats it.
+The send functions here are also what the `/cop` commands use on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+import prompts
+from bot import runtime
+from bot.builders import knowledge as kb
+from bot.db import SessionFactory, unit_of_work
+from bot.delivery import Sender
+from bot.models import Community, Delivery, DeliveryStatus, utcnow
+from bot.schedules import setup
+from bot.services import knowledge, membership
+from bot.services.stories import Place
+
+log = logging.getLogger(__name__)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def post_digest(
+    session_factory: SessionFactory, sender: Sender, digest_id: int
+) -> tuple[int, str | None]:
+    """Post a frozen digest to its audience's channel (once); returns (stories, channel)."""
+    with unit_of_work(session_factory) as session:
+        digest = session.get(knowledge.Digest, digest_id)
+        community = session.get(Community, digest.community_id) if digest else None
+        if digest is None or community is None:
+            return 0, None
+        p = prompts.load("knowledge")
+        if digest.audience == knowledge.COP:
+            channel = community.channel_id
+            place, header = Place.COP, p["digest_header"]
+        else:
+            channel = community.movement_channel_id
+            place = Place.MOVEMENT
+            header = p["digest_movement_header"].format(community=community.name)
+        chosen = knowledge.digest_stories(session, digest)
+        items = [(s, knowledge.author_name(session, s, place)) for s in chosen]
+        blocks = kb.digest_message(header, items)
+        key = digest.key
+    if not channel or not items:
+        return 0, channel
+    outcome = sender.deliver(key, channel, text=header, blocks=blocks)
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            digest = session.get(knowledge.Digest, digest_id)
+            if digest is not None:
+                knowledge.record_digest_post(session, digest, channel=channel, ts=outcome.ts)
+    return len(items), channel
+
+
+def digest_now(
+    session_factory: SessionFactory,
+    sender: Sender,
+    *,
+    community_id: int,
+    audience: str,
+    key: str,
+    user_id: str | None,
+    now: datetime,
+) -> tuple[int, str | None]:
+    with unit_of_work(session_factory) as session:
+        digest = knowledge.create_digest(
+            session,
+            community_id=community_id,
+            audience=audience,
+            key=key,
+            created_by=user_id,
+            now=now,
+        )
+        digest_id = digest.id if digest else None
+    if digest_id is None:
+        return 0, None
+    return post_digest(session_factory, sender, digest_id)
+
+
+def post_tips(
+    session_factory: SessionFactory, sender: Sender, *, community_id: int, key: str
+) -> tuple[int, str | None]:
+    """The quick-fire tips roundup, in the CoP's channel."""
+    with unit_of_work(session_factory) as session:
+        community = session.get(Community, community_id)
+        tips = knowledge.tips_for_roundup(session, community_id)
+        channel = community.channel_id if community else None
+        if not tips or not channel:
+            return 0, channel
+        header = prompts.load("knowledge")["tips_header"]
+        blocks = kb.tips_message(header, tips)
+        knowledge.mark_rounded_up(session, tips, key)
+        count = len(tips)
+    sender.deliver(key, channel, text=header, blocks=blocks)
+    return count, channel
+
+
+def upload_to(
+    client: WebClient,
+    sender: Sender,
+    user_id: str,
+    *,
+    content: bytes | str,
+    filename: str,
+    title: str,
+    comment: str,
+) -> None:
+    """Upload a file into someone's DM with Kettle (Slack's external upload flow)."""
+    channel = sender.resolve_channel(user_id)
+    client.files_upload_v2(
+        channel=channel,
+        content=content if isinstance(content, bytes) else content.encode("utf-8"),
+        filename=filename,
+        title=title,
+        initial_comment=comment,
+    )
+
+
+def health_settings() -> dict[str, int]:
+    return {k: int(v) for k, v in prompts.load("knowledge").get("health", {}).items()}
+
+
+def send_health(
+    session_factory: SessionFactory,
+    sender: Sender,
+    client: WebClient,
+    *,
+    community_id: int,
+    user_ids: list[str],
+    now: datetime,
+    key_prefix: str | None = None,
+) -> None:
+    """The chart and summary to each convenor; with a key prefix, at most once per convenor."""
+    if key_prefix is not None:
+        with unit_of_work(session_factory) as session:
+            sent = set(
+                session.scalars(
+                    select(Delivery.key).where(
+                        Delivery.key.in_([f"{key_prefix}:{u}" for u in user_ids]),
+                        Delivery.status == DeliveryStatus.SENT,
+                    )
+                )
+            )
+        user_ids = [u for u in user_ids if f"{key_prefix}:{u}" not in sent]
+        if not user_ids:
+            return
+    with unit_of_work(session_factory) as session:
+        community = session.get(Community, community_id)
+        if community is None:
+            return
+        report = knowledge.health_report(session, community, now=now, **health_settings())
+    summary = kb.health_summary(report)
+    chart = kb.health_chart(report)
+    for user_id in user_ids:
+        try:
+            if key_prefix is not None:
+                outcome = sender.deliver(f"{key_prefix}:{user_id}", user_id, text=summary)
+                if not outcome.sent:
+                    continue
+                comment = "The chart for the summary above."
+            else:
+                comment = summary
+            upload_to(
+                client,
+                sender,
+                user_id,
+                content=chart,
+                filename=f"cop-health-{now:%Y-%m-%d}.png",
+                title=f"CoP health {now:%B %Y}",
+                comment=comment,
+            )
+        except Exception:
+            log.exception("health report to %s failed", user_id)
+
+
+def _schedule() -> dict[str, Any]:
+    return dict(prompts.load("knowledge").get("schedule", {}))
+
+
+def due_keys(community_id: int, now: datetime, tz: str) -> dict[str, str]:
+    """What is due at `now` in the workspace's time zone: the weekly digest and monthly report."""
+    s = _schedule()
+    local = now.astimezone(ZoneInfo(tz))
+    due: dict[str, str] = {}
+    weekday = str(s.get("digest_weekday", "fri")).lower()[:3]
+    if (
+        weekday in WEEKDAYS
+        and local.weekday() == WEEKDAYS.index(weekday)
+        and local.hour >= int(s.get("digest_hour", 10))
+    ):
+        year, week, _ = local.isocalendar()
+        due["digest"] = f"digest-weekly:{community_id}:{year}-W{week:02d}"
+    if local.day == int(s.get("health_day", 1)) and local.hour >= int(s.get("health_hour", 9)):
+        due["health"] = f"health-monthly:{community_id}:{local:%Y-%m}"
+    return due
+
+
+def tick(now: datetime | None = None) -> None:
+    """Every 15 minutes: retry unsent digests, post the weekly digest, send the monthly report."""
+    rt = runtime.current()
+    now = now or utcnow()
+    with unit_of_work(rt.session_factory) as session:
+        unsent = [d.id for d in knowledge.unsent_digests(session)]
+        plans = [
+            (c.id, [m.user_id for m in membership.convenors(session, c.id)])
+            for c in membership.communities(session)
+        ]
+    for digest_id in unsent:
+        try:
+            post_digest(rt.session_factory, rt.sender, digest_id)
+        except Exception:
+            log.exception("digest %s failed", digest_id)
+    for community_id, convenor_ids in plans:
+        due = due_keys(community_id, now, rt.settings.workspace_tz)
+        try:
+            if "digest" in due:
+                digest_now(
+                    rt.session_factory,
+                    rt.sender,
+                    community_id=community_id,
+                    audience=knowledge.COP,
+                    key=due["digest"],
+                    user_id=None,
+                    now=now,
+                )
+            if "health" in due:
+                send_health(
+                    rt.session_factory,
+                    rt.sender,
+                    rt.client,
+                    community_id=community_id,
+                    user_ids=convenor_ids,
+                    now=now,
+                    key_prefix=due["health"],
+                )
+        except Exception:
+            log.exception("knowledge schedule failed for community %s", community_id)
+
+
+@setup
+def knowledge_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.knowledge:tick",
+        trigger="interval",
+        minutes=15,
+        id="knowledge:tick",
+        replace_existing=True,
+    )

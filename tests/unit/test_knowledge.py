@@ -1,0 +1,139 @@
+"""Knowledge services on the real database: search, export for sharing vs backup, health."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.builders.knowledge import health_chart, health_summary
+from bot.models import Community, Consent, Member, Role, Story, StoryKind
+from bot.services import export, knowledge, stories
+
+NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cop(db_session: Session) -> tuple[Community, Member, Member]:
+    community = Community(slug="unit", name="Unit CoP", settings={})
+    db_session.add(community)
+    db_session.flush()
+    amina = Member(
+        community_id=community.id, user_id="UA", name="Amina", joined_at=NOW - timedelta(days=200)
+    )
+    rohan = Member(
+        community_id=community.id,
+        user_id="UR",
+        name="Rohan",
+        joined_at=NOW - timedelta(days=5),
+        role=Role.MEMBER,
+    )
+    db_session.add_all([amina, rohan])
+    db_session.flush()
+    return community, amina, rohan
+
+
+def story(
+    session: Session,
+    community: Community,
+    author: Member,
+    title: str,
+    consent: Consent,
+    *,
+    days_ago: int = 1,
+    themes: list[str] | None = None,
+    kind: StoryKind = StoryKind.LEARNING,
+) -> Story:
+    row = Story(
+        community_id=community.id,
+        author_id=author.id,
+        title=title,
+        body=f"{title} body",
+        kind=kind,
+        consent=consent,
+        themes=themes or [],
+        created_at=NOW - timedelta(days=days_ago),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_parse_query_words_and_themes() -> None:
+    q = stories.parse_query("Volunteers #Peer-Support #funding")
+    assert q.words == ["volunteers"] and q.themes == ["peer support", "funding"]
+
+
+def test_search_escapes_like_wildcards(db_session: Session, cop: tuple) -> None:
+    community, amina, _ = cop
+    story(db_session, community, amina, "100% volunteer led", Consent.COP_ONLY)
+    story(db_session, community, amina, "Other", Consent.COP_ONLY)
+    found = stories.search_stories(db_session, community.id, stories.parse_query("100%"))
+    assert [s.title for s in found] == ["100% volunteer led"]
+    assert stories.search_stories(db_session, community.id, stories.parse_query("%")) == [found[0]]
+
+
+def test_export_for_sharing_leaves_out_cop_only_and_unnamed(
+    db_session: Session, cop: tuple
+) -> None:
+    community, amina, rohan = cop
+    story(db_session, community, amina, "Secret", Consent.COP_ONLY)
+    story(db_session, community, amina, "Anon", Consent.MOVEMENT_ANONYMOUS)
+    story(db_session, community, rohan, "Named", Consent.MOVEMENT_NAMED)
+    for fmt in ("json", "csv", "markdown"):
+        text = export.render(db_session, fmt=fmt, purpose=export.SHARING, community_id=community.id)
+        assert "Secret" not in text and "Amina" not in text and "UA" not in text
+        assert "Anon" in text and "Named" in text and "Rohan" in text
+    rows = list(
+        csv.DictReader(io.StringIO(export.render(db_session, fmt="csv", purpose="sharing")))
+    )
+    assert {r["title"]: r["author"] for r in rows if r["title"] in ("Anon", "Named")} == {
+        "Anon": "",
+        "Named": "Rohan",
+    }
+    backup = json.loads(
+        export.render(db_session, fmt="json", purpose=export.BACKUP, community_id=community.id)
+    )
+    assert backup["purpose"] == "backup" and "stories" in backup["tables"]
+    titles = {r["title"]: r["author"] for r in backup["library"]}
+    assert titles["Secret"] == "Amina" and titles["Anon"] == "Amina"
+
+
+def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple) -> None:
+    community, amina, _rohan = cop
+    for i in range(4):
+        story(
+            db_session,
+            community,
+            amina,
+            f"Story {i}",
+            Consent.COP_ONLY,
+            days_ago=60 + i,
+            kind=StoryKind.SUCCESS,
+        )
+
+    def checkins(
+        session: Session, community_id: int, since: datetime, now: datetime
+    ) -> knowledge.HealthFigures:
+        return knowledge.HealthFigures(
+            rates={"Check-in response rate": 0.75}, notes=["from check-ins"]
+        )
+
+    knowledge.register_health_provider(checkins)
+    try:
+        report = knowledge.health_report(db_session, community, now=NOW)
+    finally:
+        knowledge.HEALTH_PROVIDERS.remove(checkins)
+    assert report.tiers == {"core": ["Amina"], "active": [], "peripheral": ["Rohan"]}
+    assert report.new_members == ["Rohan"] and report.quiet_members == ["Amina"]
+    assert report.rates["Check-in response rate"] == 0.75
+    assert report.rates["Meeting participation"] is None
+    assert sum(c.get("success", 0) for _m, c in report.stories_by_month) == 4
+    summary = health_summary(report)
+    assert "75%" in summary and "not measured yet" in summary
+    png = health_chart(report)
+    assert png.startswith(b"\x89PNG")
