@@ -17,6 +17,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/story", "Share a story with the Community of Practice", "[a few words to start]"
     ),
+    SlashCommand("/checkin", "Your weekly check-in (convenors: /checkin settings)", "[settings]"),
 )
 
 BOT_EVENTS: tuple[str, ...] = (

@@ -6,9 +6,10 @@ from slack_bolt import App
 
 
 def register_handlers(app: App) -> None:
-    from handlers import errors, home, membership, stories
+    from handlers import checkins, errors, home, membership, stories
 
     errors.register(app)
     home.register(app)
     membership.register(app)
     stories.register(app)
+    checkins.register(app)

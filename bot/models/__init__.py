@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
 from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, Visibility
 from bot.models.core import (
     Community,
     Delivery,
@@ -14,6 +15,9 @@ from bot.models.stories import Consent, Story, StoryKind
 
 __all__ = [
     "Base",
+    "Checkin",
+    "CheckinPause",
+    "CheckinStatus",
     "Community",
     "Consent",
     "Delivery",
@@ -25,5 +29,6 @@ __all__ = [
     "Story",
     "StoryKind",
     "UTCDateTime",
+    "Visibility",
     "utcnow",
 ]
