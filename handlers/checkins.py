@@ -21,8 +21,9 @@ from bot.models import Visibility, utcnow
 from bot.schedules.checkins import Outbound, send_all
 from bot.services import checkins, membership
 from bot.services.membership import Viewer
+from bot.text import escape
 from handlers import home, registry
-from handlers.middleware import convenors_only, members_only, tell, viewer_of
+from handlers.middleware import convenors_only, members_only, viewer_of
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,8 @@ def on_skip_button(ack: Ack, body: dict[str, Any], client: WebClient, context: B
         member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
         assert member is not None
         checkins.record_skip(session, member=member, week=week)
-    tell(body, client, context, prompts.load("checkins")["skipped"].format(name=viewer.name))
+    text = prompts.load("checkins")["skipped"].format(name=escape(viewer.name))
+    client.chat_postMessage(channel=viewer.user_id, text=text)
     home.publish_home(client, context["db"], viewer.user_id)
 
 

@@ -193,6 +193,7 @@ class Due:
     name: str
     week: str
     due_at: datetime
+    day: date  # the member's local check-in date
 
 
 def _answered_weeks(session: Session, member_ids: list[int], weeks: set[str]) -> set[tuple]:
@@ -241,7 +242,15 @@ def due_checkins(
         if now < due_at or now.astimezone(zone).date() != day:
             continue
         candidates.append(
-            Due(checkin_key(member.id, week), member.id, member.user_id, member.name, week, due_at)
+            Due(
+                checkin_key(member.id, week),
+                member.id,
+                member.user_id,
+                member.name,
+                week,
+                due_at,
+                day,
+            )
         )
     return _drop_done(session, candidates)
 
@@ -256,13 +265,8 @@ def _drop_done(session: Session, candidates: list[Due]) -> list[Due]:
         for d in candidates
         if d.key not in sent
         and (d.member_id, d.week) not in answered
-        and not (d.member_id in pauses and pauses[d.member_id] >= _due_day(d))
+        and not (d.member_id in pauses and pauses[d.member_id] >= d.day)
     ]
-
-
-def _due_day(d: Due) -> date:
-    year, number = d.week.split("-W")
-    return date.fromisocalendar(int(year), int(number), 7)  # paused through the week's end
 
 
 def window_close(session: Session, community: Community, week: str, workspace_tz: str) -> datetime:
@@ -287,12 +291,14 @@ def due_reminders(
     closes: dict[str, datetime] = {}
     for member in membership.active_members(session, community.id):
         zone = zone_of(member, workspace_tz)
-        week, due_at, _day = current_due(schedule, zone, now)
+        week, due_at, day = current_due(schedule, zone, now)
         if week not in closes:
             closes[week] = window_close(session, community, week, workspace_tz)
         if not due_at + timedelta(hours=schedule.reminder_hours) <= now < closes[week]:
             continue
-        due = Due(reminder_key(member.id, week), member.id, member.user_id, member.name, week, now)
+        due = Due(
+            reminder_key(member.id, week), member.id, member.user_id, member.name, week, now, day
+        )
         candidates.append((due, checkin_key(member.id, week)))
     delivered = sent_keys(session, [k for _, k in candidates])
     return _drop_done(session, [d for d, k in candidates if k in delivered])
@@ -317,7 +323,7 @@ def due_summaries(
     for back in (0, 7, 14):
         week = week_of(today - timedelta(days=back))
         close = window_close(session, community, week, workspace_tz)
-        if close <= now < close + timedelta(days=7):
+        if close <= now < close + timedelta(days=7) and checkins_sent(session, week):
             keys = [
                 (c.user_id, summary_key(community.id, week, c.user_id))
                 for c in membership.convenors(session, community.id)
@@ -462,6 +468,16 @@ def recent_checkins(session: Session, member_id: int, *, limit: int = 6) -> list
 # -- what convenors hear ------------------------------------------------------------------------
 
 
+def checkins_sent(session: Session, week: str) -> int:
+    """How many members were sent the week's check-in (a week nobody was sent has no summary)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}"))
+    )
+    return int(count or 0)
+
+
 @dataclass
 class Summary:
     week: str
@@ -487,15 +503,11 @@ def summarise(session: Session, *, community: Community, week: str) -> Summary:
             .order_by(Checkin.id)
         )
     )
-    sent = session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}"))
-    )
+    sent = checkins_sent(session, week)
     answered = [c for c in checkins if c.status == CheckinStatus.ANSWERED]
     summary = Summary(
         week=week,
-        sent=max(int(sent or 0), len(checkins)),
+        sent=max(sent, len(checkins)),
         answered=len(answered),
         skipped=len(checkins) - len(answered),
         moods=Counter(c.mood for c in answered if c.mood),
