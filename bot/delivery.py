@@ -30,6 +30,16 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "kettle_delivery"
 CLAIM_LEASE = timedelta(seconds=120)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+HISTORY_PAGES = 5  # 5 x 200 messages: years of a member's DM with Kettle
+
+# Slack's published limits (docs.slack.dev/apis/web-api/rate-limits), per app per workspace.
+# chat.postMessage is "special": 1 per second per channel, plus a workspace-wide limit Slack does
+# not publish; Kettle assumes 600 a minute. conversations.open is Tier 3 (50+ a minute).
+SLACK_LIMITS: dict[str, tuple[int, float]] = {
+    "chat.postMessage": (600, 60.0),
+    "conversations.open": (50, 60.0),
+    "conversations.history": (50, 60.0),
+}
 
 
 @dataclass(frozen=True)
@@ -41,21 +51,50 @@ class Outcome:
 
 
 class PostRateLimiter:
-    """Spaces posts to one channel ≥1 s apart (Slack's chat.postMessage limit), process-wide."""
+    """Paces calls process-wide so Slack rarely has to say 429: posts to one channel ≥1 s apart,
+    and each method within its workspace-wide limit (evenly spaced, `n` per `window` seconds).
 
-    def __init__(self, per_channel_interval: float = 1.0) -> None:
+    `PostRateLimiter(0)` paces nothing (tests); the SDK's retry handlers still honour Retry-After.
+    """
+
+    def __init__(
+        self,
+        per_channel_interval: float = 1.0,
+        *,
+        per_method: dict[str, tuple[int, float]] | None = None,
+    ) -> None:
         self.interval = per_channel_interval
+        if per_method is None:
+            per_method = SLACK_LIMITS if per_channel_interval > 0 else {}
+        self.method_interval = {m: window / n for m, (n, window) in per_method.items()}
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, channel: str) -> None:
+    def _reserve(self, key: str, interval: float) -> float:
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = slot + self.interval
+            slot = max(now, self._next.get(key, 0.0))
+            self._next[key] = slot + interval
+        return slot
+
+    def _sleep_until(self, slot: float) -> None:
         delay = slot - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+
+    def wait_method(self, method: str) -> None:
+        interval = self.method_interval.get(method)
+        if interval:
+            self._sleep_until(self._reserve(f"m:{method}", interval))
+
+    def wait(self, channel: str) -> None:
+        """Before a chat.postMessage to `channel`."""
+        slots = [self._reserve(f"c:{channel}", self.interval)] if self.interval > 0 else []
+        interval = self.method_interval.get("chat.postMessage")
+        if interval:
+            slots.append(self._reserve("m:chat.postMessage", interval))
+        if slots:
+            self._sleep_until(max(slots))
 
 
 class Sender:
@@ -68,11 +107,16 @@ class Sender:
         *,
         limiter: PostRateLimiter | None = None,
         worker_id: str = WORKER_ID,
+        claim_lease: timedelta = CLAIM_LEASE,
     ) -> None:
         self.client = client
         self.session_factory = session_factory
         self.limiter = limiter or PostRateLimiter()
         self.worker_id = worker_id
+        # How long a claim protects a send in progress; after it, another worker may take over
+        # (checking the channel's history first). Longer than any one send may take.
+        self.claim_lease = claim_lease
+        self._dm_channels: dict[str, str] = {}
 
     # -- ledger ----------------------------------------------------------------------------
     def reserve(self, key: str, channel: str, *, due_at: datetime | None = None) -> None:
@@ -102,7 +146,9 @@ class Sender:
                 .where(
                     Delivery.key == key,
                     Delivery.status == DeliveryStatus.PENDING,
-                    or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < now - CLAIM_LEASE),
+                    or_(
+                        Delivery.claimed_at.is_(None), Delivery.claimed_at < now - self.claim_lease
+                    ),
                 )
                 .values(claimed_by=self.worker_id, claimed_at=now, attempts=Delivery.attempts + 1)
                 .execution_options(synchronize_session=False)
@@ -130,20 +176,21 @@ class Sender:
             )
 
     # -- Slack -----------------------------------------------------------------------------
-    def _already_posted(self, channel: str, key: str, since: datetime | None) -> str | None:
-        """Look for a message carrying this key: the trace of a send whose ledger write was lost."""
-        oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}" if since else None
+    def _already_posted(self, channel: str, key: str) -> str | None:
+        """Look for a message carrying this key: the trace of a send whose ledger write was lost.
+
+        Newest first, without an `oldest` bound, so a skewed clock cannot hide the message.
+        """
         cursor = None
-        for _page in range(5):
+        for _page in range(HISTORY_PAGES):
             kwargs: dict[str, Any] = {
                 "channel": channel,
                 "limit": 200,
                 "include_all_metadata": True,
             }
-            if oldest:
-                kwargs["oldest"] = oldest
             if cursor:
                 kwargs["cursor"] = cursor
+            self.limiter.wait_method("conversations.history")
             page = self.client.conversations_history(**kwargs)
             messages: list[dict[str, Any]] = page.get("messages") or []
             for message in messages:
@@ -159,10 +206,16 @@ class Sender:
         return None
 
     def resolve_channel(self, channel: str) -> str:
-        """A user id means their DM with Kettle; conversations.open gives its channel id."""
-        if channel.startswith(("U", "W")):
-            return str(self.client.conversations_open(users=channel)["channel"]["id"])
-        return channel
+        """A user id means their DM with Kettle; conversations.open gives its channel id (once per
+        user per process: the id never changes, and the method is only Tier 3)."""
+        if not channel.startswith(("U", "W")):
+            return channel
+        cached = self._dm_channels.get(channel)
+        if cached is None:
+            self.limiter.wait_method("conversations.open")
+            cached = str(self.client.conversations_open(users=channel)["channel"]["id"])
+            self._dm_channels[channel] = cached
+        return cached
 
     def deliver(
         self,
@@ -183,9 +236,7 @@ class Sender:
         try:
             target = self.resolve_channel(channel)
             if attempts > 1:
-                with unit_of_work(self.session_factory) as session:
-                    created = session.scalar(select(Delivery.created_at).where(Delivery.key == key))
-                found = self._already_posted(target, key, created)
+                found = self._already_posted(target, key)
                 if found:
                     self._finish(key, ts=found)
                     return Outcome(key, False, found, DeliveryStatus.SENT)
@@ -207,6 +258,21 @@ class Sender:
         ts = str(response["ts"])
         self._finish(key, ts=ts)
         return Outcome(key, True, ts, DeliveryStatus.SENT)
+
+    def settled(self, keys: list[str]) -> set[str]:
+        """Which of these keys are already sent or cancelled: a tick skips them cheaply."""
+        done: set[str] = set()
+        with unit_of_work(self.session_factory) as session:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                done.update(
+                    session.scalars(
+                        select(Delivery.key).where(
+                            Delivery.key.in_(chunk), Delivery.status != DeliveryStatus.PENDING
+                        )
+                    )
+                )
+        return done
 
     def pending_keys(self, *, older_than: timedelta = timedelta(0)) -> list[str]:
         """Ledger rows not yet sent: what a restart must finish."""

@@ -30,6 +30,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "Join, leave and look after the Community of Practice",
         "join | members | profile | pairing | callout | health | help",
     ),
+    SlashCommand("/checkin", "Your weekly check-in (convenors: /checkin settings)", "[settings]"),
 )
 
 BOT_EVENTS: tuple[str, ...] = (

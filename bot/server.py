@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -11,7 +12,7 @@ from bot import migrate, runtime
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
-from bot.delivery import Sender
+from bot.delivery import CLAIM_LEASE, Sender
 from bot.scheduler import SchedulerService
 from bot.schedules import all_setups
 from bot.services import membership
@@ -69,6 +70,12 @@ def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str
             )
 
 
+def claim_lease_from(settings: Settings) -> timedelta:
+    """KETTLE_CLAIM_LEASE_SECONDS: how long a send in progress is protected from other workers."""
+    text = settings.extra.get("KETTLE_CLAIM_LEASE_SECONDS", "").strip()
+    return timedelta(seconds=float(text)) if text else CLAIM_LEASE
+
+
 class Server:
     def __init__(self, settings: Settings, *, migrate_on_start: bool = True) -> None:
         self.settings = settings
@@ -76,7 +83,9 @@ class Server:
         self.engine = make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self.client = make_client(settings.bot_token, settings.api_url)
-        self.sender = Sender(self.client, self.session_factory)
+        self.sender = Sender(
+            self.client, self.session_factory, claim_lease=claim_lease_from(settings)
+        )
         self.rt = runtime.Runtime(
             settings, self.engine, self.session_factory, self.client, self.sender
         )

@@ -6,7 +6,17 @@ from slack_bolt import App
 
 
 def register_handlers(app: App) -> None:
-    from handlers import errors, home, knowledge, meetings, membership, pairing, rounds, stories
+    from handlers import (
+        checkins,
+        errors,
+        home,
+        knowledge,
+        meetings,
+        membership,
+        pairing,
+        rounds,
+        stories,
+    )
 
     errors.register(app)
     home.register(app)
@@ -16,3 +26,4 @@ def register_handlers(app: App) -> None:
     pairing.register(app)
     stories.register(app)
     knowledge.register(app)
+    checkins.register(app)

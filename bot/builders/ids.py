@@ -10,6 +10,7 @@ class Command(StrEnum):
     ROUND = "/round"
     MEETING = "/meeting"
     COP = "/cop"
+    CHECKIN = "/checkin"
 
 
 class StoryIds(StrEnum):
@@ -141,3 +142,30 @@ class KnowledgeIds(StrEnum):
     ANSWER_MODAL = "callout_answer_modal"
     CLOSE_CALLOUT = "callout_close"
     INPUT = "value"
+
+
+class CheckinIds(StrEnum):
+    MODAL = "checkin_modal"
+    MOOD = "checkin_mood"
+    ON_MIND = "checkin_on_mind"
+    WIN = "checkin_win"
+    CHALLENGE = "checkin_challenge"
+    SUPPORT = "checkin_support"
+    WANTS_CALL = "checkin_wants_call"
+    WANTS_CALL_YES = "call"
+    VISIBILITY = "checkin_visibility"
+    INPUT = "value"  # the action_id of the element inside each input block
+    OPEN_BUTTON = "checkin_open"
+    SKIP_BUTTON = "checkin_skip"
+    PAUSE_BUTTON = "checkin_pause"
+    DM_ACTIONS = "checkin_dm_actions"
+    PAUSE_MODAL = "checkin_pause_modal"
+    PAUSE_UNTIL = "pause"
+    SETTINGS_BUTTON = "checkin_settings"
+    SETTINGS_MODAL = "checkin_settings_modal"
+    SETTINGS_WEEKDAY = "checkin_settings_weekday"
+    SETTINGS_TIME = "checkin_settings_time"
+    SETTINGS_REMINDER = "checkin_settings_reminder"
+    SETTINGS_WINDOW = "checkin_settings_window"
+    SETTINGS_ENABLED = "checkin_settings_enabled"
+    SETTINGS_ENABLED_YES = "enabled"

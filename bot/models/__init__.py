@@ -5,6 +5,12 @@ from bot.models.base import (
     UTCDateTime,
     utcnow,
 )
+from bot.models.checkins import (
+    Checkin,
+    CheckinPause,
+    CheckinStatus,
+    Visibility,
+)
 from bot.models.core import (
     Community,
     Delivery,
@@ -69,6 +75,9 @@ __all__ = [
     "Callout",
     "CalloutAnswer",
     "CalloutStatus",
+    "Checkin",
+    "CheckinPause",
+    "CheckinStatus",
     "Community",
     "Consent",
     "Decision",
@@ -107,5 +116,6 @@ __all__ = [
     "StoryKind",
     "Tip",
     "UTCDateTime",
+    "Visibility",
     "utcnow",
 ]

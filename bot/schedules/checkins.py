@@ -1,0 +1,161 @@
+"""The check-in tick: every minute, ask what is due at `now` and send it through the ledger.
+
+One tick job, not one job per member: it survives restarts, catches up whatever came due while
+Kettle was down (a check-in until the end of the member's own day), and a second replica or a
+repeated tick cannot double anything because every message has a ledger key.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import runtime
+from bot.builders import checkins as builders
+from bot.db import unit_of_work
+from bot.delivery import Sender
+from bot.models import utcnow
+from bot.schedules import setup
+from bot.services import checkins, membership
+
+log = logging.getLogger(__name__)
+
+TICK_JOB_ID = "checkins:tick"
+DEFAULT_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Outbound:
+    key: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]]
+    due_at: datetime | None = None
+
+
+@dataclass
+class TickReport:
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
+    """Everything due at `now`, for every community with check-ins on; nothing is sent here."""
+    out: list[Outbound] = []
+    for community in checkins.enabled_communities(session):
+        for due in checkins.due_checkins(
+            session, community=community, now=now, workspace_tz=workspace_tz
+        ):
+            text, blocks = builders.checkin_dm(due.name, due.week)
+            out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
+        for due in checkins.due_reminders(
+            session, community=community, now=now, workspace_tz=workspace_tz
+        ):
+            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True)
+            out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
+        for summary_due in checkins.due_summaries(
+            session, community=community, now=now, workspace_tz=workspace_tz
+        ):
+            summary = checkins.summarise(session, community=community, week=summary_due.week)
+            text, blocks = builders.summary_message(summary)
+            for user_id, key in summary_due.convenors:
+                out.append(Outbound(key, user_id, text, blocks))
+        out.extend(care_messages(session, community=community, now=now, workspace_tz=workspace_tz))
+    return out
+
+
+def care_messages(
+    session: Any, *, community: Any, now: datetime, workspace_tz: str
+) -> list[Outbound]:
+    """Care nudges for this week and last (the submission sends them at once; this catches any
+    a crash interrupted). Each convenor gets their own, ledgered per member and week."""
+    today = now.date()
+    weeks = [checkins.week_of(today), checkins.week_of(today - timedelta(days=7))]
+    convenor_ids = [c.user_id for c in membership.convenors(session, community.id)]
+    out = []
+    for signal in checkins.care_signals(session, community=community, weeks=weeks):
+        text, blocks = builders.care_message(signal)
+        for user_id in convenor_ids:
+            out.append(
+                Outbound(
+                    checkins.care_key(signal.member_id, signal.week, user_id), user_id, text, blocks
+                )
+            )
+    sent = checkins.sent_keys(session, [o.key for o in out])
+    return [o for o in out if o.key not in sent]
+
+
+def send_all(
+    sender: Sender, messages: list[Outbound], *, workers: int = DEFAULT_WORKERS
+) -> TickReport:
+    """Send through the ledger on a few threads (the limiter paces them); one failure is logged
+    and left pending for the next tick, never lost."""
+    report = TickReport(planned=len(messages))
+
+    def one(message: Outbound) -> bool:
+        try:
+            outcome = sender.deliver(
+                message.key,
+                message.channel,
+                text=message.text,
+                blocks=message.blocks,
+                due_at=message.due_at,
+            )
+            return outcome.sent
+        except Exception:
+            log.exception("delivery %s failed; the next tick retries it", message.key)
+            report.failed += 1
+            return False
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fanout") as pool:
+        for message, sent in zip(messages, pool.map(one, messages), strict=True):
+            if sent:
+                report.sent += 1
+                kind = message.key.split(":", 1)[0]
+                report.kinds[kind] = report.kinds.get(kind, 0) + 1
+    return report
+
+
+def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) -> TickReport:
+    with unit_of_work(rt.session_factory) as session:
+        messages = plan(session, now=now, workspace_tz=rt.settings.workspace_tz)
+    if workers is None:
+        text = rt.settings.extra.get("KETTLE_FANOUT_WORKERS", "").strip()
+        workers = int(text) if text.isdigit() else DEFAULT_WORKERS
+    report = send_all(rt.sender, messages, workers=workers)
+    if report.planned:
+        log.info(
+            "check-in tick: %d due, %d sent, %d failed %s",
+            report.planned,
+            report.sent,
+            report.failed,
+            report.kinds,
+        )
+    return report
+
+
+def tick() -> None:
+    """The scheduled entry point (stored by reference)."""
+    run_tick(runtime.current(), now=utcnow())
+
+
+@setup
+def checkin_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.checkins:tick",
+        trigger="interval",
+        minutes=1,
+        id=TICK_JOB_ID,
+        replace_existing=True,
+        next_run_time=utcnow(),  # catch up at once after a restart
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=50,
+    )

@@ -1,0 +1,158 @@
+"""When each member's check-in is due: their own 09:30, across clock changes, caught up until
+the end of their own day and never after."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.models import Community, Member
+from bot.services import checkins
+from bot.services.checkins import Schedule
+
+MONDAY_0930 = Schedule(weekday=0, at=time(9, 30))
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "monday", "expected_utc"),
+    [
+        # Europe/London: GMT before 29 March 2026, BST after; back to GMT on 25 October.
+        ("Europe/London", "2026-03-23", utc(2026, 3, 23, 9, 30)),
+        ("Europe/London", "2026-03-30", utc(2026, 3, 30, 8, 30)),
+        ("Europe/London", "2026-10-19", utc(2026, 10, 19, 8, 30)),
+        ("Europe/London", "2026-10-26", utc(2026, 10, 26, 9, 30)),
+        # America/New_York: EDT from 8 March 2026, EST again from 1 November.
+        ("America/New_York", "2026-03-02", utc(2026, 3, 2, 14, 30)),
+        ("America/New_York", "2026-03-09", utc(2026, 3, 9, 13, 30)),
+        ("America/New_York", "2026-11-02", utc(2026, 11, 2, 14, 30)),
+        # Asia/Kolkata: no daylight saving, always UTC+05:30.
+        ("Asia/Kolkata", "2026-03-30", utc(2026, 3, 30, 4, 0)),
+        # Pacific/Auckland: NZDT (+13) ends 5 April 2026, starts again 27 September.
+        ("Pacific/Auckland", "2026-03-30", utc(2026, 3, 29, 20, 30)),
+        ("Pacific/Auckland", "2026-04-06", utc(2026, 4, 5, 21, 30)),
+        ("Pacific/Auckland", "2026-09-28", utc(2026, 9, 27, 20, 30)),
+    ],
+)
+def test_due_at_local_0930_across_clock_changes(
+    zone: str, monday: str, expected_utc: datetime
+) -> None:
+    day = datetime.fromisoformat(monday).date()
+    assert checkins.local_due(MONDAY_0930, ZoneInfo(zone), day) == expected_utc
+    week, due, local_day = checkins.current_due(MONDAY_0930, ZoneInfo(zone), expected_utc)
+    assert (due, local_day) == (expected_utc, day)
+    assert week == checkins.week_of(day)
+
+
+def test_a_time_skipped_by_the_clock_change_moves_forward() -> None:
+    early = Schedule(weekday=6, at=time(1, 30))  # Sunday 01:30 does not exist on 29 March
+    due = checkins.local_due(early, ZoneInfo("Europe/London"), datetime(2026, 3, 29).date())
+    assert due == utc(2026, 3, 29, 1, 30)  # 02:30 BST, the first moment after the gap
+
+
+def _member(session: Session, community: Community, user_id: str, tz: str | None) -> Member:
+    member = Member(community_id=community.id, user_id=user_id, name=user_id, tz=tz)
+    session.add(member)
+    session.flush()
+    return member
+
+
+@pytest.fixture
+def community(db_session: Session) -> Community:
+    community = Community(slug="tz", name="TZ", settings={})
+    db_session.add(community)
+    db_session.flush()
+    return community
+
+
+def test_due_only_from_the_local_time_until_the_end_of_the_local_day(
+    db_session: Session, community: Community
+) -> None:
+    london = _member(db_session, community, "ULON", "Europe/London")
+    nowhere = _member(db_session, community, "UNOTZ", None)  # falls back to the workspace's
+    kolkata = _member(db_session, community, "UKOL", "Asia/Kolkata")
+
+    def due_ids(now: datetime, workspace_tz: str = "America/New_York") -> set[int]:
+        found = checkins.due_checkins(
+            db_session, community=community, now=now, workspace_tz=workspace_tz
+        )
+        return {d.member_id for d in found}
+
+    assert due_ids(utc(2026, 3, 30, 3, 59)) == set()
+    assert due_ids(utc(2026, 3, 30, 4, 0)) == {kolkata.id}
+    assert due_ids(utc(2026, 3, 30, 8, 30)) == {kolkata.id, london.id}
+    assert due_ids(utc(2026, 3, 30, 13, 30)) == {kolkata.id, london.id, nowhere.id}
+    # Kolkata's Monday ends at 18:30 UTC: a check-in missed all day is not sent on Tuesday.
+    assert due_ids(utc(2026, 3, 30, 18, 29)) == {kolkata.id, london.id, nowhere.id}
+    assert due_ids(utc(2026, 3, 30, 18, 30)) == {london.id, nowhere.id}
+    assert due_ids(utc(2026, 3, 30, 23, 0)) == {nowhere.id}
+    assert due_ids(utc(2026, 3, 31, 4, 0)) == set()
+
+
+def test_paused_and_already_answered_members_are_not_due(
+    db_session: Session, community: Community
+) -> None:
+    paused = _member(db_session, community, "UPAUSE", "Europe/London")
+    answered = _member(db_session, community, "UANS", "Europe/London")
+    checkins.pause(
+        db_session,
+        member=paused,
+        until=datetime(2026, 4, 3).date(),
+        today=datetime(2026, 3, 28).date(),
+    )
+    checkins.record_answer(
+        db_session, member=answered, week="2026-W14", answer=checkins.Answer(mood=4)
+    )
+    now = utc(2026, 3, 30, 9, 0)
+    assert checkins.due_checkins(db_session, community=community, now=now, workspace_tz="UTC") == []
+    # The week after the pause ends, the paused member is due again.
+    later = checkins.due_checkins(
+        db_session, community=community, now=now + timedelta(days=7), workspace_tz="UTC"
+    )
+    assert {d.member_id for d in later} == {paused.id, answered.id}
+
+
+def test_a_second_answer_updates_the_first_and_a_skip_never_overwrites(
+    db_session: Session, community: Community
+) -> None:
+    member = _member(db_session, community, "UONE", "Europe/London")
+    first = checkins.record_answer(
+        db_session, member=member, week="2026-W14", answer=checkins.Answer(mood=2)
+    )
+    second = checkins.record_answer(
+        db_session, member=member, week="2026-W14", answer=checkins.Answer(mood=4)
+    )
+    skipped = checkins.record_skip(db_session, member=member, week="2026-W14")
+    assert first.id == second.id == skipped.id and skipped.mood == 4
+
+
+def test_care_signals_only_for_members_who_share(db_session: Session, community: Community) -> None:
+    from bot.models import Visibility
+
+    low = checkins.Answer(mood=2, visibility=Visibility.CONVENORS)
+    sharer = _member(db_session, community, "USHARE", "Europe/London")
+    private = _member(db_session, community, "UPRIV", "Europe/London")
+    caller = _member(db_session, community, "UCALL", "Europe/London")
+    for member, answer in ((sharer, low), (private, checkins.Answer(mood=1))):
+        checkins.record_answer(db_session, member=member, week="2026-W13", answer=answer)
+    this_week = checkins.record_answer(db_session, member=sharer, week="2026-W14", answer=low)
+    hidden = checkins.record_answer(
+        db_session, member=private, week="2026-W14", answer=checkins.Answer(mood=1)
+    )
+    asked = checkins.record_answer(
+        db_session,
+        member=caller,
+        week="2026-W14",
+        answer=checkins.Answer(mood=4, wants_call=True, visibility=Visibility.COP),
+    )
+    assert checkins.care_signal(db_session, this_week).reason == "low_mood"  # type: ignore[union-attr]
+    assert checkins.care_signal(db_session, hidden) is None
+    assert checkins.care_signal(db_session, asked).reason == "support"  # type: ignore[union-attr]
+    first_week_low = checkins.record_answer(db_session, member=caller, week="2026-W15", answer=low)
+    assert checkins.care_signal(db_session, first_week_low) is None  # W14 was not low
