@@ -58,6 +58,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Capability settings read where they are used; checked here so a typo stops Kettle at start.
+_NUMERIC_SETTINGS: tuple[tuple[str, float, float, str], ...] = (
+    ("KETTLE_TEA_BREAK_LONGER_THAN", 0, 24 * 60, "minutes"),
+    ("KETTLE_TEA_BREAK_AT", 1, 24 * 60, "minutes"),
+    ("KETTLE_PAIRING_PERIOD_DAYS", 1, 365, "days"),
+    ("KETTLE_PAIRING_FOLLOWUP_DAYS", 1, 365, "days"),
+    ("KETTLE_CLAIM_LEASE_SECONDS", 1, 3600, "seconds"),
+    ("KETTLE_FANOUT_WORKERS", 1, 64, "workers"),
+)
+
+
 def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
     """Just the database URL, for commands that need no Slack tokens (migrate, export)."""
     if env is None:
@@ -151,6 +162,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     threads_text = env.get("KETTLE_THREADS", "").strip() or "8"
     if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
         raise ConfigError("KETTLE_THREADS must be a number between 1 and 64")
+
+    for name, low, high, unit in _NUMERIC_SETTINGS:
+        text = env.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (low <= value <= high) or (unit != "seconds" and not text.isdigit()):
+            raise ConfigError(f"{name} must be a whole number of {unit} from {low:g} to {high:g}")
 
     return Settings(
         bot_token=bot_token,

@@ -17,6 +17,16 @@ def settings_from(**changes: str):
     return load_settings({k: v for k, v in env.items() if v is not None}, dotenv=False)
 
 
+def test_capability_numbers_are_accepted() -> None:
+    s = settings_from(
+        KETTLE_TEA_BREAK_LONGER_THAN="90",
+        KETTLE_TEA_BREAK_AT="45",
+        KETTLE_PAIRING_PERIOD_DAYS="14",
+        KETTLE_CLAIM_LEASE_SECONDS="2.5",
+    )
+    assert s.extra["KETTLE_TEA_BREAK_AT"] == "45"
+
+
 def test_defaults() -> None:
     s = settings_from()
     assert s.database_url == "sqlite:///kettle.db"
@@ -64,6 +74,10 @@ def test_full_configuration() -> None:
             "KETTLE_MOVEMENT_CHANNEL",
         ),
         ({"KETTLE_WORKSPACE_TZ": "Mars/Olympus"}, "KETTLE_WORKSPACE_TZ"),
+        ({"KETTLE_TEA_BREAK_LONGER_THAN": "an hour"}, "KETTLE_TEA_BREAK_LONGER_THAN"),
+        ({"KETTLE_PAIRING_PERIOD_DAYS": "0"}, "KETTLE_PAIRING_PERIOD_DAYS"),
+        ({"KETTLE_CLAIM_LEASE_SECONDS": "-5"}, "KETTLE_CLAIM_LEASE_SECONDS"),
+        ({"KETTLE_FANOUT_WORKERS": "1000"}, "KETTLE_FANOUT_WORKERS"),
     ],
 )
 def test_bad_values_name_the_variable(changes: dict[str, str], named: str) -> None:
