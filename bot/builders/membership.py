@@ -307,7 +307,10 @@ def convenor_section(
 
 
 def member_section(mix: list[DimensionMix], members: int, has_profile: bool) -> list[dict]:
-    lines = mix_lines(mix, with_after=False)
+    known = [dim for dim in mix if any(v.before for v in dim.values)]
+    lines = mix_lines(known, with_after=False) or [
+        "_No one has filled in a profile yet, so the group's mix is still a mystery._"
+    ]
     text = f"*The group* · {members} members\n" + "\n".join(lines)
     blocks = [
         SectionBlock(
