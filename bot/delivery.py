@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, unit_of_work
 from bot.models import Delivery, DeliveryStatus, utcnow
@@ -48,6 +49,29 @@ class Outcome:
     sent: bool  # True when this call posted the message
     ts: str | None
     status: DeliveryStatus
+
+
+def queue(
+    session: Session,
+    key: str,
+    channel: str,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+) -> None:
+    """Queue a message in the caller's transaction (the outbox): it exists iff the change does.
+
+    Send it after the commit with `Sender.deliver_queued(key)`; if that never happens (a crash,
+    Slack down for longer than the retries), the outbox sweeper sends it later, exactly once.
+    """
+    if session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None:
+        return
+    payload: dict[str, Any] = {"text": text, "blocks": blocks}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    session.add(Delivery(key=key, channel=channel, payload=payload))
+    session.flush()
 
 
 class PostRateLimiter:
@@ -258,6 +282,34 @@ class Sender:
         ts = str(response["ts"])
         self._finish(key, ts=ts)
         return Outcome(key, True, ts, DeliveryStatus.SENT)
+
+    def deliver_queued(self, key: str) -> Outcome | None:
+        """Send a message queued with `queue()`, from its stored payload (idempotent)."""
+        with unit_of_work(self.session_factory) as session:
+            row = session.scalar(select(Delivery).where(Delivery.key == key))
+            if row is None or row.payload is None:
+                return None
+            if row.status != DeliveryStatus.PENDING:
+                return Outcome(key, False, row.message_ts, row.status)
+            channel, payload = row.channel, dict(row.payload)
+        return self.deliver(key, channel, **payload)
+
+    def queued_keys(self, *, older_than: timedelta, within: timedelta) -> list[str]:
+        """Queued messages still pending: ones whose send after the request never finished."""
+        now = utcnow()
+        with unit_of_work(self.session_factory) as session:
+            return list(
+                session.scalars(
+                    select(Delivery.key)
+                    .where(
+                        Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.payload.is_not(None),
+                        Delivery.created_at <= now - older_than,
+                        Delivery.created_at >= now - within,
+                    )
+                    .order_by(Delivery.id)
+                )
+            )
 
     def settled(self, keys: list[str]) -> set[str]:
         """Which of these keys are already sent or cancelled: a tick skips them cheaply."""

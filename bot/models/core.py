@@ -112,6 +112,9 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None] = mapped_column()
     due_at: Mapped[datetime | None] = mapped_column()
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Set for messages queued in the same transaction as the change they announce (the outbox):
+    # what to post, so that a sweeper can finish the send after a crash.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()

@@ -564,6 +564,14 @@ class FakeSlack:
             for _ in range(times):
                 q.append(("status", status, retry_after))
 
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget injected failures (of one method, or all): Slack is back."""
+        with self.lock:
+            if method is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(method, None)
+
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
         with self.lock:

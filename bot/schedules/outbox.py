@@ -1,0 +1,48 @@
+"""The outbox sweeper: finish sends queued with a change whose send after the request was lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import runtime
+from bot.schedules import setup
+
+log = logging.getLogger(__name__)
+
+# Leave the request's own send a head start; give up on messages that are a day stale.
+GRACE = timedelta(seconds=60)
+WITHIN = timedelta(hours=24)
+
+
+def sweep() -> int:
+    """Send every queued message still pending; returns how many this call sent."""
+    rt = runtime.current()
+    sent = 0
+    for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
+        try:
+            outcome = rt.sender.deliver_queued(key)
+        except Exception:
+            log.exception("outbox: could not send %s yet; will try again", key)
+            continue
+        if outcome is not None and outcome.sent:
+            sent += 1
+    if sent:
+        log.info("outbox: sent %d queued message(s) that had not gone out", sent)
+    return sent
+
+
+@setup
+def outbox_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.outbox:sweep",
+        trigger="interval",
+        minutes=1,
+        id="outbox:sweep",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=50,
+    )
