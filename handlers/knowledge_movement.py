@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -20,8 +19,6 @@ from handlers import registry
 from handlers.forms import input_value, metadata
 from handlers.knowledge_story import prompts_, value_id
 from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
-
-log = logging.getLogger(__name__)
 
 
 def cop_callout(
