@@ -20,6 +20,7 @@ from bot.services import knowledge
 from bot.services.membership import Viewer
 from bot.text import escape
 from handlers import registry
+from handlers.forms import action_value, message_of
 from handlers.middleware import members_only, viewer_of
 from handlers.stories import open_story_modal
 
@@ -82,7 +83,7 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
 
 
 def _file_ids(body: dict[str, Any]) -> list[int]:
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    value = action_value(body)
     return [int(part) for part in value.split(",") if part.isdigit()]
 
 
@@ -113,15 +114,10 @@ def on_file_not_story(
         unused = knowledge.discard_files(session, _file_ids(body), viewer.user_id)
     for sha in unused:
         storage.remove(settings.files_dir, sha)
-    container = body.get("container") or {}
+    channel, ts = message_of(body)
     text = prompts.load("knowledge")["file_kept"]
-    if container.get("channel_id") and container.get("message_ts"):
-        client.chat_update(
-            channel=container["channel_id"],
-            ts=container["message_ts"],
-            text=text,
-            blocks=[section(text)],
-        )
+    if channel and ts:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
 
 
 def register(app: App) -> None:

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-import prompts
 from bot.builders import knowledge as kb
 from bot.builders import stories as story_builders
-from bot.builders.ids import Command, KnowledgeIds
+from bot.builders.ids import Command, KnowledgeIds, StoryIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, KettleError
 from bot.models import CalloutStatus, utcnow
 from bot.services import knowledge, membership, stories
 from bot.text import escape, truncate
 from handlers import registry
-from handlers.knowledge import _value_id, workspace_users
-from handlers.middleware import convenors_only, tell, viewer_of
-from handlers.stories import _value
-
-log = logging.getLogger(__name__)
-
-
-def _p() -> dict[str, Any]:
-    return prompts.load("knowledge")
+from handlers.forms import input_value, metadata
+from handlers.knowledge_story import prompts_, value_id
+from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
 
 
 def cop_callout(
@@ -35,7 +26,7 @@ def cop_callout(
 ) -> None:
     """`/cop callout <question>`: post it in the movement's channel with an Answer button."""
     viewer = viewer_of(context)
-    p = _p()
+    p = prompts_()
     try:
         with unit_of_work(context["db"]) as session:
             community = membership.community_by_id(session, viewer.community_id or 0)
@@ -72,7 +63,7 @@ def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     """Anyone in the movement may answer: open the form (unless the call-out has closed)."""
     ack()
     with unit_of_work(context["db"]) as session:
-        callout = knowledge.get_callout(session, _value_id(body))
+        callout = knowledge.get_callout(session, value_id(body))
         if callout.status != CalloutStatus.OPEN:
             raise knowledge.CalloutClosed()
         view = kb.answer_modal(callout)
@@ -85,11 +76,11 @@ def on_answer_submitted(
     values = view["state"]["values"]
     try:
         draft = stories.validate_draft(
-            title=_value(values, "story_title"),
-            body=_value(values, "story_body"),
-            kind=_value(values, "story_kind"),
-            consent=_value(values, "story_consent"),
-            themes=_value(values, "story_themes"),
+            title=input_value(values, StoryIds.TITLE),
+            body=input_value(values, StoryIds.BODY),
+            kind=input_value(values, StoryIds.KIND),
+            consent=input_value(values, StoryIds.CONSENT),
+            themes=input_value(values, StoryIds.THEMES),
             media_url=None,
             post_to_cop=False,
             field_ids=story_builders.FIELD_IDS,
@@ -99,8 +90,8 @@ def on_answer_submitted(
         return
     user = body.get("user") or {}
     user_id = context.user_id or user.get("id") or ""
-    callout_id = int(json.loads(view.get("private_metadata") or "{}").get("callout_id") or 0)
-    p = _p()
+    callout_id = int(metadata(view).get("callout_id") or 0)
+    p = prompts_()
     with unit_of_work(context["db"]) as session:
         callout = knowledge.get_callout(session, callout_id)
         story, created = knowledge.answer_callout(
@@ -135,7 +126,7 @@ def on_close(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
     with unit_of_work(context["db"]) as session:
         callout = knowledge.close_callout(
             session,
-            _value_id(body),
+            value_id(body),
             user_id=viewer.user_id,
             is_convenor=viewer.is_convenor,
             now=utcnow(),
@@ -150,7 +141,7 @@ def on_close(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
         body,
         client,
         context,
-        _p()["callout_closed"].format(question=escape(truncate(question, 150)), count=count),
+        prompts_()["callout_closed"].format(question=escape(truncate(question, 150)), count=count),
     )
 
 

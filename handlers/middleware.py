@@ -116,6 +116,16 @@ def tell(body: dict[str, Any], client: WebClient, context: BoltContext, text: st
         log.exception("could not tell %s: %s", user_id, text)
 
 
+def workspace_users(
+    body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+) -> BoltResponse | None:
+    """For what reaches beyond the CoP (answering a call-out, approving one's own story): anyone
+    in the workspace may press; the service decides what their press may change."""
+    if context.user_id:
+        return next()  # type: ignore[func-returns-value]
+    return BoltResponse(status=200, body="")
+
+
 def members_only(
     body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], None]
 ) -> BoltResponse | None:

@@ -1,0 +1,77 @@
+"""Stepping back from check-ins: Skip this week and Pause until…."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+import prompts
+from bot.builders import checkins as builders
+from bot.builders.ids import CheckinIds
+from bot.db import unit_of_work
+from bot.errors import InvalidInput, NotAMember
+from bot.models import utcnow
+from bot.services import checkins, membership
+from bot.text import escape
+from handlers import home
+from handlers.checkins_form import member_week
+from handlers.forms import action_value, input_value
+from handlers.middleware import viewer_of
+
+
+def on_skip_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    viewer = viewer_of(context)
+    week = action_value(body) or None
+    with unit_of_work(context["db"]) as session:
+        week = member_week(session, viewer, context, week)
+        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        assert member is not None
+        checkins.record_skip(session, member=member, week=week)
+    text = prompts.load("checkins")["skipped"].format(name=escape(viewer.name))
+    client.chat_postMessage(channel=viewer.user_id, text=text)
+    home.publish_home(client, context["db"], viewer.user_id)
+
+
+def on_pause_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        assert member is not None
+        today = checkins.local_today(member, context["settings"].workspace_tz, utcnow())
+    client.views_open(trigger_id=body["trigger_id"], view=builders.pause_modal(today))
+
+
+def on_pause_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    viewer = viewer_of(context)
+    raw = input_value(view["state"]["values"], CheckinIds.PAUSE_UNTIL)
+    try:
+        until = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        until = None
+    try:
+        with unit_of_work(context["db"]) as session:
+            member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+            if member is None:
+                raise NotAMember()
+            today = checkins.local_today(member, context["settings"].workspace_tz, utcnow())
+            checkins.pause(session, member=member, until=until, today=today)
+    except InvalidInput as exc:
+        ack(
+            response_action="errors",
+            errors={CheckinIds.PAUSE_UNTIL: next(iter(exc.field_errors.values()))},
+        )
+        return
+    ack()
+    assert until is not None
+    text = prompts.load("checkins")["paused"].format(until=until.strftime("%A %d %B %Y"))
+    client.chat_postMessage(channel=viewer.user_id, text=text)
+    home.publish_home(client, context["db"], viewer.user_id)

@@ -1,0 +1,127 @@
+"""Consent-gated publishing: a convenor proposes, the author approves or declines, either withdraws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.builders import knowledge as kb
+from bot.builders.common import section
+from bot.db import unit_of_work
+from bot.errors import KettleError
+from bot.models import PublicationStatus, utcnow
+from bot.services import knowledge, membership, stories
+from bot.services.stories import Place
+from bot.text import escape
+from handlers.forms import message_of
+from handlers.knowledge_story import prompts_, refresh_story_modal, value_id
+from handlers.middleware import tell, viewer_of
+
+
+def on_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Convenor proposes; the author is shown the exact post and asked. Nothing is posted yet."""
+    ack()
+    viewer = viewer_of(context)
+    p = prompts_()
+    with unit_of_work(context["db"]) as session:
+        community = membership.community_by_id(session, viewer.community_id or 0)
+        channel = community.movement_channel_id if community else None
+        if not channel:
+            raise KettleError(p["no_movement_channel"])
+        story = stories.get_story(session, value_id(body), community_id=viewer.community_id or 0)
+        publication = knowledge.propose(
+            session, story, proposer_user_id=viewer.user_id, now=utcnow()
+        )
+        name = knowledge.author_name(session, story, Place.MOVEMENT)
+        blocks = kb.preview_message(story, publication, name=name, channel=channel)
+        key = f"publication-preview:{publication.id}"
+        author, title = publication.author_user_id, story.title
+        status = publication.status
+    if status == PublicationStatus.PROPOSED:
+        context["sender"].deliver(key, author, text=f"May we share {escape(title)}?", blocks=blocks)
+    tell(
+        body,
+        client,
+        context,
+        p["propose_sent"].format(
+            author=f"<@{author}>", title=escape(title), channel=f"<#{channel}>"
+        ),
+    )
+    refresh_story_modal(body, client, context)
+
+
+def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The author approves: post in the movement's channel, exactly once."""
+    ack()
+    user_id = context.user_id or ""
+    p = prompts_()
+    with unit_of_work(context["db"]) as session:
+        publication = knowledge.approve(session, value_id(body), user_id=user_id, now=utcnow())
+        story = publication.story
+        community = membership.community_by_id(session, story.community_id)
+        channel = community.movement_channel_id if community else None
+        if not channel:
+            raise KettleError(p["no_movement_channel"])
+        name = knowledge.author_name(session, story, Place.MOVEMENT)
+        blocks = kb.movement_post(story, name=name)
+        pub_id, title, proposer = publication.id, story.title, publication.proposed_by
+    outcome = context["sender"].deliver(
+        f"publication:{pub_id}", channel, text=f"A story: {escape(title)}", blocks=blocks
+    )
+    with unit_of_work(context["db"]) as session:
+        publication = knowledge.get_publication(session, pub_id)
+        if outcome.ts:
+            knowledge.record_published(session, publication, channel=channel, ts=outcome.ts)
+        done = kb.published_message(
+            p["published"].format(title=escape(title), channel=f"<#{channel}>"), publication
+        )
+    dm, ts = message_of(body)
+    if dm and ts:
+        client.chat_update(channel=dm, ts=ts, text="Published", blocks=done)
+    if outcome.sent:
+        client.chat_postMessage(
+            channel=proposer,
+            text=p["told_convenor_published"].format(title=escape(title), channel=f"<#{channel}>"),
+        )
+
+
+def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    p = prompts_()
+    with unit_of_work(context["db"]) as session:
+        publication = knowledge.decline(
+            session, value_id(body), user_id=context.user_id or "", now=utcnow()
+        )
+        title, proposer = publication.story.title, publication.proposed_by
+    dm, ts = message_of(body)
+    text = p["declined"].format(title=escape(title))
+    if dm and ts:
+        client.chat_update(channel=dm, ts=ts, text=text, blocks=[section(text)])
+    client.chat_postMessage(
+        channel=proposer, text=p["told_convenor_declined"].format(title=escape(title))
+    )
+
+
+def on_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The author (or a convenor) takes the story back: the post goes, the story stays in the CoP."""
+    ack()
+    user_id = context.user_id or ""
+    viewer = context.get("viewer")
+    is_convenor = bool(viewer is not None and getattr(viewer, "is_convenor", False))
+    p = prompts_()
+    with unit_of_work(context["db"]) as session:
+        publication, channel, ts = knowledge.withdraw(
+            session, value_id(body), user_id=user_id, is_convenor=is_convenor, now=utcnow()
+        )
+        title = publication.story.title
+    if channel and ts:
+        client.chat_delete(channel=channel, ts=ts)
+    text = p["withdrawn"].format(title=escape(title))
+    dm, msg_ts = message_of(body)
+    if body.get("view"):
+        tell(body, client, context, text)
+        refresh_story_modal(body, client, context)
+    elif dm and msg_ts:
+        client.chat_update(channel=dm, ts=msg_ts, text=text, blocks=[section(text)])

@@ -1,0 +1,60 @@
+"""What the membership listeners share: the viewer's community, the CoP channel, App Homes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.builders.ids import MembershipIds
+from bot.db import SessionFactory, unit_of_work
+from bot.errors import NotFound
+from bot.models import Community
+from bot.services import membership
+from bot.services.membership import Viewer
+from handlers import home
+
+log = logging.getLogger(__name__)
+
+
+def community_of(session: Session, viewer: Viewer) -> Community:
+    community = membership.community_by_id(session, viewer.community_id or 0)
+    if community is None:
+        raise NotFound("Kettle isn't set up for a Community of Practice yet.")
+    return community
+
+
+def kick(client: WebClient, channel: str | None, user_id: str) -> None:
+    if not channel:
+        return
+    try:
+        client.conversations_kick(channel=channel, user=user_id)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "not_in_channel":
+            log.warning("could not remove %s from %s: %s", user_id, channel, exc.response)
+
+
+def refresh_homes(client: WebClient, session_factory: SessionFactory, *users: str) -> None:
+    for user_id in dict.fromkeys(users):
+        try:
+            home.publish_home(client, session_factory, user_id)
+        except SlackApiError:
+            log.exception("could not publish the home of %s", user_id)
+
+
+def convenor_ids(session_factory: SessionFactory, community_id: int) -> list[str]:
+    with unit_of_work(session_factory) as session:
+        return [m.user_id for m in membership.convenors(session, community_id)]
+
+
+def question_answers(values: dict[str, Any]) -> dict[str, Any]:
+    prefix = MembershipIds.QUESTION_PREFIX.value
+    return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+
+
+def say(ack: Ack, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    ack(response_type="ephemeral", text=text, blocks=blocks)

@@ -1,0 +1,53 @@
+"""Membership on the App Home: the group's mix, the convenor's applications, the Apply button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.builders import membership as builders
+from bot.models import Community
+from bot.services import membership
+from bot.services.membership import Viewer
+from handlers.membership_common import community_of
+
+
+def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    community = community_of(session, viewer)
+    member = membership.get_member(session, community.id, viewer.user_id)
+    has_profile = member is not None and membership.get_profile(session, member) is not None
+    members = len(membership.active_members(session, community.id))
+    blocks = builders.member_section(
+        membership.group_mix(session, community.id), members, has_profile
+    )
+    if viewer.is_convenor:
+        blocks = convenor_blocks(session, community) + blocks
+    return blocks
+
+
+def convenor_blocks(session: Session, community: Community) -> list[dict[str, Any]]:
+    open_apps = membership.open_applications(session, community.id)
+    cards = [application_card(session, community, a) for a in open_apps]
+    return builders.convenor_section(
+        cards,
+        waiting=len(open_apps),
+        members=membership.member_count(session, community.id),
+        capacity=membership.capacity(community),
+    )
+
+
+def application_card(session: Session, community: Community, application: Any) -> list[dict]:
+    met = membership.criteria_met(application.answers)
+    checkable = [ok for _c, ok in met if ok is not None]
+    met_text = f"meets {sum(1 for ok in checkable if ok)} of {len(checkable)} criteria"
+    mix = membership.group_mix(session, community.id, application.answers)
+    return builders.application_card(application, mix, met_text)
+
+
+def outsider_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    if not viewer.community_id:
+        return []
+    return builders.outsider_section(
+        membership.open_application(session, viewer.community_id, viewer.user_id)
+    )

@@ -1,0 +1,121 @@
+"""A member's rights over their data: leaving, seeing everything Kettle holds, being forgotten."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+import prompts
+from bot.builders import membership as builders
+from bot.db import unit_of_work
+from bot.errors import NotFound
+from bot.models import Story, utcnow
+from bot.services import membership
+from bot.text import escape
+from handlers.membership_common import community_of, kick, refresh_homes, say
+from handlers.middleware import tell, viewer_of
+
+log = logging.getLogger(__name__)
+
+
+def on_leave_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        community = community_of(session, viewer)
+        member = membership.get_member(session, community.id, viewer.user_id)
+        if member is None:
+            raise NotFound()
+        membership.leave(session, community, member, now=utcnow())
+        channel, name = community.channel_id, community.name
+    kick(client, channel, viewer.user_id)
+    tell(body, client, context, prompts.load("membership")["left"].format(community=escape(name)))
+    refresh_homes(client, context["db"], viewer.user_id)
+
+
+def forget_listener(keep: bool) -> Any:
+    def on_forget(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Only ever forgets the person who pressed the button (Slack signs who that is)."""
+        ack()
+        viewer = viewer_of(context)
+        with unit_of_work(context["db"]) as session:
+            community = community_of(session, viewer)
+            was_member = viewer.is_member
+            result = membership.forget(
+                session, community, viewer.user_id, keep_stories=keep, now=utcnow()
+            )
+            channel = community.channel_id
+        for post_channel, ts in result.deleted_story_posts:
+            try:
+                client.chat_delete(channel=post_channel, ts=ts)
+            except SlackApiError:
+                log.warning("could not take down a forgotten story's post %s", ts)
+        if was_member:
+            kick(client, channel, viewer.user_id)
+        stories = (
+            f" {result.stories_kept} stories stay in the library without your name."
+            if keep
+            else f" {result.stories_deleted} stories were deleted."
+        )
+        tell(body, client, context, "Done: Kettle has forgotten you." + stories)
+        refresh_homes(client, context["db"], viewer.user_id)
+
+    on_forget.__name__ = f"on_forget_{'keep' if keep else 'delete'}"
+    return on_forget
+
+
+def story_count(session: Session, community_id: int, user_id: str) -> int:
+    member = membership.get_member(session, community_id, user_id)
+    if member is None:
+        return 0
+    from sqlalchemy import func, select
+
+    return session.scalar(select(func.count()).where(Story.author_id == member.id)) or 0
+
+
+def cop_leave(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    say(ack, "Leave the Community of Practice?", builders.leave_blocks())
+
+
+def cop_forget(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        community = community_of(session, viewer)
+        if not membership.holds_anything(session, community, viewer.user_id):
+            say(ack, "Kettle holds nothing about you.")
+            return
+        count = story_count(session, community.id, viewer.user_id)
+    say(ack, "Forget me?", builders.forget_blocks(count))
+
+
+def cop_mydata(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        community = community_of(session, viewer)
+        if not membership.holds_anything(session, community, viewer.user_id):
+            say(ack, "Kettle holds nothing about you.")
+            return
+        data = membership.personal_data(session, community, viewer.user_id)
+    say(ack, "I'm sending everything Kettle holds about you to our direct messages.")
+    dm = client.conversations_open(users=viewer.user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm,
+        content=json.dumps(data, indent=2, ensure_ascii=False),
+        filename="kettle-my-data.json",
+        title="Everything Kettle holds about you",
+        initial_comment="Here is everything Kettle holds about you, as JSON.",
+    )

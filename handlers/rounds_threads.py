@@ -1,0 +1,43 @@
+"""Advice detection in action-learning threads: a private coaching tip during the question phase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.db import unit_of_work
+from bot.models import RoundKind
+from bot.services import rounds as svc
+from handlers.middleware import viewer_of
+
+
+def in_active_round(body: dict[str, Any], context: BoltContext) -> bool:
+    """Only human, unedited replies in the thread of a running round reach the listener."""
+    event = body.get("event") or {}
+    thread_ts, channel = event.get("thread_ts"), event.get("channel")
+    if event.get("bot_id") or event.get("subtype") or not thread_ts or not channel:
+        return False
+    if thread_ts == event.get("ts") or context.get("db") is None:
+        return False
+    with unit_of_work(context["db"]) as session:
+        return svc.round_for_thread(session, channel, thread_ts) is not None
+
+
+def on_round_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        round_ = svc.round_for_thread(session, event["channel"], event["thread_ts"])
+        if round_ is None or round_.kind != RoundKind.ALS or not svc.is_question_phase(round_):
+            return
+        if viewer.member_id == round_.presenter_id or viewer.member_id is None:
+            return
+        if not svc.looks_like_advice(event.get("text") or ""):
+            return
+        if not svc.note_once(session, round_, viewer.member_id, "coaching"):
+            return
+        tip = svc.coaching_tip(round_.id, viewer.member_id)
+    client.chat_postEphemeral(
+        channel=event["channel"], user=viewer.user_id, thread_ts=event["thread_ts"], text=tip
+    )

@@ -1,0 +1,77 @@
+"""`/round` words (ai, als, guide, list, invites) and opting out of invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.builders import rounds as builders
+from bot.db import unit_of_work
+from bot.errors import NotAMember
+from bot.services import membership
+from bot.services import rounds as svc
+from handlers.middleware import tell, viewer_of
+
+
+def cop_channel(context: BoltContext) -> str | None:
+    return context["settings"].cop_channel
+
+
+def on_ai(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    ack()
+    view = builders.ai_modal(topic=args, channel_id=cop_channel(context))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_als(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    ack()
+    view = builders.als_modal(presenter=body["user_id"], channel_id=cop_channel(context))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_guide(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    guides = svc.prompts_()["guides"]
+    word = args.strip().lower()
+    text = guides.get(word) or "Which guide? `/round guide ai` or `/round guide als`."
+    ack(response_type="ephemeral", text=text)
+
+
+def on_list(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        lines = svc.list_rounds(session, viewer.community_id or 0)
+    ack(response_type="ephemeral", text=builders.round_list(lines))
+
+
+def on_invites(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    wanted = args.strip().lower() != "off"
+    set_invites(context, wanted)
+    messages = svc.prompts_()["messages"]
+    ack(response_type="ephemeral", text=messages["opted_in" if wanted else "opted_out"])
+
+
+def set_invites(context: BoltContext, wanted: bool) -> None:
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        if member is None:
+            raise NotAMember()
+        svc.set_invitations(session, member, wanted=wanted)
+
+
+def on_opt_out(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    set_invites(context, False)
+    tell(body, client, context, svc.prompts_()["messages"]["opted_out"])

@@ -1,0 +1,107 @@
+"""The story form's submission: validate in the modal, store once, confirm, post where allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+import prompts
+from bot.builders import stories as story_builders
+from bot.builders.ids import StoryIds
+from bot.db import SessionFactory, unit_of_work
+from bot.delivery import Sender
+from bot.errors import InvalidInput
+from bot.services import knowledge, membership, stories
+from bot.services.stories import Place
+from bot.text import escape
+from handlers import home
+from handlers.errors import later
+from handlers.forms import input_value, metadata
+from handlers.middleware import viewer_of
+
+
+def parse_submission(view: dict[str, Any]) -> stories.StoryDraft:
+    values = view["state"]["values"]
+    post = input_value(values, StoryIds.POST) or []
+    return stories.validate_draft(
+        title=input_value(values, StoryIds.TITLE),
+        body=input_value(values, StoryIds.BODY),
+        kind=input_value(values, StoryIds.KIND),
+        consent=input_value(values, StoryIds.CONSENT),
+        themes=input_value(values, StoryIds.THEMES),
+        media_url=input_value(values, StoryIds.MEDIA_URL),
+        post_to_cop=StoryIds.POST_YES.value in post,
+        field_ids=story_builders.FIELD_IDS,
+    )
+
+
+def on_story_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    viewer = viewer_of(context)
+    try:
+        draft = parse_submission(view)
+    except InvalidInput as exc:
+        ack(response_action="errors", errors=exc.field_errors)
+        return
+    session_factory = context["db"]
+    # Stored before the acknowledgement so that a failure is reported while the form is open.
+    with unit_of_work(session_factory) as session:
+        community = membership.community_by_id(session, viewer.community_id or 0)
+        author = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        if community is None or author is None:
+            ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
+            return
+        story, created = stories.create_story(
+            session,
+            community=community,
+            author=author,
+            draft=draft,
+            source_key=f"view:{view['id']}",
+        )
+        if created:
+            file_ids = metadata(view).get("file_ids") or []
+            knowledge.attach_files(
+                session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
+            )
+        story_id, cop_channel, title = story.id, community.channel_id, story.title
+        community_id = community.id
+    ack()
+    if not created:
+        return
+
+    def after() -> None:
+        posted = ""
+        if draft.post_to_cop and cop_channel:
+            posted = _post_to_cop(
+                context["sender"], session_factory, story_id, community_id, cop_channel
+            )
+        p = prompts.load("stories")
+        client.chat_postMessage(
+            channel=viewer.user_id,
+            text=p["confirmation"].format(title=escape(title), where=posted),
+        )
+        home.publish_home(client, session_factory, viewer.user_id)
+
+    later(context, body, client, after)
+
+
+def _post_to_cop(
+    sender: Sender, session_factory: SessionFactory, story_id: int, community_id: int, channel: str
+) -> str:
+    """Post a story in the CoP's own channel, exactly once however often this runs."""
+    with unit_of_work(session_factory) as session:
+        story = stories.get_story(session, story_id, community_id=community_id)
+        if not stories.may_appear(story, Place.COP):
+            return ""
+        author = story.author.name if story.author else "a member"
+        blocks = story_builders.story_blocks(story, author_line=f"shared by {escape(author)}")
+        text = story_builders.story_fallback_text(story)
+    outcome = sender.deliver(f"story-cop:{story_id}", channel, text=text, blocks=blocks)
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            story = stories.get_story(session, story_id, community_id=community_id)
+            stories.record_cop_post(session, story, channel_id=channel, ts=outcome.ts)
+    return f" and posted in <#{channel}>"
