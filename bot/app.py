@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
+from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
 from handlers import register_handlers
 from handlers.middleware import make_dedupe, make_viewer_loader
 

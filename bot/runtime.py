@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
+from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import CLAIM_LEASE, Sender
 from bot.scheduler import SchedulerService
 from bot.schedules import all_setups
+from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
 from bot.services import membership
 from bot.slack import channel_member_ids, fetch_profile, make_client
 from bot.web import make_wsgi_app

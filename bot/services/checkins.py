@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import InvalidInput
@@ -24,6 +24,7 @@ from bot.models import (
     Visibility,
 )
 from bot.services import membership
+from bot.services.knowledge import HealthFigures
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEXT_MAX = 1000
@@ -564,3 +565,92 @@ def care_signals(session: Session, *, community: Community, weeks: list[str]) ->
 
 def enabled_communities(session: Session) -> list[Community]:
     return [c for c in membership.communities(session) if get_schedule(c).enabled]
+
+
+# -- hooks for forget-me, my data and the health report ------------------------------------------
+
+
+def forget_member(session: Session, member: Member) -> None:
+    """Forget-me: a member's check-ins and holiday pause go; they are theirs alone."""
+    session.execute(delete(Checkin).where(Checkin.member_id == member.id))
+    session.execute(delete(CheckinPause).where(CheckinPause.member_id == member.id))
+
+
+def member_data(session: Session, member: Member) -> dict[str, object]:
+    """My data: every check-in (with who could see it) and any pause."""
+    rows = session.scalars(
+        select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.week)
+    )
+    pause = session.get(CheckinPause, member.id)
+    return {
+        "checkins": [
+            {
+                "week": c.week,
+                "status": c.status.value,
+                "mood": c.mood,
+                "on_mind": c.on_mind,
+                "win": c.win,
+                "challenge": c.challenge,
+                "support": c.support,
+                "wants_call": c.wants_call,
+                "visibility": c.visibility.value,
+                "created_at": c.created_at.isoformat(),
+                "updated_at": c.updated_at.isoformat(),
+            }
+            for c in rows
+        ],
+        "paused_until": pause.until.isoformat() if pause is not None else None,
+    }
+
+
+def health_figures(
+    session: Session, community_id: int, since: datetime, now: datetime
+) -> HealthFigures:
+    """The check-in response rate: of the check-in DMs sent in the window to this community's
+    members, the share answered. Each answer counts as activity (never what it said)."""
+    figures = HealthFigures()
+    members = dict(
+        session.execute(
+            select(Member.id, Member.user_id).where(Member.community_id == community_id)
+        ).all()
+    )
+    answers = session.execute(
+        select(Checkin.member_id, Checkin.week, Checkin.updated_at).where(
+            Checkin.community_id == community_id,
+            Checkin.status == CheckinStatus.ANSWERED,
+            Checkin.updated_at >= since,
+            Checkin.updated_at < now,
+        )
+    ).all()
+    for member_id, _week, when in answers:
+        user_id = members.get(member_id)
+        if user_id is None:
+            continue
+        figures.activity[user_id] = figures.activity.get(user_id, 0) + 1
+        if user_id not in figures.last_active or when > figures.last_active[user_id]:
+            figures.last_active[user_id] = when
+    sent_keys = session.scalars(
+        select(Delivery.key).where(
+            Delivery.key.like("checkin:%"),
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.created_at >= since,
+            Delivery.created_at < now,
+        )
+    ).all()
+    sent: set[tuple[int, str]] = set()
+    for key in sent_keys:
+        _prefix, owner, week = key.split(":", 2)
+        if owner.isdigit() and int(owner) in members:
+            sent.add((int(owner), week))
+    if sent:
+        answered = session.execute(
+            select(Checkin.member_id, Checkin.week).where(
+                Checkin.community_id == community_id,
+                Checkin.status == CheckinStatus.ANSWERED,
+                Checkin.member_id.in_({m for m, _w in sent}),
+            )
+        ).all()
+        done = {(m, w) for m, w in answered} & sent
+        figures.rates["Check-in response rate"] = len(done) / len(sent)
+        figures.notes.append(f"{len(sent)} weekly check-ins were sent in this period.")
+    return figures

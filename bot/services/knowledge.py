@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import KettleError, NotAConvenor, NotFound
@@ -30,6 +30,7 @@ from bot.models import (
     Story,
     StoryFile,
     Tip,
+    utcnow,
 )
 from bot.services import membership, stories
 from bot.services.stories import Place, StoryDraft
@@ -748,3 +749,178 @@ def health_report(
         quiet_members=quiet,
         notes=notes,
     )
+
+
+# -- hooks for forget-me and my data ------------------------------------------------------------
+
+
+def _told_by(session: Session, member: Member) -> list[Story]:
+    """Stories this person told: as a member, or as a call-out answer with no member author."""
+    own = select(Story.id).where(Story.author_id == member.id)
+    answered = (
+        select(Story.id)
+        .join(CalloutAnswer, CalloutAnswer.story_id == Story.id)
+        .where(
+            Story.community_id == member.community_id,
+            CalloutAnswer.responder_user_id == member.user_id,
+        )
+    )
+    return list(
+        session.scalars(
+            select(Story)
+            .where(Story.id.in_(own.union(answered).scalar_subquery()))
+            .order_by(Story.id)
+        )
+    )
+
+
+def forget_member(session: Session, member: Member) -> None:
+    """Forget-me for knowledge: the files they sent, their call-out answers and their stories'
+    publications. With stories kept, they stay without a name (a post that named them comes
+    down); otherwise posts to the movement come down and the rows go with the stories.
+    Convenor actions they took (picks, call-outs, digests, proposals) stay, unsigned."""
+    scope = membership.forget_scope(session)
+    keep = scope.keep_stories
+    user_id = member.user_id
+    told = _told_by(session, member)
+    told_ids = {s.id for s in told}
+    for publication in session.scalars(
+        select(Publication).where(
+            (Publication.author_user_id == user_id) | Publication.story_id.in_(told_ids)
+        )
+    ):
+        posted = publication.channel_id and publication.message_ts
+        if posted and (not keep or publication.named):
+            scope.posts.append((str(publication.channel_id), str(publication.message_ts)))
+            publication.message_ts = None
+        live = publication.status in (PublicationStatus.PROPOSED, PublicationStatus.PUBLISHED)
+        if live and (
+            not keep or publication.named or publication.status == PublicationStatus.PROPOSED
+        ):
+            publication.status = PublicationStatus.WITHDRAWN
+            publication.withdrawn_at = utcnow()
+        publication.author_user_id = ""
+    for answer in session.scalars(
+        select(CalloutAnswer).where(CalloutAnswer.responder_user_id == user_id)
+    ):
+        answer.responder_user_id = ""
+        answer.responder_name = ""
+    files = list(
+        session.scalars(
+            select(StoryFile).where(
+                StoryFile.community_id == member.community_id,
+                StoryFile.uploader_user_id == user_id,
+            )
+        )
+    )
+    shas = {f.sha256 for f in files}
+    for row in files:
+        if keep and row.story_id is not None:
+            row.uploader_user_id = ""
+            row.message_text = ""
+        else:
+            session.delete(row)
+    if not keep:
+        for story in told:
+            if story.author_id is None:  # a call-out answer membership does not see as theirs
+                if story.cop_channel_id and story.cop_message_ts:
+                    scope.posts.append((story.cop_channel_id, story.cop_message_ts))
+                session.delete(story)
+        session.execute(
+            delete(Tip).where(Tip.community_id == member.community_id, Tip.created_by == user_id)
+        )
+    session.flush()
+    still_used = set(session.scalars(select(StoryFile.sha256).where(StoryFile.sha256.in_(shas))))
+    scope.unused_files.extend(sorted(shas - still_used))
+    cid = member.community_id
+    session.execute(
+        update(Tip).where(Tip.community_id == cid, Tip.created_by == user_id).values(created_by="")
+    )
+    session.execute(
+        update(Callout)
+        .where(Callout.community_id == cid, Callout.created_by == user_id)
+        .values(created_by="")
+    )
+    session.execute(
+        update(Pick).where(Pick.community_id == cid, Pick.picked_by == user_id).values(picked_by="")
+    )
+    session.execute(
+        update(Digest)
+        .where(Digest.community_id == cid, Digest.created_by == user_id)
+        .values(created_by=None)
+    )
+    session.execute(
+        update(Publication)
+        .where(Publication.proposed_by == user_id)
+        .values(proposed_by="")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def member_data(session: Session, member: Member) -> dict[str, object]:
+    user_id = member.user_id
+    told = _told_by(session, member)
+    titles = {s.id: s.title for s in told}
+    files = session.scalars(
+        select(StoryFile)
+        .where(
+            StoryFile.community_id == member.community_id,
+            StoryFile.uploader_user_id == user_id,
+        )
+        .order_by(StoryFile.id)
+    )
+    publications = session.scalars(
+        select(Publication)
+        .where((Publication.author_user_id == user_id) | Publication.story_id.in_(list(titles)))
+        .order_by(Publication.id)
+    )
+    answers = session.execute(
+        select(Callout.question, CalloutAnswer)
+        .join(Callout, Callout.id == CalloutAnswer.callout_id)
+        .where(CalloutAnswer.responder_user_id == user_id)
+        .order_by(CalloutAnswer.id)
+    )
+    cid = member.community_id
+    return {
+        "files_sent": [
+            {
+                "name": f.name,
+                "mimetype": f.mimetype,
+                "size": f.size,
+                "message": f.message_text,
+                "story": titles.get(f.story_id) if f.story_id else None,
+                "created_at": f.created_at.isoformat(),
+            }
+            for f in files
+        ],
+        "publications_of_your_stories": [
+            {
+                "story": titles.get(p.story_id, p.story.title),
+                "status": p.status.value,
+                "named": p.named,
+                "proposed_at": p.proposed_at.isoformat(),
+            }
+            for p in publications
+        ],
+        "callout_answers": [
+            {"question": question, "story": titles.get(a.story_id), "name_given": a.responder_name}
+            for question, a in answers
+        ],
+        "tips_added": list(
+            session.scalars(
+                select(Tip.text).where(Tip.community_id == cid, Tip.created_by == user_id)
+            )
+        ),
+        "callouts_asked": list(
+            session.scalars(
+                select(Callout.question).where(
+                    Callout.community_id == cid, Callout.created_by == user_id
+                )
+            )
+        ),
+        "stories_picked": len(
+            session.scalars(
+                select(Pick.id).where(Pick.community_id == cid, Pick.picked_by == user_id)
+            ).all()
+        ),
+    }

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from bot.models import (
     Repeat,
     Rsvp,
 )
+from bot.services.knowledge import HealthFigures
 
 TITLE_MAX = 150
 AGENDA_MAX = 2500
@@ -605,3 +606,98 @@ def pulse_summary(session: Session, meeting_id: int, day: date) -> PulseSummary:
     notes = sorted(r.note for r in rows if r.note)
     average = round(sum(scores) / len(scores), 1) if scores else None
     return PulseSummary(len(rows), average, spread, notes)
+
+
+# -- hooks for forget-me, my data and the health report ------------------------------------------
+
+
+def forget_member(session: Session, member: Member) -> None:
+    """Forget-me: their RSVPs and pulse answers go; meetings they convened stay, unsigned."""
+    session.execute(delete(MeetingRsvp).where(MeetingRsvp.member_id == member.id))
+    session.execute(delete(MeetingPulse).where(MeetingPulse.member_id == member.id))
+    session.execute(
+        update(Meeting).where(Meeting.convenor_id == member.id).values(convenor_id=None)
+    )
+
+
+def member_data(session: Session, member: Member) -> dict[str, object]:
+    rsvp_rows = session.execute(
+        select(Meeting.title, MeetingRsvp.occurrence, MeetingRsvp.response)
+        .join(Meeting, Meeting.id == MeetingRsvp.meeting_id)
+        .where(MeetingRsvp.member_id == member.id)
+        .order_by(MeetingRsvp.occurrence, MeetingRsvp.id)
+    )
+    pulse_rows = session.execute(
+        select(Meeting.title, MeetingPulse.occurrence, MeetingPulse.score, MeetingPulse.note)
+        .join(Meeting, Meeting.id == MeetingPulse.meeting_id)
+        .where(MeetingPulse.member_id == member.id)
+        .order_by(MeetingPulse.occurrence, MeetingPulse.id)
+    )
+    convened = session.scalars(
+        select(Meeting.title).where(Meeting.convenor_id == member.id).order_by(Meeting.id)
+    )
+    return {
+        "rsvps": [
+            {"meeting": t, "date": d.isoformat(), "answer": r.value} for t, d, r in rsvp_rows
+        ],
+        "pulses": [
+            {"meeting": t, "date": d.isoformat(), "score": s, "note": n}
+            for t, d, s, n in pulse_rows
+        ],
+        "meetings_convened": list(convened),
+    }
+
+
+def health_figures(
+    session: Session, community_id: int, since: datetime, now: datetime
+) -> HealthFigures:
+    """Meeting participation: for each occurrence that ended in the window, the share of active
+    members who said they were going or answered its pulse. Each attendance is activity."""
+    figures = HealthFigures()
+    members = {m.id: m.user_id for m in _active(session, community_id)}
+    if not members:
+        return figures
+    held = list(
+        session.scalars(
+            select(Meeting).where(
+                Meeting.community_id == community_id,
+                Meeting.status == MeetingStatus.SCHEDULED,
+            )
+        )
+    )
+    attended_total = possible = 0
+    for meeting in held:
+        ended = [o for o in occurrences(meeting, start=since, end=now) if o.ends_at <= now]
+        if not ended:
+            continue
+        days = [o.day for o in ended]
+        present: dict[date, set[int]] = {day: set() for day in days}
+        for day, member_id in session.execute(
+            select(MeetingRsvp.occurrence, MeetingRsvp.member_id).where(
+                MeetingRsvp.meeting_id == meeting.id,
+                MeetingRsvp.occurrence.in_(days),
+                MeetingRsvp.response == Rsvp.GOING,
+            )
+        ):
+            present[day].add(member_id)
+        for day, member_id in session.execute(
+            select(MeetingPulse.occurrence, MeetingPulse.member_id).where(
+                MeetingPulse.meeting_id == meeting.id, MeetingPulse.occurrence.in_(days)
+            )
+        ):
+            present[day].add(member_id)
+        for occ in ended:
+            came = present[occ.day] & members.keys()
+            attended_total += len(came)
+            possible += len(members)
+            for member_id in came:
+                user_id = members[member_id]
+                figures.activity[user_id] = figures.activity.get(user_id, 0) + 1
+                if (
+                    user_id not in figures.last_active
+                    or occ.starts_at > figures.last_active[user_id]
+                ):
+                    figures.last_active[user_id] = occ.starts_at
+    if possible:
+        figures.rates["Meeting participation"] = attended_total / possible
+    return figures

@@ -243,6 +243,30 @@ MYDATA_HOOKS: dict[str, Callable[[Session, Member], Any]] = {}
 """Other capabilities add `name: fn(session, member) -> JSON-able` so `/cop mydata` includes
 what they hold about a member."""
 
+_FORGET_SCOPE = "kettle.forget_scope"
+
+
+@dataclass
+class ForgetScope:
+    """What a forget-me hook may read (the story choice) and hand back (posts, stored files).
+
+    `keep_stories` is the person's choice for their stories; hooks treat other words of theirs
+    (round contributions, commitments, tips) the same way: deleted, or kept without their name.
+    Hooks append Slack posts to take down to `posts`, and stored file names (sha256) that no
+    row uses any more to `unused_files`.
+    """
+
+    keep_stories: bool = False
+    posts: list[tuple[str, str]] = field(default_factory=list)
+    unused_files: list[str] = field(default_factory=list)
+
+
+def forget_scope(session: Session) -> ForgetScope:
+    """The scope of the forget-me running in this session (a hook's way to read the choice)."""
+    scope = session.info.get(_FORGET_SCOPE)
+    return scope if isinstance(scope, ForgetScope) else ForgetScope()
+
+
 FORMER_MEMBER = "a former member"
 
 
@@ -691,6 +715,33 @@ def directory(session: Session, community_id: int) -> list[DirectoryEntry]:
     return sorted(entries, key=lambda e: (e.role != Role.CONVENOR, e.name.lower()))
 
 
+STARTER_MAX = 300
+
+
+def shown_answers(session: Session, member: Member) -> dict[str, str]:
+    """The profile answers a member chose to show others (label → answer), nothing otherwise."""
+    profile = get_profile(session, member)
+    if profile is None or not profile.show_in_directory:
+        return {}
+    return {
+        q.label: q.show(profile.answers[q.key])
+        for q in questions()
+        if q.public and str(profile.answers.get(q.key) or "").strip()
+    }
+
+
+def conversation_starter(session: Session, member: Member) -> str | None:
+    """A line about a member for a pairing intro: only answers they chose to show others,
+    their own words first (a written answer says more than a picked option)."""
+    shown = shown_answers(session, member)
+    if not shown:
+        return None
+    written = {q.label for q in questions() if q.type != "select"}
+    ordered = sorted(shown.items(), key=lambda item: item[0] not in written)
+    text = "; ".join(f"{label}: {answer}" for label, answer in ordered[:2])
+    return text[:STARTER_MAX]
+
+
 # -- roles, leaving, removal --------------------------------------------------------------------
 
 
@@ -935,7 +986,8 @@ def holds_anything(session: Session, community: Community, user_id: str) -> bool
 class Forgotten:
     stories_deleted: int
     stories_kept: int
-    deleted_story_posts: list[tuple[str, str]]  # (channel, ts) of CoP posts to take down
+    deleted_story_posts: list[tuple[str, str]]  # (channel, ts) of posts to take down
+    unused_files: list[str] = field(default_factory=list)  # stored files (sha256) to remove
 
 
 def forget(
@@ -950,11 +1002,18 @@ def forget(
     member = get_member(session, community.id, user_id)
     deleted = kept = 0
     posts: list[tuple[str, str]] = []
+    scope = ForgetScope(keep_stories=keep_stories)
     if member is not None:
         if member.is_convenor and len(convenors(session, community.id)) <= 1:
             raise LastConvenor()
-        for hook in FORGET_HOOKS:
-            hook(session, member)
+        session.info[_FORGET_SCOPE] = scope
+        try:
+            for hook in FORGET_HOOKS:
+                hook(session, member)
+        finally:
+            session.info.pop(_FORGET_SCOPE, None)
+        session.flush()
+        posts.extend(scope.posts)
         stories = list(session.scalars(select(Story).where(Story.author_id == member.id)))
         for story in stories:
             if keep_stories:
@@ -995,4 +1054,4 @@ def forget(
         reason=f"Asked to be forgotten; stories {'kept anonymised' if keep_stories else 'deleted'}",
         now=now,
     )
-    return Forgotten(deleted, kept, posts)
+    return Forgotten(deleted, kept, list(dict.fromkeys(posts)), sorted(set(scope.unused_files)))

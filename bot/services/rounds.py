@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import prompts
@@ -25,6 +25,8 @@ from bot.models import (
     RoundOptOut,
     RoundStatus,
 )
+from bot.services import membership
+from bot.services.knowledge import HealthFigures
 from bot.services.membership import Viewer, active_members
 from bot.text import escape
 
@@ -657,3 +659,130 @@ def synthesis(round_: Round) -> str:
     if not lines:
         lines.append("_Nothing was written down this time._")
     return "\n".join(lines)
+
+
+# -- hooks for forget-me, my data and the health report ------------------------------------------
+
+
+def forget_member(session: Session, member: Member) -> None:
+    """Forget-me: what they said in rounds and their commitments go, or stay without their
+    name, as they chose for their stories; their opt-out and notes go; they leave each set."""
+    keep = membership.forget_scope(session).keep_stories
+    touched: set[int] = set()
+    for row in session.scalars(
+        select(RoundContribution).where(RoundContribution.member_id == member.id)
+    ):
+        touched.add(row.round_id)
+        if keep:
+            row.member_id = None
+            row.anonymous = True
+        else:
+            session.delete(row)
+    for commitment in session.scalars(
+        select(RoundCommitment).where(RoundCommitment.member_id == member.id)
+    ):
+        touched.add(commitment.round_id)
+        if keep:
+            commitment.member_id = None
+        else:
+            session.delete(commitment)
+    session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
+    session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
+    for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
+        if member.user_id in (round_.set_members or []):
+            round_.set_members = [u for u in round_.set_members if u != member.user_id]
+        if round_.facilitator_id == member.id:
+            round_.facilitator_id = None
+        if round_.presenter_id == member.id:
+            round_.presenter_id = None
+    session.flush()
+    for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
+        if round_.synthesis is not None:
+            session.expire(round_, ["contributions", "commitments"])
+            round_.synthesis = synthesis(round_)
+    session.flush()
+
+
+def member_data(session: Session, member: Member) -> dict[str, object]:
+    said = session.execute(
+        select(Round.kind, Round.topic, RoundContribution)
+        .join(Round, Round.id == RoundContribution.round_id)
+        .where(RoundContribution.member_id == member.id)
+        .order_by(RoundContribution.id)
+    )
+    committed = session.execute(
+        select(Round.topic, RoundCommitment)
+        .join(Round, Round.id == RoundCommitment.round_id)
+        .where(RoundCommitment.member_id == member.id)
+        .order_by(RoundCommitment.id)
+    )
+    return {
+        "contributions": [
+            {
+                "round": f"{kind.value}: {topic}",
+                "phase": c.phase_index,
+                "text": c.text,
+                "anonymous": c.anonymous,
+                "created_at": c.created_at.isoformat(),
+            }
+            for kind, topic, c in said
+        ],
+        "commitments": [
+            {
+                "round": topic,
+                "what": c.what,
+                "due_at": c.due_at.isoformat(),
+                "report": c.report,
+            }
+            for topic, c in committed
+        ],
+        "private_invitations": session.get(RoundOptOut, member.id) is None,
+        "rounds_facilitated": list(
+            session.scalars(select(Round.topic).where(Round.facilitator_id == member.id))
+        ),
+        "rounds_presented": list(
+            session.scalars(select(Round.topic).where(Round.presenter_id == member.id))
+        ),
+    }
+
+
+def health_figures(
+    session: Session, community_id: int, since: datetime, now: datetime
+) -> HealthFigures:
+    """Round participation: across the rounds started in the window, the share of those who
+    could contribute (the set's members, or every active member) who did. Named contributions
+    are activity; anonymous ones count only in the rate."""
+    figures = HealthFigures()
+    active = {m.id: m.user_id for m in active_members(session, community_id)}
+    by_user = {user_id: member_id for member_id, user_id in active.items()}
+    rounds = list(
+        session.scalars(
+            select(Round).where(
+                Round.community_id == community_id,
+                Round.started_at >= since,
+                Round.started_at < now,
+            )
+        )
+    )
+    took_part = possible = 0
+    for round_ in rounds:
+        if round_.kind == RoundKind.ALS and round_.set_members:
+            eligible = {by_user[u] for u in round_.set_members if u in by_user}
+        else:
+            eligible = set(active)
+        contributors: set[int] = set()
+        for c in round_.contributions:
+            if c.member_id is None or c.member_id not in active:
+                continue
+            contributors.add(c.member_id)
+            if c.anonymous:
+                continue
+            user_id = active[c.member_id]
+            figures.activity[user_id] = figures.activity.get(user_id, 0) + 1
+            if user_id not in figures.last_active or c.created_at > figures.last_active[user_id]:
+                figures.last_active[user_id] = c.created_at
+        took_part += len(contributors & eligible)
+        possible += len(eligible)
+    if possible:
+        figures.rates["Round participation"] = took_part / possible
+    return figures
