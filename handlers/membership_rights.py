@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import prompts
+from bot import storage
 from bot.builders import membership as builders
 from bot.db import unit_of_work
 from bot.errors import NotFound
@@ -58,6 +59,8 @@ def forget_listener(keep: bool) -> Any:
                 client.chat_delete(channel=post_channel, ts=ts)
             except SlackApiError:
                 log.warning("could not take down a forgotten story's post %s", ts)
+        for sha256 in result.unused_files:
+            storage.remove(context["settings"].files_dir, sha256)
         if was_member:
             kick(client, channel, viewer.user_id)
         stories = (

@@ -117,8 +117,8 @@ def make_settings(fake: FakeSlack, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(fake: FakeSlack, db_url: str) -> Settings:
-    return make_settings(fake, database_url=db_url)
+def settings(fake: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(fake, database_url=db_url, files_dir=tmp_path / "files")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.builders.ids import KnowledgeIds, StoryIds
+from bot.builders.ids import KnowledgeIds, MembershipIds, StoryIds
 from bot.config import Settings
 from bot.models import (
     Consent,
@@ -454,3 +454,15 @@ def test_callout_answers_land_in_the_library_with_consent(kettle: Kettle) -> Non
     before = count(kettle, Story)
     kettle.submit(OUTSIDER, view, answer_values("movement_named", "Too late"))
     assert count(kettle, Story) == before
+
+
+def test_forgetting_removes_kept_files_from_disk(kettle: Kettle, settings: Settings) -> None:
+    audio = b"ID3 a clip that identifies its speaker"
+    slack_file = kettle.fake.add_file(MEMBER, "me.m4a", "audio/mp4", audio, "m4a")
+    kettle.event(file_event(kettle, MEMBER, slack_file, "A clip"))
+    with kettle.db() as session:
+        sha = session.scalars(select(StoryFile)).one().sha256
+    kept = settings.files_dir / sha[:2] / sha
+    assert kept.exists()
+    kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel="D1")
+    assert not kept.exists()
