@@ -6,13 +6,15 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 import prompts
 from bot.builders import stories as story_builders
 from bot.builders.ids import StoryIds
-from bot.db import SessionFactory, unit_of_work
-from bot.delivery import Sender
+from bot.db import unit_of_work
+from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
+from bot.models import Story
 from bot.services import knowledge, membership, stories
 from bot.services.stories import Place
 from bot.text import escape
@@ -66,42 +68,45 @@ def on_story_submitted(
             knowledge.attach_files(
                 session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
             )
-        story_id, cop_channel, title = story.id, community.channel_id, story.title
-        community_id = community.id
+            _queue_messages(
+                session, story, author.name, draft.post_to_cop, cop_channel=community.channel_id
+            )
+        story_id, community_id = story.id, community.id
     ack()
     if not created:
         return
 
     def after() -> None:
-        posted = ""
-        if draft.post_to_cop and cop_channel:
-            posted = _post_to_cop(
-                context["sender"], session_factory, story_id, community_id, cop_channel
-            )
-        p = prompts.load("stories")
-        client.chat_postMessage(
-            channel=viewer.user_id,
-            text=p["confirmation"].format(title=escape(title), where=posted),
-        )
+        sender: Sender = context["sender"]
+        outcome = sender.deliver_queued(f"story-cop:{story_id}")
+        if outcome is not None and outcome.ts and community.channel_id:
+            with unit_of_work(session_factory) as session:
+                story = stories.get_story(session, story_id, community_id=community_id)
+                stories.record_cop_post(
+                    session, story, channel_id=community.channel_id, ts=outcome.ts
+                )
+        sender.deliver_queued(f"story-thanks:{story_id}")
         home.publish_home(client, session_factory, viewer.user_id)
 
     later(context, body, client, after)
 
 
-def _post_to_cop(
-    sender: Sender, session_factory: SessionFactory, story_id: int, community_id: int, channel: str
-) -> str:
-    """Post a story in the CoP's own channel, exactly once however often this runs."""
-    with unit_of_work(session_factory) as session:
-        story = stories.get_story(session, story_id, community_id=community_id)
-        if not stories.may_appear(story, Place.COP):
-            return ""
-        author = story.author.name if story.author else "a member"
-        blocks = story_builders.story_blocks(story, author_line=f"shared by {escape(author)}")
+def _queue_messages(
+    session: Session, story: Story, author_name: str, post: bool, *, cop_channel: str | None
+) -> None:
+    """Queue the CoP post (only where consent allows) and the thank-you with the story itself,
+    so that neither is lost if Kettle stops before sending them."""
+    posted = ""
+    if post and cop_channel and stories.may_appear(story, Place.COP):
+        blocks = story_builders.story_blocks(story, author_line=f"shared by {escape(author_name)}")
         text = story_builders.story_fallback_text(story)
-    outcome = sender.deliver(f"story-cop:{story_id}", channel, text=text, blocks=blocks)
-    if outcome.ts:
-        with unit_of_work(session_factory) as session:
-            story = stories.get_story(session, story_id, community_id=community_id)
-            stories.record_cop_post(session, story, channel_id=channel, ts=outcome.ts)
-    return f" and posted in <#{channel}>"
+        queue(session, f"story-cop:{story.id}", cop_channel, text=text, blocks=blocks)
+        posted = f" and posted in <#{cop_channel}>"
+    p = prompts.load("stories")
+    thanks = p["confirmation"].format(title=escape(story.title), where=posted)
+    queue(
+        session,
+        f"story-thanks:{story.id}",
+        story.author.user_id if story.author else "",
+        text=thanks,
+    )

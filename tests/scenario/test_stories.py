@@ -155,3 +155,26 @@ def test_app_home_for_member_and_outsider(kettle: Kettle) -> None:
     outsider_home = str(kettle.fake.home(OUTSIDER))
     assert "Share a story" in member_home
     assert "Share a story" not in outsider_home and "ask one of the convenors" in outsider_home
+
+
+def test_posts_lost_to_an_outage_are_sent_later_exactly_once(kettle: Kettle) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.models import Delivery, utcnow
+    from bot.schedules.outbox import sweep
+
+    view = open_modal(kettle)
+    kettle.fake.fail_next("chat.postMessage", status=503, times=50)
+    reply = kettle.submit(MEMBER, view, story_values(post=True))
+    assert reply.status == 200 and story_count(kettle) == 1
+    assert kettle.fake.messages(COP) == []  # Slack was down after the ack
+
+    kettle.fake.clear_faults()
+    with kettle.db() as session:
+        session.execute(update(Delivery).values(created_at=utcnow() - timedelta(minutes=5)))
+    assert sweep() == 2  # the CoP post and the thank-you
+    assert sweep() == 0
+    assert len(kettle.fake.messages(COP)) == 1
+    assert sum("Thank you" in m["text"] for m in kettle.fake.dm_messages(MEMBER)) == 1
