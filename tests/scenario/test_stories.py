@@ -166,7 +166,7 @@ def test_posts_lost_to_an_outage_are_sent_later_exactly_once(kettle: Kettle) -> 
     from bot.schedules.outbox import sweep
 
     view = open_modal(kettle)
-    kettle.fake.fail_next("chat.postMessage", status=503, times=50)
+    kettle.fake.fail_next("chat.postMessage", status=429, retry_after=0, times=50)
     reply = kettle.submit(MEMBER, view, story_values(post=True))
     assert reply.status == 200 and story_count(kettle) == 1
     assert kettle.fake.messages(COP) == []  # Slack was down after the ack
