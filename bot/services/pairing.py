@@ -184,6 +184,13 @@ def make_groups(
     def allowed(a: int, b: int) -> bool:
         return frozenset((a, b)) not in forbidden
 
+    # A round robin (the circle method) meets everyone once in n-1 rounds; while one of its rounds
+    # is still entirely fresh, use it, so that greedy choices never strand a later round.
+    if len(order) % 2 == 0:
+        for candidate in _round_robin(sorted(order), rng):
+            if all(allowed(a, b) and cost(a, b) == 0 for a, b in candidate):
+                return [sorted(g) for g in candidate]
+
     best: list[list[int]] | None = None
     best_cost = float("inf")
     nodes = 0
@@ -225,6 +232,18 @@ def make_groups(
 
     search(order, [], 0)
     return [sorted(g) for g in best or []]
+
+
+def _round_robin(people: list[int], rng: random.Random) -> list[list[list[int]]]:
+    """The n-1 rounds of the circle method for an even number of people, in a seeded order."""
+    fixed, rotating = people[0], people[1:]
+    size = len(people)
+    rounds = []
+    for shift in range(size - 1):
+        line = [fixed, *rotating[shift:], *rotating[:shift]]
+        rounds.append([[line[i], line[size - 1 - i]] for i in range(size // 2)])
+    rng.shuffle(rounds)
+    return rounds
 
 
 def eligible(session: Session, community_id: int, number: int) -> list[Member]:

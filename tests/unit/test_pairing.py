@@ -156,3 +156,17 @@ def test_config_from_environment() -> None:
     assert pairing.config_from({}) == PairingConfig(14, 7)
     assert pairing.config_from({"KETTLE_PAIRING_PERIOD_DAYS": "7"}) == PairingConfig(7, 3)
     assert pairing.config_from({"KETTLE_PAIRING_PERIOD_DAYS": "x"}).period_days == 14
+
+
+@pytest.mark.parametrize("offset", [1, 486, 9973])
+@pytest.mark.parametrize("size", [4, 6, 10, 12])
+def test_round_robin_whatever_the_ids(size: int, offset: int) -> None:
+    """Everyone meets everyone once in size-1 rounds, for any ids and seeds."""
+    people = [offset + 7 * i for i in range(size)]
+    costs: dict[frozenset[int], int] = {}
+    for number in range(size - 1):
+        groups = pairing.make_groups(people, costs=costs, forbidden=set(), seed=f"c:{number}")
+        for a, b in groups:
+            assert frozenset((a, b)) not in costs
+            costs[frozenset((a, b))] = 1
+    assert len(costs) == size * (size - 1) // 2
