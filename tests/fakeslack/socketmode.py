@@ -165,7 +165,10 @@ class SocketMode:
         key = h.headers.get("Sec-WebSocket-Key", "")
         upgrade = (h.headers.get("Upgrade") or "").lower() == "websocket"
         connection_hdr = "upgrade" in (h.headers.get("Connection") or "").lower()
-        if not (upgrade and connection_hdr and key) or h.headers.get("Sec-WebSocket-Version") != "13":
+        if (
+            not (upgrade and connection_hdr and key)
+            or h.headers.get("Sec-WebSocket-Version") != "13"
+        ):
             self._refuse(h, 400, b"expected a WebSocket upgrade (version 13)")
             return
         with self.cond:

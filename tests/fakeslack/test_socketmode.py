@@ -211,9 +211,10 @@ def test_server_close_makes_the_client_reconnect(fake: FakeSlack, received: Rece
 
 # ---------------------------------------------------------------------- raw RFC 6455 checks
 def _handshake(fake: FakeSlack, url: str | None = None) -> tuple[socket.socket, bytes]:
-    url = url or WebClient(base_url=fake.api_url).apps_connections_open(
-        app_token=fake.app_token
-    )["url"]
+    url = (
+        url
+        or WebClient(base_url=fake.api_url).apps_connections_open(app_token=fake.app_token)["url"]
+    )
     path = url.split(str(fake.port), 1)[1]
     key = "dGhlIHNhbXBsZSBub25jZQ=="
     sock = socket.create_connection(("127.0.0.1", fake.port), timeout=5)
