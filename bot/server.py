@@ -124,17 +124,36 @@ class Server:
         from waitress.server import create_server
 
         if self.settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            self.socket_handler = SocketModeHandler(self.app, self.settings.app_token)
-            self.socket_handler.connect()
-            log.info("Socket Mode connected")
+            self.connect_socket_mode()
         wsgi = make_wsgi_app(self.app, self.engine, scheduler_state=self.scheduler_state)
         self._wsgi_server = create_server(
             wsgi, host="0.0.0.0", port=port, threads=self.settings.threads, ident="kettle"
         )
         log.info("Kettle listening on :%s (POST /slack/events, GET /healthz)", port)
         self._wsgi_server.run()
+
+    def connect_socket_mode(self) -> None:
+        """Open the Socket Mode link: ``apps.connections.open`` (with the app-level token, at
+        SLACK_API_URL like every other call), then the WebSocket it names."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self.socket_handler = SocketModeHandler(
+            self.app,
+            self.settings.app_token,
+            web_client=self.client,
+            logger=logging.getLogger("kettle.socket_mode"),
+        )
+        try:
+            self.socket_handler.connect()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): use an "
+                "app-level token (xapp-...) with the connections:write scope"
+            ) from exc
+        if self.socket_handler.client.is_connected():
+            log.info("Socket Mode connected")
+        else:
+            log.warning("Socket Mode link not open yet; retrying in the background")
 
     def shutdown(self) -> None:
         log.info("stopping")

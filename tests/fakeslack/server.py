@@ -30,6 +30,7 @@ from .blockkit import (
     validate_message_text,
     validate_view,
 )
+from .socketmode import SocketMode
 
 __all__ = ["FakeSlack", "SlackError"]
 
@@ -186,6 +187,7 @@ class FakeSlack:
         self,
         bot_token: str = "xoxb-test",
         *,
+        app_token: str = "xapp-1-A0001-1-test",
         team_id: str = "T0001",
         team_name: str = "Kettle Test",
         team_domain: str = "kettle-test",
@@ -197,6 +199,8 @@ class FakeSlack:
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
     ) -> None:
         self.bot_token = bot_token
+        #: The app-level token: the only one ``apps.connections.open`` accepts.
+        self.app_token = app_token
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
@@ -281,6 +285,11 @@ class FakeSlack:
             "files.completeUploadExternal": self._files_complete_upload_external,
             "files.info": self._files_info,
         }
+        self.socket_mode = SocketMode(self)
+        #: Methods that take the app-level token (and refuse bot tokens).
+        self._app_methods: dict[str, Callable[[JSON], JSON]] = {
+            "apps.connections.open": self.socket_mode.connections_open,
+        }
 
     # ------------------------------------------------------------------ lifecycle
     def _bind(self) -> _Server:
@@ -304,6 +313,7 @@ class FakeSlack:
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self.socket_mode.close_all()
         if self._thread is not None:
             self._httpd.shutdown()
         self._httpd.server_close()
@@ -618,6 +628,39 @@ class FakeSlack:
             self._rate_hits[key].append(now)
         return None
 
+    # ------------------------------------------------------------------ Socket Mode
+    def socket_send(
+        self,
+        envelope_type: str,
+        payload: JSON,
+        *,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> str:
+        """Push a Socket Mode envelope to the app; returns its ``envelope_id``.
+        See :meth:`tests.fakeslack.socketmode.SocketMode.send`."""
+        return self.socket_mode.send(
+            envelope_type,
+            payload,
+            accepts_response_payload=accepts_response_payload,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+        )
+
+    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 10.0) -> JSON:
+        """The app's ``{"envelope_id", "payload"?}`` acknowledgement of an envelope."""
+        return self.socket_mode.wait_for_ack(envelope_id, timeout)
+
+    @property
+    def socket_acks(self) -> dict[str, JSON]:
+        with self.socket_mode.cond:
+            return copy.deepcopy(self.socket_mode.acks)
+
+    def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send ``{"type": "disconnect"}`` down the live link: the app should reconnect."""
+        self.socket_mode.disconnect(reason)
+
     # ------------------------------------------------------------------ queries
     def calls_to(self, method: str) -> list[JSON]:
         with self.lock:
@@ -678,6 +721,8 @@ class FakeSlack:
                 self._handle_download(h, path)
             elif path.startswith("/response/") and verb == "POST":
                 self._handle_response_url(h, path.rsplit("/", 1)[-1], raw)
+            elif path == "/link/" and verb == "GET":
+                self.socket_mode.handle_upgrade(h, split.query)
             elif path == "/signin":
                 self._send(h, 200, b"<html><body>Sign in to Slack</body></html>", "text/html")
             else:
@@ -779,10 +824,14 @@ class FakeSlack:
         if not token:
             self._send_json(h, {"ok": False, "error": "not_authed"})
             return
-        if token != self.bot_token:
+        if token not in (self.bot_token, self.app_token):
             self._send_json(h, {"ok": False, "error": "invalid_auth"})
             return
-        fn = self._methods.get(method)
+        table = self._app_methods if token == self.app_token else self._methods
+        fn = table.get(method)
+        if fn is None and method in {**self._methods, **self._app_methods}:
+            self._send_json(h, {"ok": False, "error": "not_allowed_token_type"})
+            return
         if fn is None:
             self._send_json(h, {"ok": False, "error": "unknown_method", "req_method": method})
             return
