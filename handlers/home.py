@@ -51,7 +51,9 @@ def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
     sections = []
     for _order, name, section in _sections:
         try:
-            sections.append(section(session, viewer))
+            # Each section in a savepoint: one that fails cannot spoil the others' queries.
+            with session.begin_nested():
+                sections.append(section(session, viewer))
         except Exception:
             log.exception("home section %s failed for %s", name, viewer.user_id)
     return home_view(community.name, sections)

@@ -161,12 +161,12 @@ def pairing_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
     except RuntimeError:
         extra = {}
     config = pairing.config_from(extra)
-    pref = pairing.preference(session, me)
+    pref = pairing.existing_preference(session, me)  # building a view writes nothing
     upcoming = pairing.next_round_number(session, me.community_id, utcnow(), config)
     return builders.home_section(
-        opted_in=pref.opted_in,
-        paused=pref.paused,
-        skipping=pref.skip_round == upcoming,
+        opted_in=bool(pref and pref.opted_in),
+        paused=bool(pref and pref.paused),
+        skipping=bool(pref and pref.skip_round == upcoming),
         avoided=[m.name for m in pairing.avoided_by(session, me)],
         period_days=config.period_days,
         stats=pairing.stats(session, me.community_id) if viewer.is_convenor else None,

@@ -69,13 +69,24 @@ def round_number(now: datetime, config: PairingConfig) -> int:
 # -- preferences -----------------------------------------------------------------------------
 
 
+def existing_preference(session: Session, member: Member) -> PairingPreference | None:
+    return session.scalar(select(PairingPreference).where(PairingPreference.member_id == member.id))
+
+
 def preference(session: Session, member: Member) -> PairingPreference:
-    pref = session.scalar(select(PairingPreference).where(PairingPreference.member_id == member.id))
-    if pref is None:
-        pref = PairingPreference(member_id=member.id, opted_in=False, paused=False)
-        session.add(pref)
-        session.flush()
-    return pref
+    """The member's pairing choices, created on first use; safe when two requests race."""
+    query = select(PairingPreference).where(PairingPreference.member_id == member.id)
+    pref = session.scalar(query)
+    if pref is not None:
+        return pref
+    try:
+        with session.begin_nested():
+            pref = PairingPreference(member_id=member.id, opted_in=False, paused=False)
+            session.add(pref)
+            session.flush()
+        return pref
+    except IntegrityError:
+        return session.scalars(query).one()
 
 
 def set_opted_in(session: Session, member: Member, on: bool) -> PairingPreference:
