@@ -118,3 +118,15 @@ def test_today_is_the_members_own_today_when_picking_a_commitment_date() -> None
     assert due.date() == date(2026, 3, 10)
     assert svc.local_today("Pacific/Auckland", evening_in_california) == date(2026, 3, 11)
     assert svc.local_today("Not/AZone", evening_in_california) == date(2026, 3, 11)
+
+
+def test_pairing_words_typed_with_capitals_and_odd_spacing(kettle: Kettle) -> None:
+    on = kettle.command(MEMBER, "/cop", "  Pairing   ON ").json["text"]
+    assert "/cop pairing" not in on  # understood, not the usage text
+    avoid = kettle.command(MEMBER, "/cop", "pairing  AVOID   @rohan ").json["text"]
+    assert "Rohan" in avoid and "couldn't" not in avoid
+    status = kettle.command(MEMBER, "/cop", "pairing").json["text"]
+    assert "Rohan" in status
+    # The choice is private: nothing about it reaches Rohan or a channel.
+    assert not any("avoid" in str(m.get("text")).lower() for m in kettle.fake.dm_messages(MEMBER2))
+    assert not any("Rohan" in str(m.get("text")) for m in kettle.fake.messages(COP))
