@@ -56,21 +56,32 @@ def on_contribution_submitted(
             member = membership.get_member(session, round_.community_id, viewer.user_id)
             if member is None or not svc.may_contribute(round_, viewer):
                 raise InvalidInput("closed", {RoundIds.TEXT: "This phase has moved on or closed."})
-            ph = svc.phase(round_) or {}
+            # The form's own phase: the round may have moved on while the member was writing.
+            all_phases = svc.phases(round_.kind)
+            index = int(meta.get("phase", round_.phase_index))
+            if not 0 <= index < len(all_phases):
+                index = round_.phase_index
+            ph = all_phases[index] if all_phases else {}
             if ph.get("commitments"):
                 due = svc.parse_due(
                     input_value(values, RoundIds.WHEN),
                     member.tz,
-                    today=utcnow().date(),
+                    today=svc.local_today(member.tz, utcnow()),
                 )
                 item, created = svc.add_commitment(
                     session, round_, member, what=text, due_at=due, source_key=key
                 )
-                line = builders.commitment_text(svc.who(member), item.what, item.due_at)
+                line = builders.commitment_text(svc.who(member), item.what, svc.local_due(item))
             else:
                 anon = bool(input_value(values, RoundIds.ANONYMOUS))
                 said, created = svc.add_contribution(
-                    session, round_, member, text=text, anonymous=anon, source_key=key
+                    session,
+                    round_,
+                    member,
+                    text=text,
+                    anonymous=anon,
+                    source_key=key,
+                    phase_index=index,
                 )
                 line = builders.contribution_text(
                     round_, svc.who(member, said.anonymous), said.text, phase_index=said.phase_index

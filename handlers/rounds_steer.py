@@ -31,7 +31,11 @@ def _steer(action: Callable[..., Any], note: str | None) -> Callable[..., None]:
             minutes = svc.minutes_left(round_, now)
             channel, thread_ts = round_.channel_id, round_.thread_ts
         if changed and note:
-            text = svc.prompts_()["messages"][note].format(
+            messages = svc.prompts_()["messages"]
+            key = note
+            if note == "resumed" and not minutes and "resumed_by_hand" in messages:
+                key = "resumed_by_hand"  # a phase run by hand has no time left to tell
+            text = messages[key].format(
                 who=escape(viewer.name or "the facilitator"), minutes=minutes or 5
             )
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)

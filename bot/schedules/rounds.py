@@ -174,7 +174,9 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
                 c.id,
                 c.member.user_id,
                 messages["remind"].format(
-                    what=escape(c.what), when=f"{c.due_at:%a %d %b}", topic=escape(c.round.topic)
+                    what=escape(c.what),
+                    when=f"{svc.local_due(c):%a %d %b}",
+                    topic=escape(c.round.topic),
                 ),
             )
             for c in svc.due_reminders(session, now)
@@ -185,7 +187,9 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
                 c.id,
                 c.member.user_id,
                 messages["ask"].format(
-                    what=escape(c.what), when=f"{c.due_at:%a %d %b}", topic=escape(c.round.topic)
+                    what=escape(c.what),
+                    when=f"{svc.local_due(c):%a %d %b}",
+                    topic=escape(c.round.topic),
                 ),
             )
             for c in svc.due_asks(session, now)

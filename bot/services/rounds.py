@@ -191,7 +191,7 @@ def report_back(session: Session, presenter: Member) -> str:
     lines = []
     for c in actions:
         report = escape(c.report) if c.report else p["no_report"]
-        lines.append(f"• {escape(c.what)} (by {c.due_at:%d %b}): {report}")
+        lines.append(f"• {escape(c.what)} (by {local_due(c):%d %b}): {report}")
     return str(p["report_back"]).format(
         presenter=escape(presenter.name or "the presenter"), actions="\n".join(lines)
     )
@@ -386,11 +386,26 @@ def parse_due(value: str | None, tz: str | None, *, today: date) -> datetime:
         raise InvalidInput("Pick a date.", {"when": "That isn't a date."}) from exc
     if day < today:
         raise InvalidInput("Pick a date to come.", {"when": "Pick today or a later date."})
+    return datetime.combine(day, time(17, 0), tzinfo=_zone(tz))
+
+
+def _zone(tz: str | None) -> ZoneInfo:
     try:
-        zone = ZoneInfo(tz or "UTC")
+        return ZoneInfo(tz or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.combine(day, time(17, 0), tzinfo=zone)
+        return ZoneInfo("UTC")
+
+
+def local_today(tz: str | None, now: datetime) -> date:
+    """Today's date where the member is: an evening in California is tomorrow in UTC."""
+    return now.astimezone(_zone(tz)).date()
+
+
+def local_due(commitment: RoundCommitment) -> datetime:
+    """The commitment's date as its owner picked it: in their own zone, not in UTC (17:00 in
+    California is already the next day in UTC)."""
+    tz = commitment.member.tz if commitment.member is not None else None
+    return commitment.due_at.astimezone(_zone(tz))
 
 
 def add_commitment(
@@ -653,7 +668,7 @@ def synthesis(round_: Round) -> str:
     if round_.commitments:
         lines.append("*Commitments*")
         lines += [
-            f"• {who(c.member)}: {escape(c.what)} (by {c.due_at:%d %b %Y})"
+            f"• {who(c.member)}: {escape(c.what)} (by {local_due(c):%d %b %Y})"
             for c in round_.commitments
         ]
     if not lines:
