@@ -88,20 +88,32 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
 
 
 def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The author says no: the convenor is told once; a no to a story already out changes
+    nothing (withdrawing is how it comes back) and says so."""
     ack()
     p = prompts_()
     with unit_of_work(context["db"]) as session:
+        publication = knowledge.get_publication(session, value_id(body))
+        was_proposed = publication.status == PublicationStatus.PROPOSED
         publication = knowledge.decline(
-            session, value_id(body), user_id=context.user_id or "", now=utcnow()
+            session, publication.id, user_id=context.user_id or "", now=utcnow()
         )
         title, proposer = publication.story.title, publication.proposed_by
+        status = publication.status
+        channel = publication.channel_id or ""
+        if status == PublicationStatus.PUBLISHED:
+            text = p["published"].format(title=escape(title), channel=f"<#{channel}>")
+            blocks = kb.published_message(text, publication)
+        else:
+            text = p["declined"].format(title=escape(title))
+            blocks = [section(text)]
     dm, ts = message_of(body)
-    text = p["declined"].format(title=escape(title))
     if dm and ts:
-        client.chat_update(channel=dm, ts=ts, text=text, blocks=[section(text)])
-    client.chat_postMessage(
-        channel=proposer, text=p["told_convenor_declined"].format(title=escape(title))
-    )
+        client.chat_update(channel=dm, ts=ts, text=text, blocks=blocks)
+    if was_proposed and status == PublicationStatus.DECLINED and proposer:
+        client.chat_postMessage(
+            channel=proposer, text=p["told_convenor_declined"].format(title=escape(title))
+        )
 
 
 def on_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

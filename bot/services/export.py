@@ -78,6 +78,8 @@ def library_rows(
     for story in session.scalars(query):
         if not stories.may_appear(story, place):
             continue
+        if purpose == SHARING and knowledge.kept_back(session, story):
+            continue
         answer = knowledge.answer_for(session, story.id)
         row: dict[str, Any] = {
             "id": story.id,

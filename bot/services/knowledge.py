@@ -65,7 +65,27 @@ def author_user_id(session: Session, story: Story) -> str | None:
     if story.author is not None:
         return story.author.user_id
     answer = answer_for(session, story.id)
-    return answer.responder_user_id if answer else None
+    return (answer.responder_user_id or None) if answer else None
+
+
+def kept_back(session: Session, story: Story) -> bool:
+    """The author took it back (withdrew it) or said "not this time" to the last proposal.
+
+    Until they approve a new proposal, the story stays in the CoP: no digest, blog draft or
+    export for sharing carries it to the movement, whatever its consent level says.
+    """
+    latest = session.scalars(
+        select(Publication.status)
+        .where(Publication.story_id == story.id)
+        .order_by(Publication.id.desc())
+        .limit(1)
+    ).first()
+    return latest in (PublicationStatus.WITHDRAWN, PublicationStatus.DECLINED)
+
+
+def may_go_to_movement(session: Session, story: Story) -> bool:
+    """Consent allows it and the author has not taken it back: every path to the movement asks."""
+    return stories.may_appear(story, Place.MOVEMENT) and not kept_back(session, story)
 
 
 def author_name(session: Session, story: Story, place: str) -> str | None:
@@ -408,8 +428,9 @@ def basket(session: Session, community_id: int, audience: str) -> list[Story]:
         .where(Pick.community_id == community_id, column.is_(None))
         .order_by(Pick.picked_at, Pick.id)
     )
-    place = Place.COP if audience == COP else Place.MOVEMENT
-    return [row.story for row in rows if stories.may_appear(row.story, place)]
+    if audience == COP:
+        return [row.story for row in rows]
+    return [row.story for row in rows if may_go_to_movement(session, row.story)]
 
 
 def create_digest(
@@ -450,14 +471,15 @@ def create_digest(
 
 def digest_stories(session: Session, digest: Digest) -> list[Story]:
     """The digest's stories, consent checked again at the moment of sending."""
-    place = Place.COP if digest.audience == COP else Place.MOVEMENT
     found = session.scalars(
         select(Story)
         .options(selectinload(Story.author))
         .where(Story.id.in_(digest.story_ids or []))
         .order_by(Story.created_at, Story.id)
     )
-    return [s for s in found if stories.may_appear(s, place)]
+    if digest.audience == COP:
+        return list(found)
+    return [s for s in found if may_go_to_movement(session, s)]
 
 
 def record_digest_post(session: Session, digest: Digest, *, channel: str, ts: str) -> None:
@@ -531,7 +553,7 @@ def _md(text: str) -> str:
 def blog_draft(session: Session, community: Community, *, now: datetime) -> BlogDraft:
     """A Markdown draft of the picked stories that may leave the CoP, names only where allowed.
 
-    CoP-only stories are left out entirely (only counted, so the convenor knows why).
+    CoP-only stories, and stories their authors took back, are left out (only counted).
     """
     rows = list(
         session.scalars(
@@ -541,7 +563,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
             .order_by(Pick.picked_at, Pick.id)
         )
     )
-    allowed = [r.story for r in rows if stories.may_appear(r.story, Place.MOVEMENT)]
+    allowed = [r.story for r in rows if may_go_to_movement(session, r.story)]
     kept = len(rows) - len(allowed)
     lines = [f"# Stories from {_md(community.name)}", "", f"_Draft, {now:%d %B %Y}_", ""]
     for story in allowed:
@@ -562,7 +584,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
             .where(Tip.community_id == community.id)
             .order_by(Tip.created_at, Tip.id)
         )
-        if t.story is None or stories.may_appear(t.story, Place.MOVEMENT)
+        if t.story is None or may_go_to_movement(session, t.story)
     ]
     if tip_rows:
         lines += ["## Quick-fire tips", ""]
@@ -765,6 +787,12 @@ def _told_by(session: Session, member: Member) -> list[Story]:
             CalloutAnswer.responder_user_id == member.user_id,
         )
     )
+    if member.id is None:  # someone from the movement who was never a member
+        return list(
+            session.scalars(
+                select(Story).where(Story.id.in_(answered.scalar_subquery())).order_by(Story.id)
+            )
+        )
     return list(
         session.scalars(
             select(Story)
@@ -800,6 +828,19 @@ def forget_member(session: Session, member: Member) -> None:
             publication.status = PublicationStatus.WITHDRAWN
             publication.withdrawn_at = utcnow()
         publication.author_user_id = ""
+    # A movement digest that carried their story comes down when the story goes, or when it
+    # named them (the digest holds other stories too, but a name must not outlive forget-me).
+    named_ids = {s.id for s in told if s.consent.may_name_author}
+    for digest in session.scalars(
+        select(Digest).where(
+            Digest.community_id == member.community_id,
+            Digest.audience == MOVEMENT,
+            Digest.message_ts.is_not(None),
+        )
+    ):
+        carried = set(digest.story_ids or []) & told_ids
+        if digest.channel_id and carried and (not keep or carried & named_ids):
+            scope.posts.append((digest.channel_id, str(digest.message_ts)))
     for answer in session.scalars(
         select(CalloutAnswer).where(CalloutAnswer.responder_user_id == user_id)
     ):
@@ -855,6 +896,16 @@ def forget_member(session: Session, member: Member) -> None:
         .values(proposed_by="")
         .execution_options(synchronize_session="fetch")
     )
+
+
+def forget_non_member(session: Session, community_id: int, user_id: str) -> None:
+    """Forget-me for someone who was never a member but answered a call-out or sent a file:
+    the same as for a member, found by their Slack id (an unsaved stand-in, never stored)."""
+    stand_in = Member(community_id=community_id, user_id=user_id, name="")
+    stand_in.id = None  # type: ignore[assignment]
+    forget_member(session, stand_in)
+    if stand_in in session:
+        session.expunge(stand_in)
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:

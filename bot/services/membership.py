@@ -1032,6 +1032,17 @@ def forget(
         session.execute(delete(Profile).where(Profile.member_id == member.id))
         session.flush()
         session.delete(member)
+    else:
+        # Never a member, yet they may have answered a call-out or sent Kettle a file.
+        from bot.services import knowledge
+
+        session.info[_FORGET_SCOPE] = scope
+        try:
+            knowledge.forget_non_member(session, community.id, user_id)
+        finally:
+            session.info.pop(_FORGET_SCOPE, None)
+        session.flush()
+        posts.extend(scope.posts)
     session.execute(
         update(Decision)
         .where(Decision.community_id == community.id, Decision.subject_user_id == user_id)
