@@ -283,7 +283,7 @@ def _withdraw_button(publication: Publication) -> ButtonElement:
 def movement_post(story: Story, *, name: str | None) -> list[dict[str, Any]]:
     """A story exactly as it appears in the movement's channel: named only if `name` is given."""
     return story_blocks(
-        story, author_line=f"told by {escape(name)}" if name else "told by a member of the CoP"
+        story, author_line=f"told by {escape(name)}" if name else "told anonymously"
     )
 
 

@@ -570,7 +570,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
         lines += [f"## {_md(story.title)}", ""]
         name = author_name(session, story, Place.MOVEMENT)
         lines += [
-            f"*{story.kind.value.capitalize()} · told by {_md(name) if name else 'a member'}*",
+            f"*{story.kind.value.capitalize()} · told {('by ' + _md(name)) if name else 'anonymously'}*",
             "",
         ]
         lines += [_md(story.body), ""]

@@ -220,7 +220,7 @@ def test_publish_flow_anonymous_preview_approve_and_withdraw(kettle: Kettle) -> 
     dm_click(kettle, MEMBER, KnowledgeIds.APPROVE, approve["value"], preview)
     posts = kettle.fake.messages(MOVEMENT)
     assert len(posts) == 1 and "Peer sessions doubled" in texts(posts[0])
-    assert "Amina" not in texts(posts[0]) and "told by a member of the CoP" in texts(posts[0])
+    assert "Amina" not in texts(posts[0]) and "told anonymously" in texts(posts[0])
     # The post is exactly the preview's story blocks.
     assert all(b in preview["blocks"] for b in posts[0]["blocks"])
 
