@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 import prompts
 from bot import storage
 from bot.builders import membership as builders
+from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
 from bot.models import Story, utcnow
@@ -59,6 +60,8 @@ def forget_listener(keep: bool) -> Any:
                 client.chat_delete(channel=post_channel, ts=ts)
             except SlackApiError:
                 log.warning("could not take down a forgotten story's post %s", ts)
+        for story_id, post_channel, ts in result.reworded_posts:
+            _unname_post(client, context["db"], story_id, post_channel, ts)
         for sha256 in result.unused_files:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:
@@ -73,6 +76,22 @@ def forget_listener(keep: bool) -> Any:
 
     on_forget.__name__ = f"on_forget_{'keep' if keep else 'delete'}"
     return on_forget
+
+
+def _unname_post(
+    client: WebClient, session_factory: Any, story_id: int, channel: str, ts: str
+) -> None:
+    """A kept story's post in the CoP channel no longer says who shared it."""
+    with unit_of_work(session_factory) as session:
+        story = session.get(Story, story_id)
+        if story is None:
+            return
+        blocks = story_blocks(story, author_line="shared by a former member")
+        text = story_fallback_text(story)
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError:
+        log.warning("could not take the name off a kept story's post %s", ts)
 
 
 def story_count(session: Session, community_id: int, user_id: str) -> int:

@@ -988,6 +988,8 @@ class Forgotten:
     stories_kept: int
     deleted_story_posts: list[tuple[str, str]]  # (channel, ts) of posts to take down
     unused_files: list[str] = field(default_factory=list)  # stored files (sha256) to remove
+    # Kept stories whose CoP-channel post names them: (story id, channel, ts) to reword.
+    reworded_posts: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def forget(
@@ -1002,6 +1004,7 @@ def forget(
     member = get_member(session, community.id, user_id)
     deleted = kept = 0
     posts: list[tuple[str, str]] = []
+    reworded: list[tuple[int, str, str]] = []
     scope = ForgetScope(keep_stories=keep_stories)
     if member is not None:
         if member.is_convenor and len(convenors(session, community.id)) <= 1:
@@ -1019,6 +1022,8 @@ def forget(
             if keep_stories:
                 story.author_id = None
                 kept += 1
+                if story.cop_channel_id and story.cop_message_ts:
+                    reworded.append((story.id, story.cop_channel_id, story.cop_message_ts))
             else:
                 if story.cop_channel_id and story.cop_message_ts:
                     posts.append((story.cop_channel_id, story.cop_message_ts))
@@ -1065,4 +1070,6 @@ def forget(
         reason=f"Asked to be forgotten; stories {'kept anonymised' if keep_stories else 'deleted'}",
         now=now,
     )
-    return Forgotten(deleted, kept, list(dict.fromkeys(posts)), sorted(set(scope.unused_files)))
+    return Forgotten(
+        deleted, kept, list(dict.fromkeys(posts)), sorted(set(scope.unused_files)), reworded
+    )

@@ -178,3 +178,15 @@ def test_posts_lost_to_an_outage_are_sent_later_exactly_once(kettle: Kettle) -> 
     assert sweep() == 0
     assert len(kettle.fake.messages(COP)) == 1
     assert sum("Thank you" in m["text"] for m in kettle.fake.dm_messages(MEMBER)) == 1
+
+
+def test_forgetting_but_keeping_stories_takes_the_name_off_their_cop_posts(kettle: Kettle) -> None:
+    from bot.builders.ids import MembershipIds
+
+    view = open_modal(kettle)
+    kettle.submit(MEMBER, view, story_values(post=True))
+    assert "Amina" in str(kettle.fake.messages(COP)[0]["blocks"])
+    kettle.click(MEMBER, MembershipIds.FORGET_KEEP_BUTTON, channel="D1")
+    post = kettle.fake.messages(COP)[0]
+    assert "Amina" not in str(post["blocks"]) and "former member" in str(post["blocks"])
+    assert story_count(kettle) == 1
