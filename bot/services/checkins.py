@@ -412,19 +412,21 @@ def record_answer(session: Session, *, member: Member, week: str, answer: Answer
     return checkin
 
 
-def record_skip(session: Session, *, member: Member, week: str) -> Checkin:
-    """Skipping never overwrites an answer already given."""
+def record_skip(session: Session, *, member: Member, week: str) -> tuple[Checkin, bool]:
+    """Skipping never overwrites an answer already given. Returns the week's check-in and
+    whether this press skipped it (False when it was already answered or skipped)."""
     checkin = get_checkin(session, member.id, week)
-    if checkin is None:
-        checkin = Checkin(
-            community_id=member.community_id,
-            member_id=member.id,
-            week=week,
-            status=CheckinStatus.SKIPPED,
-        )
-        session.add(checkin)
-        session.flush()
-    return checkin
+    if checkin is not None:
+        return checkin, False
+    checkin = Checkin(
+        community_id=member.community_id,
+        member_id=member.id,
+        week=week,
+        status=CheckinStatus.SKIPPED,
+    )
+    session.add(checkin)
+    session.flush()
+    return checkin, True
 
 
 def pause(session: Session, *, member: Member, until: date | None, today: date) -> date:

@@ -128,8 +128,8 @@ def test_a_second_answer_updates_the_first_and_a_skip_never_overwrites(
     second = checkins.record_answer(
         db_session, member=member, week="2026-W14", answer=checkins.Answer(mood=4)
     )
-    skipped = checkins.record_skip(db_session, member=member, week="2026-W14")
-    assert first.id == second.id == skipped.id and skipped.mood == 4
+    skipped, newly = checkins.record_skip(db_session, member=member, week="2026-W14")
+    assert first.id == second.id == skipped.id and skipped.mood == 4 and not newly
 
 
 def test_care_signals_only_for_members_who_share(db_session: Session, community: Community) -> None:
