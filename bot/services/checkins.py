@@ -453,8 +453,10 @@ def paused_until(session: Session, member_id: int, today: date) -> date | None:
 def week_for_member(
     session: Session, *, member: Member, community: Community, now: datetime, workspace_tz: str
 ) -> str:
-    """The week a check-in made now counts for: the member's own ISO week."""
-    return week_of(local_today(member, workspace_tz, now))
+    """The week a check-in made now counts for: the one whose DM is this member's latest (the
+    scheduled day on or before their own today), as the DM's buttons and the summary count it."""
+    week, _due_at, _day = current_due(get_schedule(community), zone_of(member, workspace_tz), now)
+    return week
 
 
 def recent_checkins(session: Session, member_id: int, *, limit: int = 6) -> list[Checkin]:
