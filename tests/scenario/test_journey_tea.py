@@ -4,21 +4,31 @@ person actually receives in Slack, with a "just me" answer that must never reach
 from __future__ import annotations
 
 import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot import runtime
 from bot.builders.ids import CheckinIds
+from bot.db import make_engine, make_session_factory
 from bot.models import Community
 from bot.schedules.checkins import run_tick
 from bot.services import checkins, membership
 from bot.services.export import render
 from bot.services.membership import SlackProfile
-from tests.conftest import CONVENOR, MEMBER, MEMBER2, OUTSIDER
-from tests.fakeslack import build_state_values
+from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER, SIGNING_SECRET
+from tests.fakeslack import FakeSlack, build_state_values
 from tests.harness import Kettle
+from tests.scenario.test_cli import _get, base_env, free_port
 
 KIWI = "UKIWI"
 SECRET = "PRIVATE-WORDS 秘密 ☕"
@@ -176,3 +186,125 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
     assert "PRIVATE-WORDS" not in shared
     assert leaks(kettle, "PRIVATE-WORDS", MEMBER) == []
     assert leaks(kettle, "got the grant", MEMBER2)  # the detector sees what was shared
+
+
+def test_kettle_serve_runs_the_registered_jobs_and_restarts_never_duplicate_them(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """The real process: the scheduler starts under `kettle serve`, the check-in tick runs at once
+    (a member whose time has come today gets their DM), every job is stored once under its stable
+    id with its interval, and a restart replaces the jobs instead of adding more."""
+    now = datetime.now(UTC)
+    offset = 12 - now.hour  # a zone where it is about noon, so "today" is safe from midnight
+    zone = "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+    fake.users[MEMBER]["tz"] = zone
+    database = f"sqlite:///{tmp_path / 'kettle.db'}"
+    engine = make_engine(database)
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=database,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        KETTLE_CONVENORS=CONVENOR,
+        KETTLE_COP_CHANNEL=COP,
+        KETTLE_WORKSPACE_TZ=zone,
+    )
+
+    def serve_until(done: Any) -> str:
+        """Run `kettle serve` until it answers /healthz as the scheduler's leader and `done()`."""
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while proc.poll() is None and time.monotonic() < deadline:
+                if _leader(port) and done():
+                    break
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Traceback" not in output, output
+        return output
+
+    def jobs() -> dict[str, Any]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, job_state FROM apscheduler_jobs")).all()
+        return {row[0]: pickle.loads(row[1]) for row in rows}
+
+    # First start: no check-in is due yet (the community has no schedule for today).
+    serve_until(lambda: "checkins:tick" in _job_ids(engine))
+    first = jobs()
+    assert {"checkins:tick", "outbox:sweep"} <= set(first)
+    tick_job = first["checkins:tick"]
+    assert tick_job["func"] == "bot.schedules.checkins:tick"
+    assert tick_job["trigger"].interval == timedelta(minutes=1)
+    assert tick_job["coalesce"] and tick_job["misfire_grace_time"] == 50
+    assert first["outbox:sweep"]["trigger"].interval == timedelta(minutes=1)
+
+    # The convenor moves check-ins to today, 00:00: the next start's first tick sends them.
+    with make_session_factory(engine)() as session:
+        community = session.scalars(select(Community)).one()
+        today = now.astimezone(ZoneInfo(zone))
+        checkins.save_schedule(
+            session, community, checkins.Schedule(weekday=today.weekday(), at=dt_time(0, 0))
+        )
+        session.commit()
+    output = serve_until(lambda: len(kettle_dms(fake, MEMBER)) >= 1)
+    assert len(kettle_dms(fake, MEMBER)) == 1, output
+    assert "check-in tick" in output
+    second = jobs()
+    assert set(second) == set(first)
+    assert second["checkins:tick"]["next_run_time"] > first["checkins:tick"]["next_run_time"]
+    with engine.connect() as conn:
+        count, distinct = conn.execute(
+            text("SELECT COUNT(*), COUNT(DISTINCT id) FROM apscheduler_jobs")
+        ).one()
+    assert count == distinct == len(first)
+
+    # A third start sends nothing again: the ledger remembers this week's DM.
+    started = time.time()
+    serve_until(lambda: _ticked_since(engine, started))
+    assert len(kettle_dms(fake, MEMBER)) == 1
+    engine.dispose()
+
+
+def _leader(port: int) -> bool:
+    try:
+        status, health = _get(f"http://127.0.0.1:{port}/healthz")
+    except OSError:
+        return False
+    return status == 200 and health["scheduler"] == "leader"
+
+
+def _job_ids(engine: Any) -> set[str]:
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars())
+    except Exception:
+        return set()  # not migrated yet
+
+
+def _ticked_since(engine: Any, started: float) -> bool:
+    """The check-in tick has run in a process started at `started`: added, it is due at once;
+    run, its next run is a minute on."""
+    with engine.connect() as conn:
+        raw = conn.execute(
+            text("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'checkins:tick'")
+        ).scalar()
+    return raw is not None and float(raw) >= started + 50
+
+
+def kettle_dms(fake: FakeSlack, user: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in fake.dm_messages(user)
+        if (m.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith("checkin:")
+    ]
