@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from bot import runtime
 from bot.builders.ids import CheckinIds
 from bot.db import make_engine, make_session_factory
-from bot.models import Community
+from bot.models import Community, Visibility
 from bot.schedules.checkins import run_tick
 from bot.services import checkins, membership
 from bot.services.export import render
@@ -308,3 +308,38 @@ def kettle_dms(fake: FakeSlack, user: str) -> list[dict[str, Any]]:
         for m in fake.dm_messages(user)
         if (m.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith("checkin:")
     ]
+
+
+def test_a_big_week_fits_one_summary_with_everyone_who_shared(kettle: Kettle) -> None:
+    """Sixty members share with the convenors: the summary (at most 50 blocks) names them all,
+    and says nothing about the App Home, which shows convenors no one else's check-in."""
+    week = "2026-W14"
+    with kettle.db() as session:
+        community = session.scalars(select(Community)).one()
+        for i in range(60):
+            member = membership.admit(
+                session, community, SlackProfile(f"UBIG{i:02d}", f"Member {i:02d}", "UTC")
+            )
+            checkins.record_answer(
+                session,
+                member=member,
+                week=week,
+                answer=checkins.Answer(
+                    mood=1 + i % 5,
+                    win=f"Win number {i} 🎉",
+                    wants_call=i % 7 == 0,
+                    visibility=Visibility.CONVENORS,
+                ),
+            )
+    tick(utc(2026, 3, 30, 14, 0))  # the week's DMs go out
+    with kettle.db() as session:
+        close = checkins.window_close(session, community, week, "Europe/London")
+    tick(close)
+    summaries = [m for m in kettle.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
+    assert len(summaries) == 1
+    blocks = summaries[0]["blocks"]
+    assert len(blocks) <= 50
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert all(f"Member {i:02d}" in text for i in range(60))
+    assert "App Home" not in text and "more sections" not in text
+    assert text.index("Member 00") < text.index("Member 01")  # asked for a call: first
