@@ -13,7 +13,7 @@ from bot.builders import checkins as builders
 from bot.builders.ids import CheckinIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
-from bot.models import utcnow
+from bot.models import CheckinStatus, utcnow
 from bot.services import checkins, membership
 from bot.text import escape
 from handlers import home
@@ -30,8 +30,12 @@ def on_skip_button(ack: Ack, body: dict[str, Any], client: WebClient, context: B
         week = member_week(session, viewer, context, week)
         member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
         assert member is not None
-        checkins.record_skip(session, member=member, week=week)
-    text = prompts.load("checkins")["skipped"].format(name=escape(viewer.name))
+        checkin, newly = checkins.record_skip(session, member=member, week=week)
+        answered = checkin.status == CheckinStatus.ANSWERED
+    if not newly and not answered:
+        return  # a second press of Skip: they have been told already
+    p = prompts.load("checkins")
+    text = p["skip_after_answer" if answered else "skipped"].format(name=escape(viewer.name))
     client.chat_postMessage(channel=viewer.user_id, text=text)
     home.publish_home(client, context["db"], viewer.user_id)
 

@@ -292,6 +292,18 @@ def _entry(checkin: Checkin) -> str:
     return truncate("\n".join(lines), 3000)
 
 
+def _packed(entries: list[str], limit: int = 3000) -> list[str]:
+    """Several members' entries to a section (Slack allows 50 blocks a message), each section
+    within Slack's 3,000 characters."""
+    chunks: list[str] = []
+    for entry in entries:
+        if chunks and len(chunks[-1]) + 2 + len(entry) <= limit:
+            chunks[-1] += "\n\n" + entry
+        else:
+            chunks.append(entry)
+    return chunks
+
+
 def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
     """The convenors' weekly summary; at most 50 blocks, support requests first."""
     p = _p()
@@ -312,29 +324,30 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
             )
         ).to_dict(),
     ]
-    if summary.support:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=p["summary_support_heading"])).to_dict()
-        )
-        blocks.extend(
-            SectionBlock(text=MarkdownTextObject(text=_entry(c))).to_dict() for c in summary.support
-        )
-    if summary.shared:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=p["summary_shared_heading"])).to_dict()
-        )
-        blocks.extend(
-            SectionBlock(text=MarkdownTextObject(text=_entry(c))).to_dict() for c in summary.shared
-        )
+    for heading, entries in (
+        (p["summary_support_heading"], summary.support),
+        (p["summary_shared_heading"], summary.shared),
+    ):
+        if entries:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)).to_dict())
+            chunks = _packed([_entry(c) for c in entries])
+            blocks.extend(
+                SectionBlock(text=MarkdownTextObject(text=chunk)).to_dict() for chunk in chunks
+            )
     if not summary.support and not summary.shared:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=p["summary_nothing_shared"])]).to_dict()
         )
     if len(blocks) > 50:
+        hidden = len(blocks) - 49
         blocks = [
             *blocks[:49],
             ContextBlock(
-                elements=[MarkdownTextObject(text="…and more in the App Home.")]
+                elements=[
+                    MarkdownTextObject(
+                        text=f"…and {hidden} more sections: too many for one message."
+                    )
+                ]
             ).to_dict(),
         ]
     return title, blocks

@@ -412,19 +412,21 @@ def record_answer(session: Session, *, member: Member, week: str, answer: Answer
     return checkin
 
 
-def record_skip(session: Session, *, member: Member, week: str) -> Checkin:
-    """Skipping never overwrites an answer already given."""
+def record_skip(session: Session, *, member: Member, week: str) -> tuple[Checkin, bool]:
+    """Skipping never overwrites an answer already given. Returns the week's check-in and
+    whether this press skipped it (False when it was already answered or skipped)."""
     checkin = get_checkin(session, member.id, week)
-    if checkin is None:
-        checkin = Checkin(
-            community_id=member.community_id,
-            member_id=member.id,
-            week=week,
-            status=CheckinStatus.SKIPPED,
-        )
-        session.add(checkin)
-        session.flush()
-    return checkin
+    if checkin is not None:
+        return checkin, False
+    checkin = Checkin(
+        community_id=member.community_id,
+        member_id=member.id,
+        week=week,
+        status=CheckinStatus.SKIPPED,
+    )
+    session.add(checkin)
+    session.flush()
+    return checkin, True
 
 
 def pause(session: Session, *, member: Member, until: date | None, today: date) -> date:
@@ -451,8 +453,10 @@ def paused_until(session: Session, member_id: int, today: date) -> date | None:
 def week_for_member(
     session: Session, *, member: Member, community: Community, now: datetime, workspace_tz: str
 ) -> str:
-    """The week a check-in made now counts for: the member's own ISO week."""
-    return week_of(local_today(member, workspace_tz, now))
+    """The week a check-in made now counts for: the one whose DM is this member's latest (the
+    scheduled day on or before their own today), as the DM's buttons and the summary count it."""
+    week, _due_at, _day = current_due(get_schedule(community), zone_of(member, workspace_tz), now)
+    return week
 
 
 def recent_checkins(session: Session, member_id: int, *, limit: int = 6) -> list[Checkin]:

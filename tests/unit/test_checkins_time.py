@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Member
+from bot.models import Community, Member, MemberStatus
 from bot.services import checkins
 from bot.services.checkins import Schedule
 
@@ -128,8 +128,8 @@ def test_a_second_answer_updates_the_first_and_a_skip_never_overwrites(
     second = checkins.record_answer(
         db_session, member=member, week="2026-W14", answer=checkins.Answer(mood=4)
     )
-    skipped = checkins.record_skip(db_session, member=member, week="2026-W14")
-    assert first.id == second.id == skipped.id and skipped.mood == 4
+    skipped, newly = checkins.record_skip(db_session, member=member, week="2026-W14")
+    assert first.id == second.id == skipped.id and skipped.mood == 4 and not newly
 
 
 def test_care_signals_only_for_members_who_share(db_session: Session, community: Community) -> None:
@@ -156,3 +156,28 @@ def test_care_signals_only_for_members_who_share(db_session: Session, community:
     assert checkins.care_signal(db_session, asked).reason == "support"  # type: ignore[union-attr]
     first_week_low = checkins.record_answer(db_session, member=caller, week="2026-W15", answer=low)
     assert checkins.care_signal(db_session, first_week_low) is None  # W14 was not low
+
+
+def test_checkin_command_counts_for_the_check_in_just_sent_when_the_day_is_not_monday(
+    db_session: Session, community: Community
+) -> None:
+    """With check-ins on Sunday, `/checkin` typed on Monday answers the Sunday DM's week (which
+    is still open), not the new ISO week: that would hide the answer from Sunday's summary and
+    swallow next Sunday's DM."""
+    checkins.save_schedule(db_session, community, Schedule(weekday=6, at=time(18, 0)))
+    london = _member(db_session, community, "ULON", "Europe/London")
+    london.status = MemberStatus.ACTIVE
+    monday = utc(2026, 3, 30, 10, 0)
+    week = checkins.week_for_member(
+        db_session, member=london, community=community, now=monday, workspace_tz="Europe/London"
+    )
+    sunday_dm = checkins.due_checkins(
+        db_session, community=community, now=utc(2026, 3, 29, 18, 0), workspace_tz="UTC"
+    )
+    assert [d.week for d in sunday_dm] == [week] == ["2026-W13"]
+    checkins.record_answer(db_session, member=london, week=week, answer=checkins.Answer(mood=4))
+    assert checkins.summarise(db_session, community=community, week=week).answered == 1
+    next_sunday = checkins.due_checkins(
+        db_session, community=community, now=utc(2026, 4, 5, 17, 0), workspace_tz="UTC"
+    )
+    assert [d.member_id for d in next_sunday] == [london.id]
