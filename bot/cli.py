@@ -76,15 +76,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import Server
 
     settings = load_settings()
-    server = Server(settings, migrate_on_start=not args.no_migrate)
-    server.prepare()
 
     def _terminate(signum: int, _frame: Any) -> None:
         log.info("received signal %s; shutting down", signum)
         raise KeyboardInterrupt
 
+    # Installed before start-up, so a SIGTERM while migrating or syncing also stops cleanly.
     signal.signal(signal.SIGTERM, _terminate)
+    server = Server(settings, migrate_on_start=not args.no_migrate)
     try:
+        server.prepare()
         server.run(port=args.port or settings.port)
     except KeyboardInterrupt:
         pass

@@ -495,7 +495,10 @@ class Summary:
 
 
 def asked_for_support(checkin: Checkin) -> bool:
-    return checkin.status == CheckinStatus.ANSWERED and checkin.wants_call
+    """Ticking "I'd welcome a call", or saying what support would help, both ask for support."""
+    return checkin.status == CheckinStatus.ANSWERED and (
+        checkin.wants_call or bool((checkin.support or "").strip())
+    )
 
 
 def summarise(session: Session, *, community: Community, week: str) -> Summary:
@@ -545,7 +548,7 @@ def care_signal(session: Session, checkin: Checkin) -> CareSignal | None:
     member = session.get(Member, checkin.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         return None
-    if checkin.wants_call:
+    if asked_for_support(checkin):
         return CareSignal(member.id, member.name, checkin.week, "support")
     if checkin.mood is not None and checkin.mood <= LOW_MOOD:
         before = get_checkin(session, member.id, previous_week(checkin.week))
