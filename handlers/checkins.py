@@ -16,7 +16,12 @@ from bot.services import checkins, membership
 from bot.services.membership import Viewer
 from handlers import home, registry
 from handlers.checkins_form import on_checkin_command, on_checkin_submitted, on_open_button
-from handlers.checkins_pause import on_pause_button, on_pause_submitted, on_skip_button
+from handlers.checkins_pause import (
+    on_pause_button,
+    on_pause_submitted,
+    on_resume_command,
+    on_skip_button,
+)
 from handlers.checkins_settings import (
     on_settings_button,
     on_settings_command,
@@ -48,6 +53,13 @@ def register(app: App) -> None:
         on_settings_command,
         access=registry.CONVENOR,
         usage="sets the day and time check-ins go out",
+    )
+    registry.subcommand(
+        app,
+        Command.CHECKIN,
+        "resume",
+        on_resume_command,
+        usage="ends a pause early: check-ins start again from the next one",
     )
     app.action(CheckinIds.OPEN_BUTTON, middleware=[members_only])(on_open_button)
     app.action(CheckinIds.SKIP_BUTTON, middleware=[members_only])(on_skip_button)

@@ -79,3 +79,18 @@ def on_pause_submitted(
     text = prompts.load("checkins")["paused"].format(until=until.strftime("%A %d %B %Y"))
     client.chat_postMessage(channel=viewer.user_id, text=text)
     home.publish_home(client, context["db"], viewer.user_id)
+
+
+def on_resume_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    """`/checkin resume`: back from holiday early."""
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        if member is None:
+            raise NotAMember()
+        was_paused = checkins.resume(session, member=member)
+    p = prompts.load("checkins")
+    ack(response_type="ephemeral", text=p["resumed" if was_paused else "not_paused"])
+    home.publish_home(client, context["db"], viewer.user_id)

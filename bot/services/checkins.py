@@ -445,6 +445,16 @@ def pause(session: Session, *, member: Member, until: date | None, today: date) 
     return until
 
 
+def resume(session: Session, *, member: Member) -> bool:
+    """End a pause early; returns whether there was one."""
+    row = session.get(CheckinPause, member.id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
 def paused_until(session: Session, member_id: int, today: date) -> date | None:
     row = session.get(CheckinPause, member_id)
     return row.until if row is not None and row.until >= today else None

@@ -191,6 +191,14 @@ def test_pause_until_a_date(kettle: Kettle) -> None:
     assert checkin_dms(kettle, MEMBER) == []
     assert len(checkin_dms(kettle, CONVENOR)) == 1
 
+    # Back early: /checkin resume ends the pause, and saying it twice is harmless.
+    reply = kettle.command(MEMBER, "/checkin", "resume")
+    assert "Welcome back" in reply.json["text"]
+    assert "not paused" in kettle.command(MEMBER, "/checkin", "RESUME").json["text"]
+    with kettle.db() as session:
+        assert session.scalars(select(CheckinPause)).all() == []
+    assert kettle.command(OUTSIDER, "/checkin", "resume").json["response_type"] == "ephemeral"
+
 
 def test_checkin_command_for_member_outsider_and_convenor_settings(kettle: Kettle) -> None:
     reply = kettle.command(OUTSIDER, "/checkin")
