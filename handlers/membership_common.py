@@ -51,6 +51,13 @@ def convenor_ids(session_factory: SessionFactory, community_id: int) -> list[str
         return [m.user_id for m in membership.convenors(session, community_id)]
 
 
+def refresh_with_convenors(
+    client: WebClient, session_factory: SessionFactory, community_id: int, *users: str
+) -> None:
+    """Refresh these people's App Homes and every convenor's (their queue and places taken)."""
+    refresh_homes(client, session_factory, *users, *convenor_ids(session_factory, community_id))
+
+
 def question_answers(values: dict[str, Any]) -> dict[str, Any]:
     prefix = MembershipIds.QUESTION_PREFIX.value
     return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}

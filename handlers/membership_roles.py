@@ -8,12 +8,19 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 import prompts
+from bot.builders import membership as builders
 from bot.db import unit_of_work
 from bot.errors import InvalidInput
 from bot.models import utcnow
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import community_of, kick, refresh_homes, say
+from handlers.membership_common import (
+    community_of,
+    kick,
+    refresh_homes,
+    refresh_with_convenors,
+    say,
+)
 from handlers.middleware import viewer_of
 
 
@@ -73,9 +80,7 @@ def cop_remove(
         left_at = target.left_at
     say(ack, f"{escape(name)} has been removed, and told why.")
     kick(client, channel, user_id)
-    text = prompts.load("membership")["removed"].format(
-        community=escape(community_name), reason=f"\n\n_{escape(reason)}_"
-    )
+    text = builders.with_reason(prompts.load("membership")["removed"], community_name, reason)
     stamp = left_at.isoformat() if left_at else ""
     context["sender"].deliver(f"removed:{member_id}:{stamp}", user_id, text=text)
-    refresh_homes(client, context["db"], user_id, viewer.user_id)
+    refresh_with_convenors(client, context["db"], viewer.community_id or 0, user_id, viewer.user_id)
