@@ -19,7 +19,13 @@ from bot.errors import NotFound
 from bot.models import Story, utcnow
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import community_of, kick, refresh_with_convenors, say
+from handlers.membership_common import (
+    community_of,
+    kick,
+    refresh_with_convenors,
+    say,
+    tell_of_room,
+)
 from handlers.middleware import tell, viewer_of
 
 log = logging.getLogger(__name__)
@@ -36,10 +42,13 @@ def on_leave_button(
         if member is None:
             raise NotFound()
         membership.leave(session, community, member, now=utcnow())
+        stamp = member.left_at.isoformat() if member.left_at else ""
         channel, name, community_id = community.channel_id, community.name, community.id
     kick(client, channel, viewer.user_id)
     tell(body, client, context, prompts.load("membership")["left"].format(community=escape(name)))
     refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
+    key = f"place-opened:{community_id}:{viewer.user_id}:{stamp}"
+    tell_of_room(context["sender"], context["db"], community_id, key)
 
 
 def forget_listener(keep: bool) -> Any:
@@ -70,6 +79,9 @@ def forget_listener(keep: bool) -> Any:
         stories = _stories_said(result.stories_kept if keep else result.stories_deleted, keep)
         tell(body, client, context, "Done: Kettle has forgotten you." + stories)
         refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
+        if was_member:
+            key = f"place-opened:{community_id}:{viewer.user_id}:forgotten:{utcnow().isoformat()}"
+            tell_of_room(context["sender"], context["db"], community_id, key)
 
     on_forget.__name__ = f"on_forget_{'keep' if keep else 'delete'}"
     return on_forget

@@ -20,6 +20,7 @@ from handlers.membership_common import (
     refresh_homes,
     refresh_with_convenors,
     say,
+    tell_of_room,
 )
 from handlers.middleware import viewer_of
 
@@ -37,7 +38,11 @@ def cop_capacity(
             membership.set_capacity(session, community, int(args), actor=actor, now=utcnow())  # type: ignore[arg-type]
         size = membership.capacity(community)
         taken = membership.member_count(session, community.id)
-    say(ack, f"The group has room for {size} members (not counting convenors); {taken} taken.")
+        waiting = len(membership.waitlist(session, community.id))
+    text = f"The group has room for {size} members (not counting convenors); {taken} taken."
+    if waiting:
+        text += f" {waiting} waiting on the waitlist: `/cop review` to decide."
+    say(ack, text)
 
 
 def cop_convenor(
@@ -84,3 +89,5 @@ def cop_remove(
     stamp = left_at.isoformat() if left_at else ""
     context["sender"].deliver(f"removed:{member_id}:{stamp}", user_id, text=text)
     refresh_with_convenors(client, context["db"], viewer.community_id or 0, user_id, viewer.user_id)
+    key = f"place-opened:{viewer.community_id}:{user_id}:{stamp}"
+    tell_of_room(context["sender"], context["db"], viewer.community_id or 0, key)

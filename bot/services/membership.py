@@ -520,6 +520,14 @@ def open_applications(session: Session, community_id: int) -> list[Application]:
     return sorted(rows, key=lambda a: a.status != ApplicationStatus.PENDING)
 
 
+def waitlist(session: Session, community_id: int) -> list[Application]:
+    return [
+        a
+        for a in open_applications(session, community_id)
+        if a.status == ApplicationStatus.WAITLISTED
+    ]
+
+
 def get_application(session: Session, community_id: int, application_id: int) -> Application:
     application = session.get(Application, application_id)
     if application is None or application.community_id != community_id:

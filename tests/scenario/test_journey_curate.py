@@ -183,3 +183,26 @@ def test_when_a_member_leaves_the_convenors_see_the_room_it_makes(kettle: Kettle
     assert "2 of 2 places taken" in json.dumps(kettle.fake.home(CONVENOR))
     kettle.click(MEMBER, MembershipIds.LEAVE_BUTTON, channel="D1")
     assert "1 of 2 places taken" in json.dumps(kettle.fake.home(CONVENOR))
+
+
+def test_when_a_place_opens_the_convenors_hear_of_the_waitlist_once(kettle: Kettle) -> None:
+    kettle.command(CONVENOR, "/cop", "capacity 2")
+    apply(kettle)
+    decide(kettle, open_review(kettle, application_id(kettle)), "approved", "Lovely to have you.")
+    told = kettle.fake.dm_messages(OUTSIDER)[-1]["text"]
+    assert "waitlist" in told and "convenors are told when a place opens" in told
+    assert "1 waiting on the waitlist" in kettle.command(CONVENOR, "/cop", "capacity").json["text"]
+
+    kettle.click(MEMBER, MembershipIds.LEAVE_BUTTON, channel="D1")
+    # Slack then reports that they left the channel: the convenor is not told twice.
+    kettle.event({"type": "member_left_channel", "user": MEMBER, "channel": COP})
+    opened = [m for m in kettle.fake.dm_messages(CONVENOR) if "A place has opened" in m["text"]]
+    assert len(opened) == 1 and "1 of 2 taken" in opened[0]["text"]
+    assert "1 waiting" in opened[0]["text"]
+
+    decide(kettle, open_review(kettle, application_id(kettle)), "approved")
+    assert member_of(kettle, OUTSIDER) is not None
+    # A full group again: someone leaving the channel with no waitlist tells no one.
+    kettle.event({"type": "member_left_channel", "user": MEMBER2, "channel": COP})
+    opened = [m for m in kettle.fake.dm_messages(CONVENOR) if "A place has opened" in m["text"]]
+    assert len(opened) == 1
