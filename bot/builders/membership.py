@@ -252,7 +252,7 @@ def review_modal(
             elements=[
                 MarkdownTextObject(
                     text=f"<@{application.user_id}> · {status} · applied "
-                    f"{application.created_at:%d %b %Y} · {room}"
+                    f"{local_date(application.created_at)} · {room}"
                 )
             ]
         ),
@@ -300,7 +300,7 @@ def application_card(
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"*{escape(application.name)}*{waiting} · applied "
-                f"{application.created_at:%d %b}\n{met_count} · {mix_summary(mix)}"
+                f"{local_date(application.created_at)}\n{met_count} · {mix_summary(mix)}"
             ),
             accessory=ButtonElement(
                 text="Review",
@@ -415,6 +415,12 @@ def local_time(when: datetime) -> str:
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
     fallback = f"{aware:%d %b %Y %H:%M} UTC"
     return f"<!date^{int(aware.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+
+
+def local_date(when: datetime) -> str:
+    """A day as Slack shows it in each reader's own time zone (UTC as the fallback text)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"<!date^{int(aware.timestamp())}^{{date_short}}|{aware:%d %b %Y}>"
 
 
 def welcome_text(community_name: str, channel_id: str | None) -> str:

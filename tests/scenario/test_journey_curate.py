@@ -206,3 +206,18 @@ def test_when_a_place_opens_the_convenors_hear_of_the_waitlist_once(kettle: Kett
     kettle.event({"type": "member_left_channel", "user": MEMBER2, "channel": COP})
     opened = [m for m in kettle.fake.dm_messages(CONVENOR) if "A place has opened" in m["text"]]
     assert len(opened) == 1
+
+
+def test_an_applicant_far_from_london_takes_their_data_and_convenors_read_local_dates(
+    kettle: Kettle,
+) -> None:
+    kettle.fake.add_user(OUTSIDER, "Aroha", tz="Pacific/Auckland")
+    apply(kettle)
+    card = json.dumps(kettle.fake.home(CONVENOR))
+    assert "<!date^" in card and "applied" in card
+    assert "<!date^" in json.dumps(open_review(kettle, application_id(kettle)))
+    assert "direct messages" in kettle.command(OUTSIDER, "/cop", "mydata").json["text"]
+    upload = kettle.fake.dm_messages(OUTSIDER)[-1]
+    data = json.loads(kettle.fake.file_bytes(upload["files"][0]["id"]) or b"{}")
+    assert data["member"] is None and data["applications"][0]["status"] == "pending"
+    assert data["applications"][0]["answers"]["region"] == "wales"
