@@ -14,7 +14,7 @@ from bot.services import membership
 from bot.slack import fetch_profile
 from bot.text import escape
 from handlers import home
-from handlers.membership_common import convenor_ids
+from handlers.membership_common import convenor_ids, refresh_with_convenors, tell_of_room
 
 
 def on_member_joined(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -62,5 +62,13 @@ def on_member_left(event: dict[str, Any], client: WebClient, context: BoltContex
         community = membership.community_for_channel(session, event.get("channel"))
         if community is None:
             return
-        membership.left_channel(session, community, event["user"], now=utcnow())
-    home.publish_home(client, session_factory, event["user"])
+        member = membership.left_channel(session, community, event["user"], now=utcnow())
+        left = member is not None and not member.is_active
+        stamp = member.left_at.isoformat() if member and member.left_at else ""
+        community_id = community.id
+    if left:
+        refresh_with_convenors(client, session_factory, community_id, event["user"])
+        key = f"place-opened:{community_id}:{event['user']}:{stamp}"
+        tell_of_room(context["sender"], session_factory, community_id, key)
+    else:
+        home.publish_home(client, session_factory, event["user"])

@@ -10,12 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+import prompts
 from bot.builders.ids import MembershipIds
 from bot.db import SessionFactory, unit_of_work
+from bot.delivery import Sender
 from bot.errors import NotFound
 from bot.models import Community
 from bot.services import membership
 from bot.services.membership import Viewer
+from bot.text import escape
 from handlers import home
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,47 @@ def refresh_homes(client: WebClient, session_factory: SessionFactory, *users: st
 def convenor_ids(session_factory: SessionFactory, community_id: int) -> list[str]:
     with unit_of_work(session_factory) as session:
         return [m.user_id for m in membership.convenors(session, community_id)]
+
+
+def refresh_with_convenors(
+    client: WebClient, session_factory: SessionFactory, community_id: int, *users: str
+) -> None:
+    """Refresh these people's App Homes and every convenor's (their queue and places taken)."""
+    refresh_homes(client, session_factory, *users, *convenor_ids(session_factory, community_id))
+
+
+PLACE_OPENED = (
+    "A place has opened in *{community}* ({members} of {capacity} taken) and {waiting} waiting "
+    "on the waitlist. `/cop review` to decide."
+)
+
+
+def tell_of_room(
+    sender: Sender, session_factory: SessionFactory, community_id: int, key: str
+) -> None:
+    """A place opened (someone left, was removed or forgotten): if anyone is on the waitlist,
+    every convenor hears, once per `key`, so the waitlist is not forgotten."""
+    with unit_of_work(session_factory) as session:
+        community = membership.community_by_id(session, community_id)
+        if community is None:
+            return
+        waiting = len(membership.waitlist(session, community_id))
+        members, room = (
+            membership.member_count(session, community_id),
+            membership.capacity(community),
+        )
+        if not waiting or members >= room:
+            return
+        text = (
+            prompts.load("membership")
+            .get("place_opened", PLACE_OPENED)
+            .format(
+                community=escape(community.name), members=members, capacity=room, waiting=waiting
+            )
+        )
+        convenors = [m.user_id for m in membership.convenors(session, community_id)]
+    for convenor in convenors:
+        sender.deliver(f"{key}:{convenor}", convenor, text=text)
 
 
 def question_answers(values: dict[str, Any]) -> dict[str, Any]:

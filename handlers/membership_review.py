@@ -19,7 +19,6 @@ from bot.errors import NotFound
 from bot.models import ApplicationStatus, Community, utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
-from bot.text import escape
 from handlers.forms import input_values, metadata
 from handlers.membership_common import community_of, refresh_homes, say
 from handlers.membership_home import convenor_blocks
@@ -51,7 +50,10 @@ def on_review_button(
     except ValueError as exc:
         raise NotFound() from exc
     with unit_of_work(context["db"]) as session:
-        view = review_view(session, community_of(session, viewer), application_id)
+        community = community_of(session, viewer)
+        if not membership.get_application(session, community.id, application_id).status.open:
+            raise membership.AlreadyDecided()
+        view = review_view(session, community, application_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -122,7 +124,6 @@ def tell_outcome(
     """Tell the applicant, with the reason; on approval invite them and welcome them."""
     p = prompts.load("membership")
     status = outcome.status.value
-    reason = f"\n\n_{escape(outcome.reason)}_" if outcome.reason else ""
     if outcome.status == ApplicationStatus.APPROVED and channel:
         try:
             client.conversations_invite(channel=channel, users=user_id)
@@ -132,7 +133,7 @@ def tell_outcome(
     sender.deliver(
         f"application-outcome:{outcome.application_id}:{status}",
         user_id,
-        text=p[status].format(community=escape(community_name), reason=reason),
+        text=builders.with_reason(p[status], community_name, outcome.reason),
     )
     if outcome.status == ApplicationStatus.APPROVED:
         sender.deliver(

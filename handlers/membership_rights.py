@@ -20,7 +20,13 @@ from bot.errors import NotFound
 from bot.models import Story, utcnow
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import community_of, kick, refresh_homes, say
+from handlers.membership_common import (
+    community_of,
+    kick,
+    refresh_with_convenors,
+    say,
+    tell_of_room,
+)
 from handlers.middleware import tell, viewer_of
 
 log = logging.getLogger(__name__)
@@ -37,10 +43,13 @@ def on_leave_button(
         if member is None:
             raise NotFound()
         membership.leave(session, community, member, now=utcnow())
-        channel, name = community.channel_id, community.name
+        stamp = member.left_at.isoformat() if member.left_at else ""
+        channel, name, community_id = community.channel_id, community.name, community.id
     kick(client, channel, viewer.user_id)
     tell(body, client, context, prompts.load("membership")["left"].format(community=escape(name)))
-    refresh_homes(client, context["db"], viewer.user_id)
+    refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
+    key = f"place-opened:{community_id}:{viewer.user_id}:{stamp}"
+    tell_of_room(context["sender"], context["db"], community_id, key)
 
 
 def forget_listener(keep: bool) -> Any:
@@ -50,11 +59,15 @@ def forget_listener(keep: bool) -> Any:
         viewer = viewer_of(context)
         with unit_of_work(context["db"]) as session:
             community = community_of(session, viewer)
+            if not membership.holds_anything(session, community, viewer.user_id):
+                # A second press, or a button forwarded to someone Kettle knows nothing of.
+                tell(body, client, context, "Kettle holds nothing about you.")
+                return
             was_member = viewer.is_member
             result = membership.forget(
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
             )
-            channel = community.channel_id
+            channel, community_id = community.channel_id, community.id
         for post_channel, ts in result.deleted_story_posts:
             try:
                 client.chat_delete(channel=post_channel, ts=ts)
@@ -66,13 +79,12 @@ def forget_listener(keep: bool) -> Any:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:
             kick(client, channel, viewer.user_id)
-        stories = (
-            f" {result.stories_kept} stories stay in the library without your name."
-            if keep
-            else f" {result.stories_deleted} stories were deleted."
-        )
+        stories = _stories_said(result.stories_kept if keep else result.stories_deleted, keep)
         tell(body, client, context, "Done: Kettle has forgotten you." + stories)
-        refresh_homes(client, context["db"], viewer.user_id)
+        refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
+        if was_member:
+            key = f"place-opened:{community_id}:{viewer.user_id}:forgotten:{utcnow().isoformat()}"
+            tell_of_room(context["sender"], context["db"], community_id, key)
 
     on_forget.__name__ = f"on_forget_{'keep' if keep else 'delete'}"
     return on_forget
@@ -92,6 +104,15 @@ def _unname_post(
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     except SlackApiError:
         log.warning("could not take the name off a kept story's post %s", ts)
+
+
+def _stories_said(count: int, kept: bool) -> str:
+    if count == 0:
+        return " You had no stories."
+    if kept:
+        which = "Your story stays" if count == 1 else f"Your {count} stories stay"
+        return f" {which} in the library without your name."
+    return " Your story was deleted." if count == 1 else f" Your {count} stories were deleted."
 
 
 def story_count(session: Session, community_id: int, user_id: str) -> int:

@@ -8,12 +8,20 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 import prompts
+from bot.builders import membership as builders
 from bot.db import unit_of_work
 from bot.errors import InvalidInput
 from bot.models import utcnow
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import community_of, kick, refresh_homes, say
+from handlers.membership_common import (
+    community_of,
+    kick,
+    refresh_homes,
+    refresh_with_convenors,
+    say,
+    tell_of_room,
+)
 from handlers.middleware import viewer_of
 
 
@@ -30,7 +38,11 @@ def cop_capacity(
             membership.set_capacity(session, community, int(args), actor=actor, now=utcnow())  # type: ignore[arg-type]
         size = membership.capacity(community)
         taken = membership.member_count(session, community.id)
-    say(ack, f"The group has room for {size} members (not counting convenors); {taken} taken.")
+        waiting = len(membership.waitlist(session, community.id))
+    text = f"The group has room for {size} members (not counting convenors); {taken} taken."
+    if waiting:
+        text += f" {waiting} waiting on the waitlist: `/cop review` to decide."
+    say(ack, text)
 
 
 def cop_convenor(
@@ -73,9 +85,9 @@ def cop_remove(
         left_at = target.left_at
     say(ack, f"{escape(name)} has been removed, and told why.")
     kick(client, channel, user_id)
-    text = prompts.load("membership")["removed"].format(
-        community=escape(community_name), reason=f"\n\n_{escape(reason)}_"
-    )
+    text = builders.with_reason(prompts.load("membership")["removed"], community_name, reason)
     stamp = left_at.isoformat() if left_at else ""
     context["sender"].deliver(f"removed:{member_id}:{stamp}", user_id, text=text)
-    refresh_homes(client, context["db"], user_id, viewer.user_id)
+    refresh_with_convenors(client, context["db"], viewer.community_id or 0, user_id, viewer.user_id)
+    key = f"place-opened:{viewer.community_id}:{user_id}:{stamp}"
+    tell_of_room(context["sender"], context["db"], viewer.community_id or 0, key)

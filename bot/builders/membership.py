@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -149,7 +150,7 @@ def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool
     blocks.append(
         InputBlock(
             block_id=MembershipIds.SHOW,
-            label=" ",
+            label="The member directory",
             optional=True,
             element=CheckboxesElement(
                 action_id=MembershipIds.INPUT,
@@ -168,10 +169,36 @@ def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool
     ).to_dict()
 
 
-def answers_text(questions: list[Question], answers: dict[str, Any]) -> str:
-    return "\n".join(
-        f"*{escape(q.label)}*: {escape(q.show(answers.get(q.key)))}" for q in questions
-    )
+def answer_lines(questions: list[Question], answers: dict[str, Any]) -> list[str]:
+    return [f"*{escape(q.label)}*: {escape(q.show(answers.get(q.key)))}" for q in questions]
+
+
+def packed_sections(lines: list[str], *, limit: int = 3000, max_blocks: int = 50) -> list[dict]:
+    """Lines packed into as few sections as Slack's 3000-character limit allows, so nothing
+    long is cut off; past `max_blocks` the rest is counted, not dropped silently."""
+    chunks: list[str] = []
+    for line in lines:
+        line = truncate(line, limit)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    if len(chunks) > max_blocks:
+        hidden = sum(chunk.count("\n") + 1 for chunk in chunks[max_blocks - 1 :])
+        chunks = [*chunks[: max_blocks - 1], f"_…and {hidden} more lines._"]
+    return [_section(chunk) for chunk in chunks]
+
+
+def with_reason(template: str, community_name: str, reason: str | None) -> str:
+    """A message (from prompts) with the convenor's reason set apart as a quote, line by line:
+    Slack's _italics_ and quotes do not span lines, so a multi-line reason in _…_ would show
+    stray underscores. Words after `{reason}` in the template start a new paragraph."""
+    quote = ""
+    if reason and reason.strip():
+        lines = reason.strip().splitlines()
+        quote = "\n\n" + "\n".join(f">{escape(line)}" for line in lines) + "\n\n"
+    text = template.format(community=escape(community_name), reason=quote)
+    return text.replace("\n\n ", "\n\n").strip()
 
 
 def criteria_met_text(met: list[tuple[Criterion, bool | None]]) -> str:
@@ -225,15 +252,11 @@ def review_modal(
             elements=[
                 MarkdownTextObject(
                     text=f"<@{application.user_id}> · {status} · applied "
-                    f"{application.created_at:%d %b %Y} · {room}"
+                    f"{local_date(application.created_at)} · {room}"
                 )
             ]
         ),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=truncate(answers_text(questions, application.answers), 3000)
-            )
-        ),
+        *packed_sections(answer_lines(questions, application.answers)),
         SectionBlock(text=MarkdownTextObject(text=truncate(criteria_met_text(met), 3000))),
         SectionBlock(
             text=MarkdownTextObject(
@@ -277,7 +300,7 @@ def application_card(
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"*{escape(application.name)}*{waiting} · applied "
-                f"{application.created_at:%d %b}\n{met_count} · {mix_summary(mix)}"
+                f"{local_date(application.created_at)}\n{met_count} · {mix_summary(mix)}"
             ),
             accessory=ButtonElement(
                 text="Review",
@@ -286,6 +309,9 @@ def application_card(
             ),
         ).to_dict()
     ]
+
+
+SHOWN_CARDS = 8
 
 
 def convenor_section(
@@ -300,8 +326,11 @@ def convenor_section(
     ]
     if not cards:
         blocks.append(_context("No applications are waiting."))
-    for card in cards[:8]:
+    for card in cards[:SHOWN_CARDS]:
         blocks.extend(card)
+    if len(cards) > SHOWN_CARDS:
+        more = len(cards) - SHOWN_CARDS
+        blocks.append(_context(f"…and {more} more waiting; they appear here as these are decided."))
     blocks.append(_context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
     return blocks
 
@@ -344,15 +373,28 @@ def outsider_section(application: Application | None) -> list[dict]:
     ]
 
 
-def directory_text(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> str:
+def _directory_lines(entries: list[DirectoryEntry]) -> list[str]:
     lines = []
     for e in entries:
         role = " (convenor)" if e.role == Role.CONVENOR else ""
         shown = "; ".join(f"{escape(k)}: {escape(v)}" for k, v in e.shown.items())
         lines.append(f"• <@{e.user_id}>{role}" + (f" — {shown}" if shown else ""))
-    text = f"*Members* ({len(entries)})\n" + "\n".join(lines)
+    return lines
+
+
+def directory_text(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> str:
+    """The directory as plain message text (the notification fallback for the blocks)."""
+    text = f"*Members* ({len(entries)})\n" + "\n".join(_directory_lines(entries))
     text += "\n\n*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
     return truncate(text, 3000)
+
+
+def directory_blocks(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> list[dict]:
+    """The directory in full: the mix first (it is short), then every member."""
+    mix_text = "*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
+    blocks = [_section(truncate(mix_text, 3000))]
+    members = [f"*Members* ({len(entries)})", *_directory_lines(entries)]
+    return blocks + packed_sections(members, max_blocks=49)
 
 
 def log_text(decisions: list[Decision]) -> str:
@@ -364,8 +406,21 @@ def log_text(decisions: list[Decision]) -> str:
         by = f" by {escape(d.actor_name)}" if d.actor_id or d.actor_name != d.subject_name else ""
         why = f" — _{escape(truncate(d.reason, 200))}_" if d.reason else ""
         word = DECISION_WORDS.get(d.kind.value, d.kind.value)
-        lines.append(f"• {d.created_at:%d %b %Y %H:%M} {who} {word}{by}{why}".replace("  ", " "))
+        lines.append(f"• {local_time(d.created_at)} {who} {word}{by}{why}".replace("  ", " "))
     return truncate("*Decision log* (newest first)\n" + "\n".join(lines), 3000)
+
+
+def local_time(when: datetime) -> str:
+    """A moment Slack shows in each reader's own time zone (UTC as the fallback text)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    fallback = f"{aware:%d %b %Y %H:%M} UTC"
+    return f"<!date^{int(aware.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+
+
+def local_date(when: datetime) -> str:
+    """A day as Slack shows it in each reader's own time zone (UTC as the fallback text)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"<!date^{int(aware.timestamp())}^{{date_short}}|{aware:%d %b %Y}>"
 
 
 def welcome_text(community_name: str, channel_id: str | None) -> str:

@@ -19,6 +19,7 @@ from bot.errors import InvalidInput, KettleError, NotAConvenor, NotAMember, NotF
 from bot.models import (
     Application,
     ApplicationStatus,
+    CalloutAnswer,
     Community,
     Decision,
     DecisionKind,
@@ -520,6 +521,14 @@ def open_applications(session: Session, community_id: int) -> list[Application]:
     return sorted(rows, key=lambda a: a.status != ApplicationStatus.PENDING)
 
 
+def waitlist(session: Session, community_id: int) -> list[Application]:
+    return [
+        a
+        for a in open_applications(session, community_id)
+        if a.status == ApplicationStatus.WAITLISTED
+    ]
+
+
 def get_application(session: Session, community_id: int, application_id: int) -> Application:
     application = session.get(Application, application_id)
     if application is None or application.community_id != community_id:
@@ -979,7 +988,13 @@ def holds_anything(session: Session, community: Community, user_id: str) -> bool
             Application.community_id == community.id, Application.user_id == user_id
         )
     )
-    return found is not None
+    if found is not None:
+        return True
+    # Someone from the wider movement who answered a call-out without ever joining.
+    answered = session.scalar(
+        select(CalloutAnswer.id).where(CalloutAnswer.responder_user_id == user_id).limit(1)
+    )
+    return answered is not None
 
 
 @dataclass(frozen=True)
