@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 import prompts
+from bot.builders.common import context, options, section
 from bot.builders.ids import CheckinIds
 from bot.models import Checkin, CheckinStatus, Visibility
 from bot.services.checkins import (
@@ -59,10 +60,6 @@ def _p() -> dict[str, Any]:
     return prompts.load("checkins")
 
 
-def _options(labels: dict[str, str]) -> list[Option]:
-    return [Option(value=str(value), text=plain(label, 75)) for value, label in labels.items()]
-
-
 def dm_actions(week: str) -> dict[str, Any]:
     p = _p()
     return ActionsBlock(
@@ -87,7 +84,7 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
     intro = p["reminder_intro" if reminder else "dm_intro"].format(name=who)
     text = p["reminder_text" if reminder else "dm_text"].format(name=who)
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(intro, 3000))).to_dict(),
+        section(truncate(intro, 3000)),
         dm_actions(week),
     ]
     return text, blocks
@@ -95,8 +92,8 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
 
 def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
     p = _p()
-    moods = _options(p["moods"])
-    seen_by = _options(p["visibility"])
+    moods = options(p["moods"])
+    seen_by = options(p["visibility"])
     answered = existing is not None and existing.status == CheckinStatus.ANSWERED
 
     def initial_mood() -> Option | None:
@@ -329,15 +326,11 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
         (p["summary_shared_heading"], summary.shared),
     ):
         if entries:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)).to_dict())
+            blocks.append(section(heading))
             chunks = _packed([_entry(c) for c in entries])
-            blocks.extend(
-                SectionBlock(text=MarkdownTextObject(text=chunk)).to_dict() for chunk in chunks
-            )
+            blocks.extend(section(chunk) for chunk in chunks)
     if not summary.support and not summary.shared:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=p["summary_nothing_shared"])]).to_dict()
-        )
+        blocks.append(context(p["summary_nothing_shared"]))
     if len(blocks) > 50:
         hidden = len(blocks) - 49
         blocks = [
@@ -357,9 +350,7 @@ def care_message(signal: CareSignal) -> tuple[str, list[dict[str, Any]]]:
     p = _p()
     name = escape(signal.name)
     body = p["care_support" if signal.reason == "support" else "care_low_mood"].format(name=name)
-    return p["care_text"].format(name=name), [
-        SectionBlock(text=MarkdownTextObject(text=truncate(body, 3000))).to_dict()
-    ]
+    return p["care_text"].format(name=name), [section(truncate(body, 3000))]
 
 
 def trend(checkins: list[Checkin]) -> str:
@@ -387,11 +378,9 @@ def home_section(
         for c in recent:
             what = mood_word(c.mood) if c.status == CheckinStatus.ANSWERED else "skipped"
             lines.append(f"• {c.week}: {what}")
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=truncate("\n".join(lines), 3000))).to_dict()
-        )
+        blocks.append(section(truncate("\n".join(lines), 3000)))
     else:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=p["home_none"])]).to_dict())
+        blocks.append(context(p["home_none"]))
     notes = [
         p["home_schedule"].format(
             weekday=WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
@@ -399,7 +388,7 @@ def home_section(
     ]
     if paused_until is not None:
         notes.append(p["paused"].format(until=paused_until.strftime("%d %b %Y")))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" ".join(notes))]).to_dict())
+    blocks.append(context(" ".join(notes)))
     if is_convenor:
         blocks.append(
             ActionsBlock(

@@ -1,10 +1,20 @@
-"""Small shared pieces: notices, context lines, safe text objects."""
+"""Small shared pieces: notices, context lines, safe text objects, option lists, button rows,
+modal shells, links and Slack date tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.text import plain
@@ -12,11 +22,29 @@ from bot.text import plain
 
 def notice_modal(title: str, message: str) -> dict[str, Any]:
     """A modal that only says something; used to replace a form after a refusal."""
+    return modal(
+        title=title, blocks=[SectionBlock(text=MarkdownTextObject(text=message))], close="Close"
+    )
+
+
+def modal(
+    *,
+    title: str,
+    blocks: list[Any],
+    callback_id: str | None = None,
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: str | None = None,
+) -> dict[str, Any]:
+    """A modal view; title and submit are cut to Slack's 24 characters."""
     return View(
         type="modal",
+        callback_id=callback_id,
         title=plain(title, 24),
-        close="Close",
-        blocks=[SectionBlock(text=MarkdownTextObject(text=message))],
+        submit=plain(submit, 24) if submit is not None else None,
+        close=close,
+        private_metadata=private_metadata,
+        blocks=blocks,
     ).to_dict()
 
 
@@ -26,3 +54,22 @@ def context(text: str) -> dict[str, Any]:
 
 def section(text: str, **kwargs: Any) -> dict[str, Any]:
     return SectionBlock(text=MarkdownTextObject(text=text), **kwargs).to_dict()
+
+
+def actions_row(*buttons: ButtonElement, block_id: str | None = None) -> dict[str, Any]:
+    return ActionsBlock(elements=list(buttons), block_id=block_id).to_dict()
+
+
+def options(labels: Mapping[Any, str]) -> list[Option]:
+    """Plain-text options from {value: label} (labels cut to Slack's 75 characters)."""
+    return [Option(value=str(value), text=plain(label, 75)) for value, label in labels.items()]
+
+
+def safe_link(url: str) -> str:
+    """A URL that cannot close Slack's <url|label> syntax early."""
+    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+
+
+def date_token(moment: datetime, tokens: str, fallback: str) -> str:
+    """A moment Slack shows in each reader's own time zone; `fallback` where it cannot."""
+    return f"<!date^{int(moment.timestamp())}^{tokens}|{fallback}>"

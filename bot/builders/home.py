@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     ButtonElement,
     DividerBlock,
     HeaderBlock,
@@ -14,7 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
-from bot.builders.common import context
+from bot.builders.common import context, section
 from bot.builders.ids import HomeIds
 from bot.builders.stories import story_line
 from bot.models import Story
@@ -45,7 +44,7 @@ def outsider_home(
     who = ", ".join(f"<@{u}>" for u in convenor_ids)
     blocks = [
         HeaderBlock(text=f"Kettle · {community_name}"[:150]).to_dict(),
-        SectionBlock(text=MarkdownTextObject(text=p["about"])).to_dict(),
+        section(p["about"]),
         SectionBlock(
             text=MarkdownTextObject(
                 text=p["not_a_member"].format(convenors=f" ({who})" if who else "")
@@ -68,18 +67,14 @@ def stories_section(mine: list[Story], recent: list[Story]) -> list[dict[str, An
     if mine:
         lines = "\n".join(f"• {story_line(s, show_author=False)}" for s in mine)
         blocks.append(context("Your stories"))
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=lines[:3000])).to_dict())
+        blocks.append(section(lines[:3000]))
     else:
         blocks.append(context("You haven't shared a story yet. Type `/story` anywhere to start."))
     if recent:
         lines = "\n".join(f"• {story_line(s, show_author=True)}" for s in recent)
         blocks.append(context("Recently in the CoP"))
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=lines[:3000])).to_dict())
+        blocks.append(section(lines[:3000]))
     return blocks
-
-
-def actions_row(*buttons: ButtonElement, block_id: str | None = None) -> dict[str, Any]:
-    return ActionsBlock(elements=list(buttons), block_id=block_id).to_dict()
 
 
 __all__ = ["escape", "home_view", "outsider_home", "stories_section"]

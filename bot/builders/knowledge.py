@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 import prompts
+from bot.builders.common import context, options, section
 from bot.builders.ids import KnowledgeIds
 from bot.builders.stories import kind_label, story_blocks
 from bot.models import Callout, Member, Publication, PublicationStatus, Story, StoryFile, Tip
@@ -58,11 +59,9 @@ def story_result(story: Story, *, author: str | None) -> dict[str, Any]:
 def results_blocks(
     results: list[tuple[Story, str | None]], *, heading: str, empty: str, limit: int
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(heading, 3000))).to_dict()
-    ]
+    blocks: list[dict[str, Any]] = [section(truncate(heading, 3000))]
     if not results:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=empty)]).to_dict())
+        blocks.append(context(empty))
         return blocks
     for story, author in results[: limit - 1]:
         blocks.append(story_result(story, author=author))
@@ -98,10 +97,6 @@ def library_section(
     return blocks
 
 
-def _opts(labels: dict[str, str]) -> list[Option]:
-    return [Option(value=v, text=plain(label, 75)) for v, label in labels.items()]
-
-
 def search_modal(
     *,
     themes: list[str],
@@ -122,7 +117,7 @@ def search_modal(
             block_id=KnowledgeIds.SEARCH_KIND,
             label="Kind",
             optional=True,
-            element=StaticSelectElement(action_id=KnowledgeIds.INPUT, options=_opts(kinds)),
+            element=StaticSelectElement(action_id=KnowledgeIds.INPUT, options=options(kinds)),
         ),
         InputBlock(
             block_id=KnowledgeIds.SEARCH_SINCE,
@@ -215,7 +210,7 @@ def full_story_modal(
         note += "  ·  published to the movement"
     elif status == PublicationStatus.PROPOSED:
         note += "  ·  waiting for its author's approval"
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]).to_dict())
+    blocks.append(context(note))
     buttons: list[ButtonElement] = []
     value = str(story.id)
     if (
@@ -296,7 +291,7 @@ def preview_message(
         channel=f"<#{channel}>",
         naming=p["preview_named"] if name else p["preview_anonymous"],
     )
-    blocks = [SectionBlock(text=MarkdownTextObject(text=intro)).to_dict(), DividerBlock().to_dict()]
+    blocks = [section(intro), DividerBlock().to_dict()]
     blocks += movement_post(story, name=name)
     blocks += [
         DividerBlock().to_dict(),
@@ -321,7 +316,7 @@ def preview_message(
 
 def published_message(text: str, publication: Publication) -> list[dict[str, Any]]:
     return [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        section(text),
         ActionsBlock(elements=[_withdraw_button(publication)]).to_dict(),
     ]
 
@@ -334,7 +329,7 @@ def file_question(names: list[str], file_ids: list[int]) -> list[dict[str, Any]]
     value = ",".join(str(i) for i in file_ids)
     text = p["file_question"].format(names=escape(", ".join(names)))
     return [
-        SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000))).to_dict(),
+        section(truncate(text, 3000)),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -381,16 +376,14 @@ def callout_message(callout: Callout, *, community: str) -> list[dict[str, Any]]
             ).to_dict()
         )
     else:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=p["callout_closed_note"])]).to_dict()
-        )
+        blocks.append(context(p["callout_closed_note"]))
     return blocks
 
 
 def answer_modal(callout: Callout) -> dict[str, Any]:
     p = _p()
     sp = prompts.load("stories")
-    consents = _opts(p["callout_consents"])
+    consents = options(p["callout_consents"])
     blocks = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -410,7 +403,7 @@ def answer_modal(callout: Callout) -> dict[str, Any]:
         InputBlock(
             block_id="story_kind",
             label=sp["kind_label"],
-            element=StaticSelectElement(action_id="value", options=_opts(sp["kinds"])),
+            element=StaticSelectElement(action_id="value", options=options(sp["kinds"])),
         ),
         InputBlock(
             block_id="story_themes",
@@ -448,7 +441,7 @@ def new_answer_message(text: str, story: Story, callout: Callout) -> list[dict[s
             )
         )
     return [
-        SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000))).to_dict(),
+        section(truncate(text, 3000)),
         ActionsBlock(elements=buttons).to_dict(),
     ]
 
@@ -465,7 +458,7 @@ def digest_message(header: str, items: list[tuple[Story, str | None]]) -> list[d
             f"*{escape(truncate(story.title, 150))}*{by}  ·  {kind_label(story)}\n"
             f"{escape(truncate(story.body, 600))}"
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000))).to_dict())
+        blocks.append(section(truncate(text, 3000)))
     return blocks
 
 
@@ -476,11 +469,11 @@ def tips_message(header: str, tips: list[Tip]) -> list[dict[str, Any]]:
     chunk = ""
     for line in lines.split("\n"):
         if len(chunk) + len(line) + 1 > 2900:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)).to_dict())
+            blocks.append(section(chunk))
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)).to_dict())
+        blocks.append(section(chunk))
     return blocks[:MESSAGE_BLOCK_LIMIT]
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
     DatePickerElement,
@@ -26,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import context, section
+from bot.builders.common import context, safe_link, section
 from bot.builders.ids import MeetingIds
 from bot.models import Meeting, MeetingStatus, Repeat, Rsvp
 from bot.services import meetings as svc
@@ -52,10 +51,6 @@ RSVP_ACTIONS = {
 
 def _p() -> dict[str, Any]:
     return prompts.load("meetings")
-
-
-def safe_link(url: str) -> str:
-    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
 
 
 def _duration_label(minutes: int) -> str:
@@ -362,7 +357,7 @@ def pulse_blocks(meeting: Meeting, occ: Occurrence) -> list[dict[str, Any]]:
     )
     return [
         section(p["question"].format(title=escape(meeting.title))),
-        ContextBlock(elements=[MarkdownTextObject(text=p["scale"])]).to_dict(),
+        context(p["scale"]),
         ActionsBlock(block_id=MeetingIds.ACTIONS, elements=buttons).to_dict(),
     ]
 

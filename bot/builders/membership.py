@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 import prompts
+from bot.builders.common import context, section
 from bot.builders.ids import MembershipIds
 from bot.models import Application, ApplicationStatus, Decision, Role
 from bot.services.membership import (
@@ -186,7 +187,7 @@ def packed_sections(lines: list[str], *, limit: int = 3000, max_blocks: int = 50
     if len(chunks) > max_blocks:
         hidden = sum(chunk.count("\n") + 1 for chunk in chunks[max_blocks - 1 :])
         chunks = [*chunks[: max_blocks - 1], f"_…and {hidden} more lines._"]
-    return [_section(chunk) for chunk in chunks]
+    return [section(chunk) for chunk in chunks]
 
 
 def with_reason(template: str, community_name: str, reason: str | None) -> str:
@@ -325,13 +326,13 @@ def convenor_section(
         ).to_dict()
     ]
     if not cards:
-        blocks.append(_context("No applications are waiting."))
+        blocks.append(context("No applications are waiting."))
     for card in cards[:SHOWN_CARDS]:
         blocks.extend(card)
     if len(cards) > SHOWN_CARDS:
         more = len(cards) - SHOWN_CARDS
-        blocks.append(_context(f"…and {more} more waiting; they appear here as these are decided."))
-    blocks.append(_context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
+        blocks.append(context(f"…and {more} more waiting; they appear here as these are decided."))
+    blocks.append(context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
     return blocks
 
 
@@ -349,7 +350,7 @@ def member_section(mix: list[DimensionMix], members: int, has_profile: bool) -> 
                 action_id=MembershipIds.PROFILE_BUTTON,
             ),
         ).to_dict(),
-        _context("`/cop members` lists who's here · `/cop norms` · `/cop mydata` · `/cop leave`"),
+        context("`/cop members` lists who's here · `/cop norms` · `/cop mydata` · `/cop leave`"),
     ]
     return blocks
 
@@ -361,7 +362,7 @@ def outsider_section(application: Application | None) -> list[dict]:
             if application.status == ApplicationStatus.WAITLISTED
             else "with the convenors"
         )
-        return [_section(f"Your application is {where}; you'll hear back in a direct message.")]
+        return [section(f"Your application is {where}; you'll hear back in a direct message.")]
     p = prompts.load("membership")
     return [
         SectionBlock(
@@ -392,7 +393,7 @@ def directory_text(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> st
 def directory_blocks(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> list[dict]:
     """The directory in full: the mix first (it is short), then every member."""
     mix_text = "*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
-    blocks = [_section(truncate(mix_text, 3000))]
+    blocks = [section(truncate(mix_text, 3000))]
     members = [f"*Members* ({len(entries)})", *_directory_lines(entries)]
     return blocks + packed_sections(members, max_blocks=49)
 
@@ -472,7 +473,7 @@ def forget_blocks(story_count: int) -> list[dict]:
         style="danger",
     )
     return [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        section(text),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -489,11 +490,3 @@ def forget_blocks(story_count: int) -> list[dict]:
             ]
         ).to_dict(),
     ]
-
-
-def _section(text: str) -> dict:
-    return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
-
-
-def _context(text: str) -> dict:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)]).to_dict()

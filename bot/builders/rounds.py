@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.builders.common import section
 from bot.builders.ids import RoundIds
 from bot.models import Round, RoundKind, RoundStatus
 from bot.services import rounds as svc
@@ -324,7 +325,7 @@ def synthesis_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
 
 def invite_blocks(text: str) -> list[dict[str, Any]]:
     return [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        section(text),
         ActionsBlock(
             elements=[
                 _button("Don't invite me again", RoundIds.OPT_OUT, "off"),
@@ -335,7 +336,7 @@ def invite_blocks(text: str) -> list[dict[str, Any]]:
 
 def ask_blocks(text: str, commitment_id: int) -> list[dict[str, Any]]:
     return [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
+        section(text),
         ActionsBlock(
             elements=[
                 _button("Tell us how it went", RoundIds.REPORT, str(commitment_id), "primary"),
@@ -367,4 +368,4 @@ def home_section(lines: list[svc.RoundLine]) -> list[dict[str, Any]]:
         text = "*Rounds*\nNone running. `/round guide ai` and `/round guide als` teach the methods."
     else:
         text = round_list(running)
-    return [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000))).to_dict()]
+    return [section(truncate(text, 3000))]

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 import prompts
+from bot.builders.common import options, safe_link
 from bot.builders.ids import StoryIds
 from bot.models import Story
 from bot.services.stories import BODY_MAX, TITLE_MAX
@@ -33,10 +34,6 @@ FIELD_IDS = {
     "media_url": StoryIds.MEDIA_URL.value,
     "consent": StoryIds.CONSENT.value,
 }
-
-
-def _options(labels: dict[str, str]) -> list[Option]:
-    return [Option(value=value, text=plain(label, 75)) for value, label in labels.items()]
 
 
 def story_modal(
@@ -54,7 +51,7 @@ def story_modal(
     prefill = prefill.strip()
     title_initial = truncate(prefill, TITLE_MAX) if 0 < len(prefill) <= 80 else None
     body_initial = truncate(prefill, BODY_MAX) if len(prefill) > 80 else None
-    consents = _options(p["consents"])
+    consents = options(p["consents"])
     post_option = Option(value=StoryIds.POST_YES.value, text=plain(p["post_label"], 75))
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=p["intro"]))]
     if files:
@@ -87,7 +84,7 @@ def story_modal(
         InputBlock(
             block_id=StoryIds.KIND,
             label=p["kind_label"],
-            element=StaticSelectElement(action_id=StoryIds.INPUT, options=_options(p["kinds"])),
+            element=StaticSelectElement(action_id=StoryIds.INPUT, options=options(p["kinds"])),
         ),
         InputBlock(
             block_id=StoryIds.THEMES,
@@ -132,11 +129,6 @@ def story_modal(
         ),
         blocks=blocks,
     ).to_dict()
-
-
-def safe_link(url: str) -> str:
-    """A URL that cannot close Slack's <url|label> syntax early."""
-    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
 
 
 def kind_label(story: Story) -> str:
