@@ -90,6 +90,8 @@ class PairingIds(StrEnum):
     RESUME = "pairing_resume"
     MET_YES = "pairing_met_yes"
     MET_NO = "pairing_met_no"
+    FOLLOWUP_PREFIX = "pairing_followup_"  # + the group's id
+    HOME_ACTIONS = "pairing_home"
 
 
 class MembershipIds(StrEnum):

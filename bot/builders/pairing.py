@@ -51,7 +51,7 @@ def followup_blocks(group_id: int) -> tuple[str, list[dict[str, Any]]]:
     blocks = [
         section(p["followup"]),
         ActionsBlock(
-            block_id=f"pairing_followup_{group_id}",
+            block_id=f"{PairingIds.FOLLOWUP_PREFIX}{group_id}",
             elements=[
                 ButtonElement(
                     text=p["met_yes"],
@@ -128,7 +128,7 @@ def home_section(
             buttons.insert(0, ButtonElement(text="Skip next round", action_id=PairingIds.SKIP))
     blocks = [
         section(f"*One-to-one pairing*\n{text}"),
-        ActionsBlock(block_id="pairing_home", elements=buttons).to_dict(),
+        ActionsBlock(block_id=PairingIds.HOME_ACTIONS, elements=buttons).to_dict(),
         context("`/cop pairing avoid @someone` to privately avoid being paired with someone."),
     ]
     if stats is not None:
