@@ -23,10 +23,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
     TimePickerElement,
 )
-from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import context, options, section
+from bot.builders.common import context, modal, options, section
 from bot.builders.ids import CheckinIds
 from bot.models import Checkin, CheckinStatus, Visibility
 from bot.services.checkins import (
@@ -166,24 +165,22 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             ),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=CheckinIds.MODAL,
-        title=plain(p["modal_title"], 24),
-        submit=plain(p["modal_submit"], 24),
+        title=p["modal_title"],
+        submit=p["modal_submit"],
         close="Cancel",
         private_metadata=json.dumps({"week": week}),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def pause_modal(today: date) -> dict[str, Any]:
     p = _p()
-    return View(
-        type="modal",
+    return modal(
         callback_id=CheckinIds.PAUSE_MODAL,
-        title=plain(p["pause_title"], 24),
-        submit=plain(p["pause_submit"], 24),
+        title=p["pause_title"],
+        submit=p["pause_submit"],
         close="Cancel",
         blocks=[
             InputBlock(
@@ -194,7 +191,7 @@ def pause_modal(today: date) -> dict[str, Any]:
                 ),
             )
         ],
-    ).to_dict()
+    )
 
 
 def settings_modal(schedule: Schedule) -> dict[str, Any]:
@@ -256,14 +253,13 @@ def settings_modal(schedule: Schedule) -> dict[str, Any]:
             ),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=CheckinIds.SETTINGS_MODAL,
-        title=plain(p["settings_title"], 24),
-        submit=plain(p["settings_submit"], 24),
+        title=p["settings_title"],
+        submit=p["settings_submit"],
         close="Cancel",
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def mood_word(mood: int | None) -> str:

@@ -21,11 +21,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import context, options, section
-from bot.builders.ids import KnowledgeIds
+from bot.builders.common import context, modal, options, section
+from bot.builders.ids import KnowledgeIds, StoryIds
 from bot.builders.stories import kind_label, story_blocks
 from bot.models import Callout, Member, Publication, PublicationStatus, Story, StoryFile, Tip
 from bot.services.knowledge import TIP_MAX, HealthReport
@@ -159,15 +158,14 @@ def search_modal(
     if results is not None:
         dicts.append(DividerBlock().to_dict())
         dicts.extend(results[: VIEW_BLOCK_LIMIT - len(dicts)])
-    return View(
-        type="modal",
+    return modal(
         callback_id=KnowledgeIds.SEARCH_MODAL,
-        title=plain(_p()["library_title"], 24),
+        title=_p()["library_title"],
         submit="Search",
         close="Done",
         private_metadata=json.dumps({"community_id": community_id}),
         blocks=dicts,
-    ).to_dict()
+    )
 
 
 def full_story_modal(
@@ -247,14 +245,13 @@ def full_story_modal(
         buttons.append(_withdraw_button(publication))
     if buttons:
         blocks.append(ActionsBlock(elements=buttons).to_dict())
-    return View(
-        type="modal",
+    return modal(
         callback_id=KnowledgeIds.STORY_MODAL,
         title="Story",
         close="Close",
         private_metadata=json.dumps({"story_id": story.id}),
         blocks=blocks[:VIEW_BLOCK_LIMIT],
-    ).to_dict()
+    )
 
 
 def _withdraw_button(publication: Publication) -> ButtonElement:
@@ -391,43 +388,44 @@ def answer_modal(callout: Callout) -> dict[str, Any]:
             )
         ),
         InputBlock(
-            block_id="story_title",
+            block_id=StoryIds.TITLE,
             label=sp["title_label"],
-            element=PlainTextInputElement(action_id="value", max_length=TITLE_MAX),
+            element=PlainTextInputElement(action_id=StoryIds.INPUT, max_length=TITLE_MAX),
         ),
         InputBlock(
-            block_id="story_body",
+            block_id=StoryIds.BODY,
             label=sp["body_label"],
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=BODY_MAX),
+            element=PlainTextInputElement(
+                action_id=StoryIds.INPUT, multiline=True, max_length=BODY_MAX
+            ),
         ),
         InputBlock(
-            block_id="story_kind",
+            block_id=StoryIds.KIND,
             label=sp["kind_label"],
-            element=StaticSelectElement(action_id="value", options=options(sp["kinds"])),
+            element=StaticSelectElement(action_id=StoryIds.INPUT, options=options(sp["kinds"])),
         ),
         InputBlock(
-            block_id="story_themes",
+            block_id=StoryIds.THEMES,
             label=sp["themes_label"],
             optional=True,
-            element=PlainTextInputElement(action_id="value", max_length=400),
+            element=PlainTextInputElement(action_id=StoryIds.INPUT, max_length=400),
         ),
         InputBlock(
-            block_id="story_consent",
+            block_id=StoryIds.CONSENT,
             label=sp["consent_label"],
             element=StaticSelectElement(
-                action_id="value", options=consents, initial_option=consents[0]
+                action_id=StoryIds.INPUT, options=consents, initial_option=consents[0]
             ),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=KnowledgeIds.ANSWER_MODAL,
-        title=plain(p["answer_modal_title"], 24),
+        title=p["answer_modal_title"],
         submit="Send",
         close="Cancel",
         private_metadata=json.dumps({"callout_id": callout.id}),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def new_answer_message(text: str, story: Story, callout: Callout) -> list[dict[str, Any]]:
@@ -479,10 +477,9 @@ def tips_message(header: str, tips: list[Tip]) -> list[dict[str, Any]]:
 
 def tip_modal(story: Story) -> dict[str, Any]:
     p = _p()
-    return View(
-        type="modal",
+    return modal(
         callback_id=KnowledgeIds.TIP_MODAL,
-        title=plain(p["tip_modal_title"], 24),
+        title=p["tip_modal_title"],
         submit="Save",
         close="Cancel",
         private_metadata=json.dumps({"story_id": story.id}),
@@ -498,7 +495,7 @@ def tip_modal(story: Story) -> dict[str, Any]:
                 ),
             ),
         ],
-    ).to_dict()
+    )
 
 
 # -- health ------------------------------------------------------------------------------------

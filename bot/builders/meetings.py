@@ -22,10 +22,9 @@ from slack_sdk.models.blocks import (
     TimePickerElement,
     UrlInputElement,
 )
-from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import context, safe_link, section
+from bot.builders.common import context, date_token, modal, safe_link, section
 from bot.builders.ids import MeetingIds
 from bot.models import Meeting, MeetingStatus, Repeat, Rsvp
 from bot.services import meetings as svc
@@ -67,8 +66,7 @@ def fallback_time(occ: Occurrence, tz: str) -> str:
 
 def when(occ: Occurrence, tz: str) -> str:
     """Slack shows this in each reader's own zone; the fallback is in the meeting's zone."""
-    stamp = int(occ.starts_at.timestamp())
-    return f"<!date^{stamp}^{{date_long_pretty}} at {{time}}|{fallback_time(occ, tz)}>"
+    return date_token(occ.starts_at, "{date_long_pretty} at {time}", fallback_time(occ, tz))
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -170,15 +168,14 @@ def meeting_modal(
         ),
     ]
     metadata = {"community_id": community_id, "meeting_id": meeting.id if meeting else None}
-    return View(
-        type="modal",
+    return modal(
         callback_id=MeetingIds.MODAL,
-        title=plain(p["edit_title"] if meeting else p["modal_title"], 24),
-        submit=plain(p["save"] if meeting else p["submit"], 24),
+        title=p["edit_title"] if meeting else p["modal_title"],
+        submit=p["save"] if meeting else p["submit"],
         close="Cancel",
         private_metadata=json.dumps(metadata),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 # -- the post --------------------------------------------------------------------------------
@@ -379,10 +376,9 @@ def pulse_thanks_blocks(meeting: Meeting, day: date, score: int) -> list[dict[st
 
 def note_modal(meeting_id: int, day: date) -> dict[str, Any]:
     p = _p()["pulse"]
-    return View(
-        type="modal",
+    return modal(
         callback_id=MeetingIds.NOTE_MODAL,
-        title=plain(p["note_title"], 24),
+        title=p["note_title"],
         submit="Send",
         close="Cancel",
         private_metadata=occurrence_value(meeting_id, day),
@@ -395,7 +391,7 @@ def note_modal(meeting_id: int, day: date) -> dict[str, Any]:
                 ),
             )
         ],
-    ).to_dict()
+    )
 
 
 def summary_text(meeting: Meeting, occ: Occurrence, summary: PulseSummary) -> str:

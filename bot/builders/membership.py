@@ -21,10 +21,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import context, section
+from bot.builders.common import context, date_token, modal, section
 from bot.builders.ids import MembershipIds
 from bot.models import Application, ApplicationStatus, Decision, Role
 from bot.services.membership import (
@@ -124,14 +123,13 @@ def apply_modal(community_name: str, questions: list[Question], criteria: list[C
             ),
         )
     )
-    return View(
-        type="modal",
+    return modal(
         callback_id=MembershipIds.APPLY_MODAL,
-        title=plain(p["apply_title"], 24),
-        submit=plain(p["apply_submit"], 24),
+        title=p["apply_title"],
+        submit=p["apply_submit"],
         close="Cancel",
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool) -> dict:
@@ -160,14 +158,13 @@ def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool
             ),
         )
     )
-    return View(
-        type="modal",
+    return modal(
         callback_id=MembershipIds.PROFILE_MODAL,
         title="Your profile",
         submit="Save",
         close="Cancel",
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def answer_lines(questions: list[Question], answers: dict[str, Any]) -> list[str]:
@@ -282,15 +279,14 @@ def review_modal(
             ),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=MembershipIds.REVIEW_MODAL,
         title="Review application",
         submit="Decide",
         close="Cancel",
         private_metadata=json.dumps({"application_id": application.id}),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def application_card(
@@ -414,14 +410,13 @@ def log_text(decisions: list[Decision]) -> str:
 def local_time(when: datetime) -> str:
     """A moment Slack shows in each reader's own time zone (UTC as the fallback text)."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    fallback = f"{aware:%d %b %Y %H:%M} UTC"
-    return f"<!date^{int(aware.timestamp())}^{{date_short}} {{time}}|{fallback}>"
+    return date_token(aware, "{date_short} {time}", f"{aware:%d %b %Y %H:%M} UTC")
 
 
 def local_date(when: datetime) -> str:
     """A day as Slack shows it in each reader's own time zone (UTC as the fallback text)."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return f"<!date^{int(aware.timestamp())}^{{date_short}}|{aware:%d %b %Y}>"
+    return date_token(aware, "{date_short}", f"{aware:%d %b %Y}")
 
 
 def welcome_text(community_name: str, channel_id: str | None) -> str:

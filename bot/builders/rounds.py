@@ -21,9 +21,8 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
     UserSelectElement,
 )
-from slack_sdk.models.views import View
 
-from bot.builders.common import section
+from bot.builders.common import date_token, modal, section
 from bot.builders.ids import RoundIds
 from bot.models import Round, RoundKind, RoundStatus
 from bot.services import rounds as svc
@@ -36,8 +35,7 @@ def _p() -> dict[str, Any]:
 
 def slack_time(moment: datetime) -> str:
     """A time every reader sees in their own zone."""
-    epoch = int(moment.timestamp())
-    return f"<!date^{epoch}^{{time}}|{moment:%H:%M} UTC>"
+    return date_token(moment, "{time}", f"{moment:%H:%M} UTC")
 
 
 def _text_input(
@@ -111,14 +109,13 @@ def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
             element=CheckboxesElement(action_id=RoundIds.INPUT, options=[anon]),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=RoundIds.AI_MODAL,
-        title=plain(p["ai"]["modal_title"], 24),
+        title=p["ai"]["modal_title"],
         submit="Start",
         close="Cancel",
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
@@ -145,14 +142,13 @@ def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
                 f"{RoundIds.MINUTES}_{index}", f"{ph['name']} (minutes)", int(ph.get("minutes", 10))
             )
         )
-    return View(
-        type="modal",
+    return modal(
         callback_id=RoundIds.ALS_MODAL,
-        title=plain(p["als"]["modal_title"], 24),
+        title=p["als"]["modal_title"],
         submit="Start",
         close="Cancel",
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def contribute_modal(round_: Round) -> dict[str, Any]:
@@ -185,20 +181,18 @@ def contribute_modal(round_: Round) -> dict[str, Any]:
                 element=CheckboxesElement(action_id=RoundIds.INPUT, options=[anon]),
             )
         )
-    return View(
-        type="modal",
+    return modal(
         callback_id=RoundIds.CONTRIBUTE_MODAL,
-        title=plain(ph.get("name", "Contribute"), 24),
+        title=ph.get("name", "Contribute"),
         submit="Add",
         close="Cancel",
         private_metadata=json.dumps({"round_id": round_.id, "phase": round_.phase_index}),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
-    return View(
-        type="modal",
+    return modal(
         callback_id=RoundIds.REPORT_MODAL,
         title="How did it go?",
         submit="Send",
@@ -210,7 +204,7 @@ def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
             ),
             _text_input(RoundIds.TEXT, "How did it go? What did you learn?"),
         ],
-    ).to_dict()
+    )
 
 
 # -- in the thread -------------------------------------------------------------------------

@@ -17,10 +17,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 import prompts
-from bot.builders.common import options, safe_link
+from bot.builders.common import modal, options, safe_link
 from bot.builders.ids import StoryIds
 from bot.models import Story
 from bot.services.stories import BODY_MAX, TITLE_MAX
@@ -114,11 +113,10 @@ def story_modal(
             element=CheckboxesElement(action_id=StoryIds.INPUT, options=[post_option]),
         ),
     ]
-    return View(
-        type="modal",
+    return modal(
         callback_id=StoryIds.MODAL,
-        title=plain(p["modal_title"], 24),
-        submit=plain(p["submit"], 24),
+        title=p["modal_title"],
+        submit=p["submit"],
         close="Cancel",
         private_metadata=json.dumps(
             {
@@ -128,7 +126,7 @@ def story_modal(
             }
         ),
         blocks=blocks,
-    ).to_dict()
+    )
 
 
 def kind_label(story: Story) -> str:
