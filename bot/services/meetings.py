@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from bot.models import (
     Repeat,
     Rsvp,
 )
+from bot.services import clock
 from bot.services.knowledge import HealthFigures
 
 TITLE_MAX = 150
@@ -125,10 +126,7 @@ class Due:
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
-    try:
-        return ZoneInfo(name or fallback)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(fallback)
+    return clock.zone(name, fallback)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
