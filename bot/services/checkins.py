@@ -320,8 +320,8 @@ def due_summaries(
         close = window_close(session, community, week, workspace_tz)
         if close <= now < close + timedelta(days=7) and checkins_sent(session, week):
             keys = [
-                (c.user_id, summary_key(community.id, week, c.user_id))
-                for c in membership.convenors(session, community.id)
+                (u, summary_key(community.id, week, u))
+                for u in membership.convenor_ids(session, community.id)
             ]
             sent = sent_keys(session, [k for _, k in keys])
             todo = [(u, k) for u, k in keys if k not in sent]

@@ -31,6 +31,7 @@ from bot.models import (
     Rsvp,
 )
 from bot.services import clock
+from bot.services.extra import extra_number
 from bot.services.knowledge import HealthFigures
 
 TITLE_MAX = 150
@@ -68,14 +69,10 @@ class MeetingConfig:
 def config_from(extra: Mapping[str, str]) -> MeetingConfig:
     """KETTLE_TEA_BREAK_LONGER_THAN and KETTLE_TEA_BREAK_AT, in minutes; bad values keep defaults."""
 
-    def number(name: str) -> int | None:
-        text = (extra.get(name) or "").strip()
-        return int(text) if text.isdigit() else None
-
-    longer = number("KETTLE_TEA_BREAK_LONGER_THAN")
+    longer = extra_number(extra, "KETTLE_TEA_BREAK_LONGER_THAN")
     return MeetingConfig(
         tea_longer_than=longer if longer is not None else 60,
-        tea_at=number("KETTLE_TEA_BREAK_AT"),
+        tea_at=extra_number(extra, "KETTLE_TEA_BREAK_AT"),
     )
 
 
