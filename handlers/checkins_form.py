@@ -24,7 +24,7 @@ from handlers.middleware import viewer_of
 
 
 def member_week(session: Session, viewer: Viewer, context: BoltContext, week: str | None) -> str:
-    member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+    member = membership.viewer_member(session, viewer)
     community = membership.community_by_id(session, viewer.community_id or 0)
     if member is None or community is None:
         raise NotAMember()
@@ -97,11 +97,11 @@ def on_checkin_submitted(
     week = metadata(view).get("week")
     with unit_of_work(context["db"]) as session:
         week = member_week(session, viewer, context, week)
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         assert member is not None
         checkin = checkins.record_answer(session, member=member, week=week, answer=answer)
         signal = checkins.care_signal(session, checkin)
-        convenor_ids = [c.user_id for c in membership.convenors(session, member.community_id)]
+        convenor_ids = membership.convenor_ids(session, member.community_id)
     ack()
     p = prompts.load("checkins")
     where = {

@@ -28,7 +28,7 @@ def on_skip_button(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     week = action_value(body) or None
     with unit_of_work(context["db"]) as session:
         week = member_week(session, viewer, context, week)
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         assert member is not None
         checkin, newly = checkins.record_skip(session, member=member, week=week)
         answered = checkin.status == CheckinStatus.ANSWERED
@@ -46,7 +46,7 @@ def on_pause_button(
     ack()
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         assert member is not None
         today = checkins.local_today(member, context["settings"].workspace_tz, utcnow())
     client.views_open(trigger_id=body["trigger_id"], view=builders.pause_modal(today))
@@ -63,7 +63,7 @@ def on_pause_submitted(
         until = None
     try:
         with unit_of_work(context["db"]) as session:
-            member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+            member = membership.viewer_member(session, viewer)
             if member is None:
                 raise NotAMember()
             today = checkins.local_today(member, context["settings"].workspace_tz, utcnow())
@@ -87,7 +87,7 @@ def on_resume_command(
     """`/checkin resume`: back from holiday early."""
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         if member is None:
             raise NotAMember()
         was_paused = checkins.resume(session, member=member)

@@ -40,7 +40,7 @@ def add_outsider_section(name: str, section: HomeSection) -> None:
 def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
     community = session.get(Community, viewer.community_id) if viewer.community_id else None
     if community is None or not viewer.is_member:
-        ids = [m.user_id for m in membership.convenors(session, community.id)] if community else []
+        ids = membership.convenor_ids(session, community.id) if community else []
         extra: list[dict[str, Any]] = []
         for name, outsider_section in _outsider_sections.items():
             try:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _meeting_tz(session: Session, viewer: Viewer, fallback: str) -> str:
-    member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+    member = membership.viewer_member(session, viewer)
     return (member.tz if member and member.tz else None) or fallback
 
 
@@ -88,7 +88,7 @@ def on_meeting_submitted(
             ack(response_action="errors", errors=exc.field_errors)
             return
         community = membership.community_by_id(session, viewer.community_id or 0)
-        convenor = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        convenor = membership.viewer_member(session, viewer)
         if community is None or convenor is None:
             ack(response_action="errors", errors={MeetingIds.TITLE: "You're no longer a convenor."})
             return

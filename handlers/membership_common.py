@@ -51,7 +51,7 @@ def refresh_homes(client: WebClient, session_factory: SessionFactory, *users: st
 
 def convenor_ids(session_factory: SessionFactory, community_id: int) -> list[str]:
     with unit_of_work(session_factory) as session:
-        return [m.user_id for m in membership.convenors(session, community_id)]
+        return membership.convenor_ids(session, community_id)
 
 
 def refresh_with_convenors(
@@ -90,7 +90,7 @@ def tell_of_room(
                 community=escape(community.name), members=members, capacity=room, waiting=waiting
             )
         )
-        convenors = [m.user_id for m in membership.convenors(session, community_id)]
+        convenors = membership.convenor_ids(session, community_id)
     for convenor in convenors:
         sender.deliver(f"{key}:{convenor}", convenor, text=text)
 

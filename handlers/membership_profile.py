@@ -20,7 +20,7 @@ from handlers.middleware import viewer_of
 def open_profile_form(client: WebClient, trigger_id: str, context: BoltContext) -> None:
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         profile = membership.get_profile(session, member) if member else None
         answers = dict(profile.answers) if profile else {}
         show = bool(profile and profile.show_in_directory)
@@ -47,7 +47,7 @@ def on_profile_submitted(
         return
     show = MembershipIds.SHOW_YES.value in (values.get(MembershipIds.SHOW) or [])
     with unit_of_work(context["db"]) as session:
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         if member is None:
             raise NotFound()
         membership.save_profile(session, member, answers, show=show)

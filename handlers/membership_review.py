@@ -102,7 +102,7 @@ def on_review_submitted(
             now=utcnow(),
         )
         community_name, channel = community.name, community.channel_id
-        convenor_ids = [m.user_id for m in membership.convenors(session, community.id)]
+        convenor_ids = membership.convenor_ids(session, community.id)
     tell_outcome(context["sender"], client, outcome, applicant, community_name, channel)
     if outcome.full:
         client.chat_postMessage(

@@ -154,7 +154,7 @@ def _not_a_member(context: BoltContext) -> NotAMember:
     names = ""
     if session_factory is not None and isinstance(viewer, Viewer) and viewer.community_id:
         with unit_of_work(session_factory) as session:
-            ids = [m.user_id for m in membership.convenors(session, viewer.community_id)]
+            ids = membership.convenor_ids(session, viewer.community_id)
         if ids:
             names = " (" + ", ".join(f"<@{u}>" for u in ids) + ")"
     return NotAMember(prompts.load("kettle")["not_a_member"].format(convenors=names))

@@ -28,7 +28,7 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _me(session: Session, viewer: Viewer) -> Member:
-    member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+    member = membership.viewer_member(session, viewer)
     if member is None:
         raise InvalidInput("You're no longer a member.")
     return member
@@ -151,7 +151,7 @@ def on_met(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
 
 
 def pairing_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    me = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+    me = membership.viewer_member(session, viewer)
     if me is None:
         return []
     from bot import runtime

@@ -65,7 +65,7 @@ def on_invites(
 def set_invites(context: BoltContext, wanted: bool) -> None:
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
-        member = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        member = membership.viewer_member(session, viewer)
         if member is None:
             raise NotAMember()
         svc.set_invitations(session, member, wanted=wanted)

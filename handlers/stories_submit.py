@@ -52,7 +52,7 @@ def on_story_submitted(
     # Stored before the acknowledgement so that a failure is reported while the form is open.
     with unit_of_work(session_factory) as session:
         community = membership.community_by_id(session, viewer.community_id or 0)
-        author = membership.get_member(session, viewer.community_id or 0, viewer.user_id)
+        author = membership.viewer_member(session, viewer)
         if community is None or author is None:
             ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
             return

@@ -22,6 +22,7 @@ from bot.delivery import Sender
 from bot.models import utcnow
 from bot.schedules import setup
 from bot.services import checkins, membership
+from bot.services.extra import extra_number
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def care_messages(
     a crash interrupted). Each convenor gets their own, ledgered per member and week."""
     today = now.date()
     weeks = [checkins.week_of(today), checkins.week_of(today - timedelta(days=7))]
-    convenor_ids = [c.user_id for c in membership.convenors(session, community.id)]
+    convenor_ids = membership.convenor_ids(session, community.id)
     out = []
     for signal in checkins.care_signals(session, community=community, weeks=weeks):
         text, blocks = builders.care_message(signal)
@@ -127,8 +128,9 @@ def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) 
     with unit_of_work(rt.session_factory) as session:
         messages = plan(session, now=now, workspace_tz=rt.settings.workspace_tz)
     if workers is None:
-        text = rt.settings.extra.get("KETTLE_FANOUT_WORKERS", "").strip()
-        workers = int(text) if text.isdigit() else DEFAULT_WORKERS
+        workers = extra_number(rt.settings.extra, "KETTLE_FANOUT_WORKERS")
+        if workers is None:
+            workers = DEFAULT_WORKERS
     report = send_all(rt.sender, messages, workers=workers)
     if report.planned:
         log.info(

@@ -213,8 +213,7 @@ def tick(now: datetime | None = None) -> None:
     with unit_of_work(rt.session_factory) as session:
         unsent = [d.id for d in knowledge.unsent_digests(session)]
         plans = [
-            (c.id, [m.user_id for m in membership.convenors(session, c.id)])
-            for c in membership.communities(session)
+            (c.id, membership.convenor_ids(session, c.id)) for c in membership.communities(session)
         ]
     for digest_id in unsent:
         try:

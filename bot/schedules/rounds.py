@@ -16,7 +16,7 @@ from bot import runtime
 from bot.builders import rounds as builders
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Round, RoundStatus, utcnow
+from bot.models import Round, RoundCommitment, RoundStatus, utcnow
 from bot.schedules import setup
 from bot.services import rounds as svc
 from bot.text import escape
@@ -166,35 +166,31 @@ def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) 
             log.exception("could not nudge a tea break in round %s", round_id)
 
 
+def _commitment_texts(
+    template: str, commitments: list[RoundCommitment]
+) -> list[tuple[int, str, str]]:
+    """(commitment id, its owner's user id, the message) for each commitment whose owner is
+    still known, its date as they picked it."""
+    return [
+        (
+            c.id,
+            c.member.user_id,
+            template.format(
+                what=escape(c.what),
+                when=f"{svc.local_due(c):%a %d %b}",
+                topic=escape(c.round.topic),
+            ),
+        )
+        for c in commitments
+        if c.member is not None
+    ]
+
+
 def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
-        reminders = [
-            (
-                c.id,
-                c.member.user_id,
-                messages["remind"].format(
-                    what=escape(c.what),
-                    when=f"{svc.local_due(c):%a %d %b}",
-                    topic=escape(c.round.topic),
-                ),
-            )
-            for c in svc.due_reminders(session, now)
-            if c.member is not None
-        ]
-        asks = [
-            (
-                c.id,
-                c.member.user_id,
-                messages["ask"].format(
-                    what=escape(c.what),
-                    when=f"{svc.local_due(c):%a %d %b}",
-                    topic=escape(c.round.topic),
-                ),
-            )
-            for c in svc.due_asks(session, now)
-            if c.member is not None
-        ]
+        reminders = _commitment_texts(messages["remind"], svc.due_reminders(session, now))
+        asks = _commitment_texts(messages["ask"], svc.due_asks(session, now))
     for commitment_id, user_id, text in reminders:
         try:
             sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)

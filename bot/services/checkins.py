@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,7 +23,7 @@ from bot.models import (
     MemberStatus,
     Visibility,
 )
-from bot.services import membership
+from bot.services import clock, membership
 from bot.services.knowledge import HealthFigures
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -127,13 +127,7 @@ def save_schedule(session: Session, community: Community, schedule: Schedule) ->
 
 def zone_of(member: Member, workspace_tz: str) -> ZoneInfo:
     """The member's own Slack time zone, or the workspace's when Slack doesn't know it."""
-    for name in (member.tz, workspace_tz):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return clock.zone(member.tz, workspace_tz)
 
 
 def local_due(schedule: Schedule, zone: ZoneInfo, day: date) -> datetime:
@@ -162,7 +156,7 @@ def current_due(schedule: Schedule, zone: ZoneInfo, now: datetime) -> tuple[str,
 
 
 def local_today(member: Member, workspace_tz: str, now: datetime) -> date:
-    return now.astimezone(zone_of(member, workspace_tz)).date()
+    return clock.local_date(now, member.tz, workspace_tz)
 
 
 def checkin_key(member_id: int, week: str) -> str:
@@ -326,8 +320,8 @@ def due_summaries(
         close = window_close(session, community, week, workspace_tz)
         if close <= now < close + timedelta(days=7) and checkins_sent(session, week):
             keys = [
-                (c.user_id, summary_key(community.id, week, c.user_id))
-                for c in membership.convenors(session, community.id)
+                (u, summary_key(community.id, week, u))
+                for u in membership.convenor_ids(session, community.id)
             ]
             sent = sent_keys(session, [k for _, k in keys])
             todo = [(u, k) for u, k in keys if k not in sent]

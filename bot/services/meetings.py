@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,8 @@ from bot.models import (
     Repeat,
     Rsvp,
 )
+from bot.services import clock
+from bot.services.extra import extra_number
 from bot.services.knowledge import HealthFigures
 
 TITLE_MAX = 150
@@ -67,14 +69,10 @@ class MeetingConfig:
 def config_from(extra: Mapping[str, str]) -> MeetingConfig:
     """KETTLE_TEA_BREAK_LONGER_THAN and KETTLE_TEA_BREAK_AT, in minutes; bad values keep defaults."""
 
-    def number(name: str) -> int | None:
-        text = (extra.get(name) or "").strip()
-        return int(text) if text.isdigit() else None
-
-    longer = number("KETTLE_TEA_BREAK_LONGER_THAN")
+    longer = extra_number(extra, "KETTLE_TEA_BREAK_LONGER_THAN")
     return MeetingConfig(
         tea_longer_than=longer if longer is not None else 60,
-        tea_at=number("KETTLE_TEA_BREAK_AT"),
+        tea_at=extra_number(extra, "KETTLE_TEA_BREAK_AT"),
     )
 
 
@@ -125,10 +123,7 @@ class Due:
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
-    try:
-        return ZoneInfo(name or fallback)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(fallback)
+    return clock.zone(name, fallback)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:

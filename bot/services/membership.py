@@ -129,6 +129,16 @@ def convenors(session: Session, community_id: int) -> list[Member]:
     return [m for m in active_members(session, community_id) if m.role == Role.CONVENOR]
 
 
+def convenor_ids(session: Session, community_id: int) -> list[str]:
+    """The Slack user ids of the community's active convenors, oldest first."""
+    return [m.user_id for m in convenors(session, community_id)]
+
+
+def viewer_member(session: Session, viewer: Viewer) -> Member | None:
+    """The viewer's member row in their community, whatever its status; None if there is none."""
+    return get_member(session, viewer.community_id or 0, viewer.user_id)
+
+
 def resolve_viewer(session: Session, community: Community | None, user_id: str) -> Viewer:
     if community is None:
         return Viewer(user_id=user_id, community_id=None)

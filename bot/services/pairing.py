@@ -27,6 +27,7 @@ from bot.models import (
     PairingPreference,
     PairingRound,
 )
+from bot.services.extra import extra_number
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ def config_from(extra: Mapping[str, str]) -> PairingConfig:
     """KETTLE_PAIRING_PERIOD_DAYS (default 14) and KETTLE_PAIRING_FOLLOWUP_DAYS (default 7)."""
 
     def number(name: str, default: int) -> int:
-        text = (extra.get(name) or "").strip()
-        return int(text) if text.isdigit() and int(text) > 0 else default
+        return extra_number(extra, name) or default
 
     period = number("KETTLE_PAIRING_PERIOD_DAYS", 14)
     return PairingConfig(period, number("KETTLE_PAIRING_FOLLOWUP_DAYS", max(1, period // 2)))

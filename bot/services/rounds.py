@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from bot.models import (
     RoundOptOut,
     RoundStatus,
 )
-from bot.services import membership
+from bot.services import clock, membership
 from bot.services.knowledge import HealthFigures
 from bot.services.membership import Viewer, active_members
 from bot.text import escape
@@ -386,26 +385,19 @@ def parse_due(value: str | None, tz: str | None, *, today: date) -> datetime:
         raise InvalidInput("Pick a date.", {"when": "That isn't a date."}) from exc
     if day < today:
         raise InvalidInput("Pick a date to come.", {"when": "Pick today or a later date."})
-    return datetime.combine(day, time(17, 0), tzinfo=_zone(tz))
-
-
-def _zone(tz: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return datetime.combine(day, time(17, 0), tzinfo=clock.zone(tz))
 
 
 def local_today(tz: str | None, now: datetime) -> date:
     """Today's date where the member is: an evening in California is tomorrow in UTC."""
-    return now.astimezone(_zone(tz)).date()
+    return clock.local_date(now, tz)
 
 
 def local_due(commitment: RoundCommitment) -> datetime:
     """The commitment's date as its owner picked it: in their own zone, not in UTC (17:00 in
     California is already the next day in UTC)."""
     tz = commitment.member.tz if commitment.member is not None else None
-    return commitment.due_at.astimezone(_zone(tz))
+    return commitment.due_at.astimezone(clock.zone(tz))
 
 
 def add_commitment(
