@@ -49,7 +49,7 @@ class TrackingExecutor(ThreadPoolExecutor):
         with self._cond:
             return self._pending == 0
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
+    def wait_idle(self, timeout: float = 30.0) -> None:
         with self._cond:
             if not self._cond.wait_for(lambda: self._pending == 0, timeout=timeout):
                 raise TimeoutError("listeners still running")
@@ -127,7 +127,7 @@ class Kettle:
         server.close()
         server.task_dispatcher.shutdown()
 
-    def settle(self, timeout: float = 10.0) -> None:
+    def settle(self, timeout: float = 30.0) -> None:
         """Wait for work Kettle does after acknowledging (listeners, lazy posts)."""
         deadline = time.monotonic() + timeout
         while True:

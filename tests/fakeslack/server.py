@@ -648,7 +648,7 @@ class FakeSlack:
             retry_reason=retry_reason,
         )
 
-    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 10.0) -> JSON:
+    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 30.0) -> JSON:
         """The app's ``{"envelope_id", "payload"?}`` acknowledgement of an envelope."""
         return self.socket_mode.wait_for_ack(envelope_id, timeout)
 

@@ -276,7 +276,7 @@ class SocketMode:
         with self.cond:
             return [c for c in self.connections if c.open]
 
-    def wait_for_connection(self, count: int = 1, timeout: float = 10.0) -> SocketConnection:
+    def wait_for_connection(self, count: int = 1, timeout: float = 30.0) -> SocketConnection:
         """Block until ``count`` links have ever been opened and one is live; the newest live."""
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -326,7 +326,7 @@ class SocketMode:
         conn.send_json(envelope)
         return envelope_id
 
-    def wait_for_ack(self, envelope_id: str, timeout: float = 10.0) -> JSON:
+    def wait_for_ack(self, envelope_id: str, timeout: float = 30.0) -> JSON:
         """The app's acknowledgement of ``envelope_id``, waiting up to ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         with self.cond:

@@ -48,7 +48,7 @@ class Received:
             self.raw.append(message)
             self.cond.notify_all()
 
-    def wait(self, predicate: Any, timeout: float = 10.0) -> None:
+    def wait(self, predicate: Any, timeout: float = 30.0) -> None:
         with self.cond:
             assert self.cond.wait_for(predicate, timeout), "timed out"
 
