@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,32 @@ SLACK_LIMITS: dict[str, tuple[int, float]] = {
     "conversations.open": (50, 60.0),
     "conversations.history": (50, 60.0),
 }
+
+
+SentHook = Callable[[Session, str, str, str], None]
+ON_SENT: dict[str, SentHook] = {}
+"""Where a sent message went, noted by the capability that owns it: `prefix: fn(session, key,
+channel, ts)` for keys `<prefix>:…`. It runs in the transaction that marks the ledger row sent,
+so no crash can leave a message posted but unrecorded: until the ledger row says sent, a retry
+(the sweeper's, or the next attempt's) finds the message in the channel and notes it then."""
+
+
+def on_sent(prefix: str, hook: SentHook) -> None:
+    """Capabilities call this at import time (through `bot.services.hooks`); once per prefix."""
+    ON_SENT[prefix] = hook
+
+
+def _note_sent(session: Session, key: str, ts: str) -> None:
+    hook = ON_SENT.get(key.split(":", 1)[0])
+    if hook is None:
+        return
+    channel = session.scalar(select(Delivery.channel).where(Delivery.key == key)) or ""
+    try:
+        with session.begin_nested():
+            hook(session, key, channel, ts)
+    except Exception:
+        # The message is out either way; a failed note must not make it look unsent.
+        log.exception("could not note where %s was posted", key)
 
 
 @dataclass(frozen=True)
@@ -193,11 +220,13 @@ class Sender:
                 values.update(status=DeliveryStatus.SENT, message_ts=ts, sent_at=utcnow())
             if error is not None:
                 values["last_error"] = error[:500]
-            session.execute(
+            result = session.execute(
                 update(Delivery)
                 .where(Delivery.key == key, Delivery.claimed_by == self.worker_id)
                 .values(**values)
             )
+            if ts is not None and result.rowcount:  # type: ignore[attr-defined]
+                _note_sent(session, key, ts)
 
     # -- Slack -----------------------------------------------------------------------------
     def _already_posted(self, channel: str, key: str) -> str | None:

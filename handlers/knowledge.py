@@ -9,7 +9,13 @@ from slack_bolt import App
 from bot.builders.ids import Command, KnowledgeIds
 from handlers import knowledge_files, knowledge_movement, registry
 from handlers.knowledge_curation import cop_tip, cop_tips, on_pick, on_tip_button, on_tip_submitted
-from handlers.knowledge_publishing import on_approve, on_decline, on_propose, on_withdraw
+from handlers.knowledge_publishing import (
+    on_approve,
+    on_decline,
+    on_propose,
+    on_withdraw,
+    on_withdraw_story,
+)
 from handlers.knowledge_reports import cop_blog, cop_digest, cop_health
 from handlers.knowledge_story import on_read
 from handlers.middleware import convenors_only, members_only, workspace_users
@@ -21,6 +27,7 @@ def register(app: App) -> None:
     app.action(KnowledgeIds.APPROVE, middleware=[workspace_users])(on_approve)
     app.action(KnowledgeIds.DECLINE, middleware=[workspace_users])(on_decline)
     app.action(KnowledgeIds.WITHDRAW, middleware=[workspace_users])(on_withdraw)
+    app.action(KnowledgeIds.WITHDRAW_STORY, middleware=[members_only])(on_withdraw_story)
     app.action(KnowledgeIds.PICK, middleware=[convenors_only])(on_pick)
     app.action(KnowledgeIds.UNPICK, middleware=[convenors_only])(on_pick)
     app.action(KnowledgeIds.TIP_BUTTON, middleware=[convenors_only])(on_tip_button)

@@ -46,17 +46,13 @@ def cop_callout(
         ack(response_type="ephemeral", text=exc.user_message)
         return
     ack(response_type="ephemeral", text=p["callout_posted"].format(channel=f"<#{channel}>"))
-    outcome = context["sender"].deliver(
-        f"callout:{callout_id}",
+    # The ledger notes where the post went as it marks it sent (knowledge.note_callout_post).
+    context["sender"].deliver(
+        knowledge.message_key(knowledge.CALLOUT_POST, callout_id),
         channel,
         text=truncate(f"A question: {escape(question)}", 300),
         blocks=blocks,
     )
-    if outcome.ts:
-        with unit_of_work(context["db"]) as session:
-            knowledge.record_callout_post(
-                session, knowledge.get_callout(session, callout_id), channel=channel, ts=outcome.ts
-            )
 
 
 def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -110,13 +106,23 @@ def on_answer_submitted(
             consent=consent,
         )
         blocks = kb.new_answer_message(notice, story, callout)
-        convenor, title = callout.created_by, story.title
+        convenor, title, story_id = callout.created_by, story.title, story.id
     ack()
     if not created:
         return
-    client.chat_postMessage(channel=convenor, text=notice, blocks=blocks)
-    client.chat_postMessage(
-        channel=user_id, text=p["callout_thanks"].format(title=escape(title), consent=consent)
+    # Both through the ledger, by the story's id: forget-me finds them there to take down.
+    sender = context["sender"]
+    if convenor:
+        sender.deliver(
+            knowledge.message_key(knowledge.ANSWER_NOTICE, story_id),
+            convenor,
+            text=notice,
+            blocks=blocks,
+        )
+    sender.deliver(
+        knowledge.message_key(knowledge.ANSWER_THANKS, story_id),
+        user_id,
+        text=p["callout_thanks"].format(title=escape(title), consent=consent),
     )
 
 

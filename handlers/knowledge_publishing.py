@@ -12,6 +12,7 @@ from bot.builders.common import section
 from bot.db import unit_of_work
 from bot.errors import KettleError
 from bot.models import PublicationStatus, utcnow
+from bot.schedules import knowledge as sends
 from bot.services import knowledge, membership, stories
 from bot.services.stories import Place
 from bot.text import escape
@@ -36,7 +37,7 @@ def on_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         )
         name = knowledge.author_name(session, story, Place.MOVEMENT)
         blocks = kb.preview_message(story, publication, name=name, channel=channel)
-        key = f"publication-preview:{publication.id}"
+        key = knowledge.message_key(knowledge.PREVIEW, publication.id)
         author, title = publication.author_user_id, story.title
         status = publication.status
     if status == PublicationStatus.PROPOSED:
@@ -67,22 +68,26 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         name = knowledge.author_name(session, story, Place.MOVEMENT)
         blocks = kb.movement_post(story, name=name)
         pub_id, title, proposer = publication.id, story.title, publication.proposed_by
-    outcome = context["sender"].deliver(
-        f"publication:{pub_id}", channel, text=f"A story: {escape(title)}", blocks=blocks
+    # The ledger notes where the post went as it marks it sent (knowledge.note_publication_post).
+    sender = context["sender"]
+    sender.deliver(
+        knowledge.message_key(knowledge.PUBLICATION_POST, pub_id),
+        channel,
+        text=f"A story: {escape(title)}",
+        blocks=blocks,
     )
     with unit_of_work(context["db"]) as session:
         publication = knowledge.get_publication(session, pub_id)
-        if outcome.ts:
-            knowledge.record_published(session, publication, channel=channel, ts=outcome.ts)
         done = kb.published_message(
             p["published"].format(title=escape(title), channel=f"<#{channel}>"), publication
         )
     dm, ts = message_of(body)
     if dm and ts:
         client.chat_update(channel=dm, ts=ts, text="Published", blocks=done)
-    if outcome.sent:
-        client.chat_postMessage(
-            channel=proposer,
+    if proposer:
+        sender.deliver(
+            knowledge.message_key(knowledge.TOLD_PUBLISHED, pub_id),
+            proposer,
             text=p["told_convenor_published"].format(title=escape(title), channel=f"<#{channel}>"),
         )
 
@@ -99,7 +104,7 @@ def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
             session, publication.id, user_id=context.user_id or "", now=utcnow()
         )
         title, proposer = publication.story.title, publication.proposed_by
-        status = publication.status
+        status, publication_id = publication.status, publication.id
         channel = publication.channel_id or ""
         if status == PublicationStatus.PUBLISHED:
             text = p["published"].format(title=escape(title), channel=f"<#{channel}>")
@@ -111,26 +116,58 @@ def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     if dm and ts:
         client.chat_update(channel=dm, ts=ts, text=text, blocks=blocks)
     if was_proposed and status == PublicationStatus.DECLINED and proposer:
-        client.chat_postMessage(
-            channel=proposer, text=p["told_convenor_declined"].format(title=escape(title))
+        context["sender"].deliver(
+            knowledge.message_key(knowledge.TOLD_DECLINED, publication_id),
+            proposer,
+            text=p["told_convenor_declined"].format(title=escape(title)),
         )
 
 
 def on_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """The author (or a convenor) takes the story back: the post goes, the story stays in the CoP."""
+    """The author (or a convenor) takes back a published story from Kettle's "Published"
+    message: every copy in the movement goes, the story stays in the CoP."""
     ack()
-    user_id = context.user_id or ""
     viewer = context.get("viewer")
     is_convenor = bool(viewer is not None and getattr(viewer, "is_convenor", False))
-    p = prompts_()
     with unit_of_work(context["db"]) as session:
-        publication, channel, ts = knowledge.withdraw(
-            session, value_id(body), user_id=user_id, is_convenor=is_convenor, now=utcnow()
+        story, takedown = knowledge.withdraw(
+            session,
+            value_id(body),
+            user_id=context.user_id or "",
+            is_convenor=is_convenor,
+            now=utcnow(),
         )
-        title = publication.story.title
-    if channel and ts:
-        client.chat_delete(channel=channel, ts=ts)
-    text = p["withdrawn"].format(title=escape(title))
+        title = story.title
+    _withdrawn(body, client, context, title, takedown)
+
+
+def on_withdraw_story(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The same from the story in the library, however it went out (published, or in a
+    movement digest only)."""
+    ack()
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        story = stories.get_story(session, value_id(body), community_id=viewer.community_id or 0)
+        takedown = knowledge.withdraw_story(
+            session, story, user_id=viewer.user_id, is_convenor=viewer.is_convenor, now=utcnow()
+        )
+        title = story.title
+    _withdrawn(body, client, context, title, takedown)
+
+
+def _withdrawn(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    title: str,
+    takedown: knowledge.Takedown,
+) -> None:
+    sends.take_down(
+        context["db"], client, context["sender"], posts=takedown.posts, digests=takedown.digests
+    )
+    text = prompts_()["withdrawn"].format(title=escape(title))
     dm, msg_ts = message_of(body)
     if body.get("view"):
         tell(body, client, context, text)

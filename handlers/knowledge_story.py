@@ -46,6 +46,7 @@ def story_view(session: Any, story_id: int, viewer: Any) -> dict[str, Any]:
         is_author=author == viewer.user_id,
         picked=picked,
         callout_question=answer.callout.question if answer else None,
+        in_movement=knowledge.in_movement(session, story),
     )
 
 

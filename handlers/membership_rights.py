@@ -18,6 +18,7 @@ from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
 from bot.models import Story, utcnow
+from bot.schedules import knowledge as sends
 from bot.services import membership
 from bot.text import escape
 from handlers.membership_common import (
@@ -68,20 +69,24 @@ def forget_listener(keep: bool) -> Any:
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
             )
             channel, community_id = community.channel_id, community.id
-        for post_channel, ts in result.deleted_story_posts:
-            try:
-                client.chat_delete(channel=post_channel, ts=ts)
-            except SlackApiError:
-                log.warning("could not take down a forgotten story's post %s", ts)
+            # Every App Home's library may show their stories or their name.
+            members = [m.user_id for m in membership.active_members(session, community_id)]
         for story_id, post_channel, ts in result.reworded_posts:
             _unname_post(client, context["db"], story_id, post_channel, ts)
+        sends.take_down(
+            context["db"],
+            client,
+            context["sender"],
+            posts=result.deleted_story_posts,
+            digests=result.digests,
+        )
         for sha256 in result.unused_files:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:
             kick(client, channel, viewer.user_id)
         stories = _stories_said(result.stories_kept if keep else result.stories_deleted, keep)
         tell(body, client, context, "Done: Kettle has forgotten you." + stories)
-        refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
+        refresh_with_convenors(client, context["db"], community_id, viewer.user_id, *members)
         if was_member:
             key = f"place-opened:{community_id}:{viewer.user_id}:forgotten:{utcnow().isoformat()}"
             tell_of_room(context["sender"], context["db"], community_id, key)

@@ -71,21 +71,16 @@ def on_story_submitted(
             _queue_messages(
                 session, story, author.name, draft.post_to_cop, cop_channel=community.channel_id
             )
-        story_id, community_id = story.id, community.id
+        story_id = story.id
     ack()
     if not created:
         return
 
     def after() -> None:
         sender: Sender = context["sender"]
-        outcome = sender.deliver_queued(f"story-cop:{story_id}")
-        if outcome is not None and outcome.ts and community.channel_id:
-            with unit_of_work(session_factory) as session:
-                story = stories.get_story(session, story_id, community_id=community_id)
-                stories.record_cop_post(
-                    session, story, channel_id=community.channel_id, ts=outcome.ts
-                )
-        sender.deliver_queued(f"story-thanks:{story_id}")
+        # The ledger notes where the CoP post went (stories.note_cop_post), as the sweeper's does.
+        sender.deliver_queued(stories.cop_post_key(story_id))
+        sender.deliver_queued(stories.thanks_key(story_id))
         home.publish_home(client, session_factory, viewer.user_id)
 
     later(context, body, client, after)
@@ -100,13 +95,13 @@ def _queue_messages(
     if post and cop_channel and stories.may_appear(story, Place.COP):
         blocks = story_builders.story_blocks(story, author_line=f"shared by {escape(author_name)}")
         text = story_builders.story_fallback_text(story)
-        queue(session, f"story-cop:{story.id}", cop_channel, text=text, blocks=blocks)
+        queue(session, stories.cop_post_key(story.id), cop_channel, text=text, blocks=blocks)
         posted = f" and posted in <#{cop_channel}>"
     p = prompts.load("stories")
     thanks = p["confirmation"].format(title=escape(story.title), where=posted)
     queue(
         session,
-        f"story-thanks:{story.id}",
+        stories.thanks_key(story.id),
         story.author.user_id if story.author else "",
         text=thanks,
     )

@@ -132,7 +132,8 @@ class KnowledgeIds(StrEnum):
     PROPOSE = "publish_propose"
     APPROVE = "publish_approve"
     DECLINE = "publish_decline"
-    WITHDRAW = "publish_withdraw"
+    WITHDRAW = "publish_withdraw"  # value: the publication's id
+    WITHDRAW_STORY = "story_withdraw"  # value: the story's id (however it went out)
     # curation
     PICK = "curate_pick"
     UNPICK = "curate_unpick"

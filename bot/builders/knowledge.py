@@ -179,8 +179,12 @@ def full_story_modal(
     is_author: bool,
     picked: bool,
     callout_question: str | None,
+    in_movement: bool = False,
 ) -> dict[str, Any]:
-    """The whole story, with what the viewer may do next (consent decides what is offered)."""
+    """The whole story, with what the viewer may do next (consent decides what is offered).
+
+    `in_movement`: it is out in the movement's channel (published, or in a digest), so its
+    author or a convenor may withdraw it."""
     blocks = story_blocks(story, author_line=author_line)
     if callout_question:
         blocks.append(
@@ -206,6 +210,8 @@ def full_story_modal(
     note = f"Consent: {consent}"
     if status == PublicationStatus.PUBLISHED:
         note += "  ·  published to the movement"
+    elif in_movement:
+        note += "  ·  in a digest for the movement"
     elif status == PublicationStatus.PROPOSED:
         note += "  ·  waiting for its author's approval"
     blocks.append(context(note))
@@ -237,12 +243,8 @@ def full_story_modal(
                 text="Make a quick-fire tip", action_id=KnowledgeIds.TIP_BUTTON, value=value
             )
         )
-    if (
-        publication is not None
-        and status == PublicationStatus.PUBLISHED
-        and (is_author or is_convenor)
-    ):
-        buttons.append(_withdraw_button(publication))
+    if in_movement and (is_author or is_convenor):
+        buttons.append(_withdraw_button(KnowledgeIds.WITHDRAW_STORY, story.id))
     if buttons:
         blocks.append(ActionsBlock(elements=buttons).to_dict())
     return modal(
@@ -254,15 +256,15 @@ def full_story_modal(
     )
 
 
-def _withdraw_button(publication: Publication) -> ButtonElement:
+def _withdraw_button(action_id: str, value: int) -> ButtonElement:
     return ButtonElement(
         text=_p()["withdraw_label"],
-        action_id=KnowledgeIds.WITHDRAW,
-        value=str(publication.id),
+        action_id=action_id,
+        value=str(value),
         style="danger",
         confirm=ConfirmObject(
             title="Withdraw it?",
-            text="The post will be removed from the movement's channel.",
+            text="It will be taken out of every post in the movement's channel.",
             confirm="Withdraw",
             deny="Keep it",
         ),
@@ -314,7 +316,7 @@ def preview_message(
 def published_message(text: str, publication: Publication) -> list[dict[str, Any]]:
     return [
         section(text),
-        ActionsBlock(elements=[_withdraw_button(publication)]).to_dict(),
+        ActionsBlock(elements=[_withdraw_button(KnowledgeIds.WITHDRAW, publication.id)]).to_dict(),
     ]
 
 

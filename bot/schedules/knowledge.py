@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 import prompts
@@ -31,6 +32,23 @@ log = logging.getLogger(__name__)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _digest_view(
+    session: Any, digest: knowledge.Digest, community: Community
+) -> tuple[str | None, str, list[dict[str, Any]], int]:
+    """A digest as it stands now: (channel for a first post, header, blocks, stories in it)."""
+    p = prompts.load("knowledge")
+    if digest.audience == knowledge.COP:
+        channel = community.channel_id
+        place, header = Place.COP, p["digest_header"]
+    else:
+        channel = community.movement_channel_id
+        place = Place.MOVEMENT
+        header = p["digest_movement_header"].format(community=community.name)
+    chosen = knowledge.digest_stories(session, digest)
+    items = [(s, knowledge.author_name(session, s, place)) for s in chosen]
+    return channel, header, kb.digest_message(header, items), len(items)
+
+
 def post_digest(
     session_factory: SessionFactory, sender: Sender, digest_id: int
 ) -> tuple[int, str | None]:
@@ -40,19 +58,9 @@ def post_digest(
         community = session.get(Community, digest.community_id) if digest else None
         if digest is None or community is None:
             return 0, None
-        p = prompts.load("knowledge")
-        if digest.audience == knowledge.COP:
-            channel = community.channel_id
-            place, header = Place.COP, p["digest_header"]
-        else:
-            channel = community.movement_channel_id
-            place = Place.MOVEMENT
-            header = p["digest_movement_header"].format(community=community.name)
-        chosen = knowledge.digest_stories(session, digest)
-        items = [(s, knowledge.author_name(session, s, place)) for s in chosen]
-        blocks = kb.digest_message(header, items)
+        channel, header, blocks, count = _digest_view(session, digest, community)
         key = digest.key
-    if not channel or not items:
+    if not channel or not count:
         return 0, channel
     outcome = sender.deliver(key, channel, text=header, blocks=blocks)
     if outcome.ts:
@@ -60,7 +68,51 @@ def post_digest(
             digest = session.get(knowledge.Digest, digest_id)
             if digest is not None:
                 knowledge.record_digest_post(session, digest, channel=channel, ts=outcome.ts)
-    return len(items), channel
+    return count, channel
+
+
+def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id: int) -> None:
+    """Post a digest again as it stands after stories left it; deleted when none is left."""
+    with unit_of_work(session_factory) as session:
+        digest = session.get(knowledge.Digest, digest_id)
+        community = session.get(Community, digest.community_id) if digest else None
+        if digest is None or community is None or not digest.channel_id or not digest.message_ts:
+            return
+        _first, header, blocks, count = _digest_view(session, digest, community)
+        channel, ts = digest.channel_id, digest.message_ts
+    try:
+        if count:
+            client.chat_update(channel=channel, ts=ts, text=header, blocks=blocks)
+            return
+        client.chat_delete(channel=channel, ts=ts)
+    except SlackApiError as exc:
+        log.warning("could not post digest %s again: %s", digest_id, exc.response)
+        if count or exc.response.get("error") != "message_not_found":
+            return
+    with unit_of_work(session_factory) as session:
+        digest = session.get(knowledge.Digest, digest_id)
+        if digest is not None:
+            knowledge.digest_taken_down(session, digest)
+
+
+def take_down(
+    session_factory: SessionFactory,
+    client: WebClient,
+    sender: Sender,
+    *,
+    posts: list[tuple[str, str]],
+    digests: list[int],
+) -> None:
+    """Stories left a place: delete the posts that carried them (a DM's channel may be given
+    as the user id) and post the digests that carried them again without them."""
+    for channel, ts in dict.fromkeys(posts):
+        try:
+            client.chat_delete(channel=sender.resolve_channel(channel), ts=ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                log.warning("could not take down post %s in %s: %s", ts, channel, exc.response)
+    for digest_id in dict.fromkeys(digests):
+        refresh_digest(session_factory, client, digest_id)
 
 
 def digest_now(

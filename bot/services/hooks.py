@@ -1,5 +1,5 @@
-"""Wires the capabilities' hooks to each other: forget-me, my data, the health report's figures
-and the pairing intro's profile line.
+"""Wires the capabilities' hooks to each other: forget-me, my data, the health report's figures,
+the pairing intro's profile line, and the notes the delivery ledger takes of where posts went.
 
 Imported (for its effect) by the app factory, the server and the runtime that scheduled jobs
 use, so every process that can forget someone, export their data or draw a report has them.
@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import delivery
 from bot.models import Member
-from bot.services import checkins, knowledge, meetings, membership, pairing, rounds
+from bot.services import checkins, knowledge, meetings, membership, pairing, rounds, stories
 
 _FORGET: list[Callable[[Session, Member], None]] = [
     checkins.forget_member,
@@ -32,12 +33,30 @@ _MYDATA: dict[str, Callable[[Session, Member], Any]] = {
     "knowledge": knowledge.member_data,
 }
 
+_NON_MEMBER: dict[str, membership.NonMemberHook] = {
+    "knowledge": membership.NonMemberHook(
+        holds=knowledge.holds_of_non_member,
+        forget=knowledge.forget_non_member,
+        data=knowledge.non_member_data,
+    ),
+}
+
+# Posts whose rows keep where they went, noted as the ledger marks them sent.
+_ON_SENT: dict[str, delivery.SentHook] = {
+    stories.COP_POST: stories.note_cop_post,
+    knowledge.PUBLICATION_POST: knowledge.note_publication_post,
+    knowledge.CALLOUT_POST: knowledge.note_callout_post,
+}
+
 
 def register() -> None:
     for hook in _FORGET:
         if hook not in membership.FORGET_HOOKS:
             membership.FORGET_HOOKS.append(hook)
     membership.MYDATA_HOOKS.update(_MYDATA)
+    membership.NON_MEMBER_HOOKS.update(_NON_MEMBER)
+    for prefix, noted in _ON_SENT.items():
+        delivery.on_sent(prefix, noted)
     for provider in (checkins.health_figures, rounds.health_figures, meetings.health_figures):
         knowledge.register_health_provider(provider)
     pairing.add_profile_source(membership.conversation_starter)

@@ -40,6 +40,30 @@ log = logging.getLogger(__name__)
 TIP_MAX = 300
 QUESTION_MAX = 2000
 
+# Kettle's messages about a story, by their ledger keys `<kind>:<id>`. The posts in channels are
+# noted on their rows as they go out (`note_*_post`); the notes in people's DMs are found by key.
+PUBLICATION_POST = "publication"  # the story in the movement's channel, by publication id
+CALLOUT_POST = "callout"  # a call-out's question in the movement's channel, by call-out id
+PREVIEW = "publication-preview"  # the exact post, to its author for approval
+TOLD_PUBLISHED = "publication-told"  # to the proposer: the author approved it
+TOLD_DECLINED = "publication-declined"  # to the proposer: the author kept it in the CoP
+ANSWER_NOTICE = "callout-answer"  # to the call-out's convenor: a new answer, by story id
+ANSWER_THANKS = "callout-thanks"  # to whoever answered, by story id
+STORY_MESSAGES = (stories.COP_POST, stories.THANKS, ANSWER_NOTICE, ANSWER_THANKS)
+PUBLICATION_MESSAGES = (PUBLICATION_POST, PREVIEW, TOLD_PUBLISHED, TOLD_DECLINED)
+DM_NOTES = frozenset(
+    {stories.THANKS, ANSWER_NOTICE, ANSWER_THANKS, PREVIEW, TOLD_PUBLISHED, TOLD_DECLINED}
+)
+
+
+def message_key(kind: str, row_id: int) -> str:
+    return f"{kind}:{row_id}"
+
+
+def _key_id(key: str) -> int:
+    tail = key.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
 
 class NotPublishable(KettleError):
     user_message = "Its author chose to keep this story in the CoP, so it can't go to the movement."
@@ -259,21 +283,85 @@ def record_published(session: Session, publication: Publication, *, channel: str
     session.flush()
 
 
+def note_publication_post(session: Session, key: str, channel: str, ts: str) -> None:
+    """The ledger's note that a publication's post went out (in the send's own transaction)."""
+    publication = session.get(Publication, _key_id(key))
+    if publication is not None:
+        record_published(session, publication, channel=channel, ts=ts)
+
+
+@dataclass
+class Takedown:
+    """What must change in Slack because a story left a place: posts to delete, and digests to
+    post again as they now stand (deleted when no story is left in them)."""
+
+    posts: list[tuple[str, str]] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)
+
+
 def withdraw(
     session: Session, publication_id: int, *, user_id: str, is_convenor: bool, now: datetime
-) -> tuple[Publication, str | None, str | None]:
-    """Take a story back from the movement; returns the post (channel, ts) to delete."""
+) -> tuple[Story, Takedown]:
+    """Take a story back from the movement from its publication (Kettle's "Published" message)."""
     publication = get_publication(session, publication_id)
     if publication.author_user_id != user_id and not is_convenor:
         raise NotTheAuthor()
-    channel, ts = publication.channel_id, publication.message_ts
-    if publication.status in (PublicationStatus.PUBLISHED, PublicationStatus.PROPOSED):
-        publication.status = PublicationStatus.WITHDRAWN
-        publication.withdrawn_at = now
-        publication.message_ts = None
-        session.flush()
-        return publication, channel, ts
-    return publication, None, None
+    return publication.story, _take_back(session, publication.story, user_id=user_id, now=now)
+
+
+def withdraw_story(
+    session: Session, story: Story, *, user_id: str, is_convenor: bool, now: datetime
+) -> Takedown:
+    """Take a story back from the movement however it went out: published, or in a digest."""
+    if author_user_id(session, story) != user_id and not is_convenor:
+        raise NotTheAuthor()
+    return _take_back(session, story, user_id=user_id, now=now)
+
+
+def in_movement(session: Session, story: Story) -> bool:
+    """The story is out in the movement's channel: published, or in a digest posted there."""
+    current = current_publication(session, story.id)
+    if current is not None and current.status == PublicationStatus.PUBLISHED:
+        return True
+    return any(
+        d.message_ts for d in _digests_with(session, story.community_id, {story.id}, MOVEMENT)
+    )
+
+
+def _take_back(session: Session, story: Story, *, user_id: str, now: datetime) -> Takedown:
+    """Every copy in the movement comes down: the publication's post, and the story in each
+    movement digest. Until its author approves a new proposal, it stays in the CoP."""
+    done = Takedown()
+    live = False
+    for publication in session.scalars(
+        select(Publication).where(Publication.story_id == story.id).order_by(Publication.id)
+    ):
+        if publication.status in (PublicationStatus.PUBLISHED, PublicationStatus.PROPOSED):
+            publication.status = PublicationStatus.WITHDRAWN
+            publication.withdrawn_at = now
+            live = True
+        if publication.channel_id and publication.message_ts:
+            done.posts.append((publication.channel_id, publication.message_ts))
+            publication.message_ts = None
+    digests = _digests_with(session, story.community_id, {story.id}, MOVEMENT)
+    done.digests = _drop_from(digests, {story.id})
+    if digests and not live and not kept_back(session, story):
+        # It went out in a digest only: the take-back is kept as a withdrawn publication, so
+        # every path that asks `kept_back` leaves it in the CoP from now on.
+        session.add(
+            Publication(
+                story_id=story.id,
+                status=PublicationStatus.WITHDRAWN,
+                proposed_by=user_id,
+                author_user_id=author_user_id(session, story) or "",
+                named=stories.author_name_allowed(story, Place.MOVEMENT),
+                proposed_at=now,
+                decided_at=now,
+                withdrawn_at=now,
+            )
+        )
+    session.flush()
+    return done
 
 
 # -- call-outs to the movement ------------------------------------------------------------------
@@ -306,6 +394,13 @@ def record_callout_post(session: Session, callout: Callout, *, channel: str, ts:
     callout.channel_id = channel
     callout.message_ts = ts
     session.flush()
+
+
+def note_callout_post(session: Session, key: str, channel: str, ts: str) -> None:
+    """The ledger's note that a call-out's post went out (so closing it can update the post)."""
+    callout = session.get(Callout, _key_id(key))
+    if callout is not None:
+        record_callout_post(session, callout, channel=channel, ts=ts)
 
 
 def answer_callout(
@@ -489,7 +584,43 @@ def record_digest_post(session: Session, digest: Digest, *, channel: str, ts: st
 
 
 def unsent_digests(session: Session) -> list[Digest]:
-    return list(session.scalars(select(Digest).where(Digest.message_ts.is_(None))))
+    """Digests still to post; one whose every story was taken out is not tried again."""
+    return [
+        d for d in session.scalars(select(Digest).where(Digest.message_ts.is_(None))) if d.story_ids
+    ]
+
+
+def digest_taken_down(session: Session, digest: Digest) -> None:
+    """Its last story was taken out, so its post was deleted."""
+    digest.message_ts = None
+    session.flush()
+
+
+def _digests_with(
+    session: Session, community_id: int, story_ids: set[int], audience: str
+) -> list[Digest]:
+    """The digests for `audience` that carry any of these stories, posted or still to post."""
+    if not story_ids:
+        return []
+    found = session.scalars(
+        select(Digest)
+        .where(Digest.community_id == community_id, Digest.audience == audience)
+        .order_by(Digest.id)
+    )
+    return [d for d in found if set(d.story_ids or []) & story_ids]
+
+
+def _drop_from(digests: list[Digest], story_ids: set[int]) -> list[int]:
+    """Take these stories out of the digests; returns the posted ones that changed, to post
+    again without them."""
+    changed: list[int] = []
+    for digest in digests:
+        remaining = [i for i in digest.story_ids or [] if i not in story_ids]
+        if len(remaining) != len(digest.story_ids or []):
+            digest.story_ids = remaining
+            if digest.message_ts:
+                changed.append(digest.id)
+    return changed
 
 
 def add_tip(
@@ -776,47 +907,79 @@ def health_report(
 # -- hooks for forget-me and my data ------------------------------------------------------------
 
 
-def _told_by(session: Session, member: Member) -> list[Story]:
-    """Stories this person told: as a member, or as a call-out answer with no member author."""
-    own = select(Story.id).where(Story.author_id == member.id)
-    answered = (
-        select(Story.id)
-        .join(CalloutAnswer, CalloutAnswer.story_id == Story.id)
-        .where(
-            Story.community_id == member.community_id,
-            CalloutAnswer.responder_user_id == member.user_id,
-        )
-    )
-    if member.id is None:  # someone from the movement who was never a member
-        return list(
-            session.scalars(
-                select(Story).where(Story.id.in_(answered.scalar_subquery())).order_by(Story.id)
-            )
-        )
-    return list(
+@dataclass
+class Holdings:
+    """All that knowledge holds of one person in one community. Forget-me and my data both
+    find it here, so what one can reach the other shows."""
+
+    told: list[Story]  # as a member, or as a call-out answer (member or not)
+    publications: list[Publication]  # of those stories
+    answers: list[CalloutAnswer]
+    files: list[StoryFile]  # the files they sent Kettle
+
+
+def holdings(session: Session, community_id: int, user_id: str, member_id: int | None) -> Holdings:
+    """Found by Slack id (and, for a member, their member id too); someone who never joined
+    has only a Slack id."""
+    answers = list(
         session.scalars(
-            select(Story)
-            .where(Story.id.in_(own.union(answered).scalar_subquery()))
-            .order_by(Story.id)
+            select(CalloutAnswer)
+            .join(Callout, Callout.id == CalloutAnswer.callout_id)
+            .options(selectinload(CalloutAnswer.callout))
+            .where(Callout.community_id == community_id, CalloutAnswer.responder_user_id == user_id)
+            .order_by(CalloutAnswer.id)
         )
     )
+    told_ids = {a.story_id for a in answers}
+    if member_id is not None:
+        told_ids.update(session.scalars(select(Story.id).where(Story.author_id == member_id)))
+    told = list(session.scalars(select(Story).where(Story.id.in_(told_ids)).order_by(Story.id)))
+    publications = list(
+        session.scalars(
+            select(Publication)
+            .join(Story, Story.id == Publication.story_id)
+            .where(
+                Story.community_id == community_id,
+                (Publication.author_user_id == user_id) | Publication.story_id.in_(told_ids),
+            )
+            .order_by(Publication.id)
+        )
+    )
+    files = list(
+        session.scalars(
+            select(StoryFile)
+            .where(StoryFile.community_id == community_id, StoryFile.uploader_user_id == user_id)
+            .order_by(StoryFile.id)
+        )
+    )
+    return Holdings(told=told, publications=publications, answers=answers, files=files)
+
+
+def holds_of_non_member(session: Session, community_id: int, user_id: str) -> bool:
+    held = holdings(session, community_id, user_id, None)
+    return bool(held.told or held.publications or held.answers or held.files)
 
 
 def forget_member(session: Session, member: Member) -> None:
     """Forget-me for knowledge: the files they sent, their call-out answers and their stories'
     publications. With stories kept, they stay without a name (a post that named them comes
-    down); otherwise posts to the movement come down and the rows go with the stories.
+    down); otherwise every copy Kettle posted comes down and the rows go with the stories.
     Convenor actions they took (picks, call-outs, digests, proposals) stay, unsigned."""
+    _forget(session, member.community_id, member.user_id, member.id)
+
+
+def forget_non_member(session: Session, community_id: int, user_id: str) -> None:
+    """Forget-me for someone who was never a member but answered a call-out: the same as for
+    a member, found by their Slack id alone."""
+    _forget(session, community_id, user_id, None)
+
+
+def _forget(session: Session, cid: int, user_id: str, member_id: int | None) -> None:
     scope = membership.forget_scope(session)
     keep = scope.keep_stories
-    user_id = member.user_id
-    told = _told_by(session, member)
-    told_ids = {s.id for s in told}
-    for publication in session.scalars(
-        select(Publication).where(
-            (Publication.author_user_id == user_id) | Publication.story_id.in_(told_ids)
-        )
-    ):
+    held = holdings(session, cid, user_id, member_id)
+    told_ids = {s.id for s in held.told}
+    for publication in held.publications:
         posted = publication.channel_id and publication.message_ts
         if posted and (not keep or publication.named):
             scope.posts.append((str(publication.channel_id), str(publication.message_ts)))
@@ -828,52 +991,38 @@ def forget_member(session: Session, member: Member) -> None:
             publication.status = PublicationStatus.WITHDRAWN
             publication.withdrawn_at = utcnow()
         publication.author_user_id = ""
-    # A movement digest that carried their story comes down when the story goes, or when it
-    # named them (the digest holds other stories too, but a name must not outlive forget-me).
-    named_ids = {s.id for s in told if s.consent.may_name_author}
-    for digest in session.scalars(
-        select(Digest).where(
-            Digest.community_id == member.community_id,
-            Digest.audience == MOVEMENT,
-            Digest.message_ts.is_not(None),
-        )
-    ):
-        carried = set(digest.story_ids or []) & told_ids
-        if digest.channel_id and carried and (not keep or carried & named_ids):
-            scope.posts.append((digest.channel_id, str(digest.message_ts)))
-    for answer in session.scalars(
-        select(CalloutAnswer).where(CalloutAnswer.responder_user_id == user_id)
-    ):
+    # Their stories leave every digest, the CoP's and the movement's; the digests are posted
+    # again without them. Kept, a story leaves the movement's digests that named them (as a
+    # named publication does), and the CoP's digests are posted again without their name.
+    movement = _digests_with(session, cid, told_ids, MOVEMENT)
+    cop = _digests_with(session, cid, told_ids, COP)
+    if keep:
+        named_ids = {s.id for s in held.told if s.consent.may_name_author}
+        scope.digests.extend(_drop_from(movement, named_ids))
+        scope.digests.extend(d.id for d in cop if d.message_ts)
+    else:
+        scope.digests.extend(_drop_from(movement + cop, told_ids))
+    _forget_messages(session, told_ids, {p.id for p in held.publications}, keep=keep)
+    for answer in held.answers:
         answer.responder_user_id = ""
         answer.responder_name = ""
-    files = list(
-        session.scalars(
-            select(StoryFile).where(
-                StoryFile.community_id == member.community_id,
-                StoryFile.uploader_user_id == user_id,
-            )
-        )
-    )
-    shas = {f.sha256 for f in files}
-    for row in files:
+    shas = {f.sha256 for f in held.files}
+    for row in held.files:
         if keep and row.story_id is not None:
             row.uploader_user_id = ""
             row.message_text = ""
         else:
             session.delete(row)
     if not keep:
-        for story in told:
+        for story in held.told:
             if story.author_id is None:  # a call-out answer membership does not see as theirs
                 if story.cop_channel_id and story.cop_message_ts:
                     scope.posts.append((story.cop_channel_id, story.cop_message_ts))
                 session.delete(story)
-        session.execute(
-            delete(Tip).where(Tip.community_id == member.community_id, Tip.created_by == user_id)
-        )
+        session.execute(delete(Tip).where(Tip.community_id == cid, Tip.created_by == user_id))
     session.flush()
     still_used = set(session.scalars(select(StoryFile.sha256).where(StoryFile.sha256.in_(shas))))
     scope.unused_files.extend(sorted(shas - still_used))
-    cid = member.community_id
     session.execute(
         update(Tip).where(Tip.community_id == cid, Tip.created_by == user_id).values(created_by="")
     )
@@ -898,40 +1047,38 @@ def forget_member(session: Session, member: Member) -> None:
     )
 
 
-def forget_non_member(session: Session, community_id: int, user_id: str) -> None:
-    """Forget-me for someone who was never a member but answered a call-out or sent a file:
-    the same as for a member, found by their Slack id (an unsaved stand-in, never stored)."""
-    stand_in = Member(community_id=community_id, user_id=user_id, name="")
-    stand_in.id = None  # type: ignore[assignment]
-    forget_member(session, stand_in)
-    if stand_in in session:
-        session.expunge(stand_in)
+def _forget_messages(
+    session: Session, story_ids: set[int], publication_ids: set[int], *, keep: bool
+) -> None:
+    """Kettle's messages about their stories, found in the ledger by key: one still waiting is
+    never sent now, none keeps a copy in the ledger, and the notes in people's DMs come down
+    with the stories that go (a kept story's notes carry no name)."""
+    keys = [message_key(kind, i) for kind in STORY_MESSAGES for i in story_ids]
+    keys += [message_key(kind, i) for kind in PUBLICATION_MESSAGES for i in publication_ids]
+    if not keys:
+        return
+    scope = membership.forget_scope(session)
+    for row in session.scalars(select(Delivery).where(Delivery.key.in_(keys))):
+        if row.status == DeliveryStatus.PENDING:
+            row.status = DeliveryStatus.CANCELLED
+        elif not keep and row.message_ts and row.key.partition(":")[0] in DM_NOTES:
+            scope.posts.append((row.channel, row.message_ts))
+        row.payload = None
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:
-    user_id = member.user_id
-    told = _told_by(session, member)
-    titles = {s.id: s.title for s in told}
-    files = session.scalars(
-        select(StoryFile)
-        .where(
-            StoryFile.community_id == member.community_id,
-            StoryFile.uploader_user_id == user_id,
-        )
-        .order_by(StoryFile.id)
-    )
-    publications = session.scalars(
-        select(Publication)
-        .where((Publication.author_user_id == user_id) | Publication.story_id.in_(list(titles)))
-        .order_by(Publication.id)
-    )
-    answers = session.execute(
-        select(Callout.question, CalloutAnswer)
-        .join(Callout, Callout.id == CalloutAnswer.callout_id)
-        .where(CalloutAnswer.responder_user_id == user_id)
-        .order_by(CalloutAnswer.id)
-    )
-    cid = member.community_id
+    return _data(session, member.community_id, member.user_id, member.id)
+
+
+def non_member_data(session: Session, community_id: int, user_id: str) -> dict[str, object]:
+    """My data for someone who never joined: exactly what `forget_non_member` would reach."""
+    return _data(session, community_id, user_id, None)
+
+
+def _data(session: Session, cid: int, user_id: str, member_id: int | None) -> dict[str, object]:
+    held = holdings(session, cid, user_id, member_id)
+    told = {s.id: s for s in held.told}
+    titles = {s.id: s.title for s in held.told}
     return {
         "files_sent": [
             {
@@ -942,7 +1089,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "story": titles.get(f.story_id) if f.story_id else None,
                 "created_at": f.created_at.isoformat(),
             }
-            for f in files
+            for f in held.files
         ],
         "publications_of_your_stories": [
             {
@@ -951,11 +1098,18 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "named": p.named,
                 "proposed_at": p.proposed_at.isoformat(),
             }
-            for p in publications
+            for p in held.publications
         ],
         "callout_answers": [
-            {"question": question, "story": titles.get(a.story_id), "name_given": a.responder_name}
-            for question, a in answers
+            {
+                "question": a.callout.question,
+                "story": titles.get(a.story_id),
+                "body": told[a.story_id].body if a.story_id in told else None,
+                "consent": told[a.story_id].consent.value if a.story_id in told else None,
+                "name_given": a.responder_name,
+                "answered_at": a.created_at.isoformat(),
+            }
+            for a in held.answers
         ],
         "tips_added": list(
             session.scalars(

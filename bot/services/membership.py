@@ -19,7 +19,6 @@ from bot.errors import InvalidInput, KettleError, NotAConvenor, NotAMember, NotF
 from bot.models import (
     Application,
     ApplicationStatus,
-    CalloutAnswer,
     Community,
     Decision,
     DecisionKind,
@@ -254,6 +253,21 @@ MYDATA_HOOKS: dict[str, Callable[[Session, Member], Any]] = {}
 """Other capabilities add `name: fn(session, member) -> JSON-able` so `/cop mydata` includes
 what they hold about a member."""
 
+
+@dataclass(frozen=True)
+class NonMemberHook:
+    """What a capability holds of people who never joined (a call-out answer), found one way:
+    `holds` lets them in to forget-me and my data, and `forget` and `data` reach the same."""
+
+    holds: Callable[[Session, int, str], bool]
+    forget: Callable[[Session, int, str], None]
+    data: Callable[[Session, int, str], Any]
+
+
+NON_MEMBER_HOOKS: dict[str, NonMemberHook] = {}
+"""`name: NonMemberHook`, called with (session, community id, Slack user id); `data` lands
+under `name` in `/cop mydata`, as a member's MYDATA_HOOKS entry of the same name does."""
+
 _FORGET_SCOPE = "kettle.forget_scope"
 
 
@@ -263,13 +277,15 @@ class ForgetScope:
 
     `keep_stories` is the person's choice for their stories; hooks treat other words of theirs
     (round contributions, commitments, tips) the same way: deleted, or kept without their name.
-    Hooks append Slack posts to take down to `posts`, and stored file names (sha256) that no
-    row uses any more to `unused_files`.
+    Hooks append Slack posts to take down to `posts` (a DM's channel may be the user id),
+    digests to post again as they now stand to `digests` (ids), and stored file names (sha256)
+    that no row uses any more to `unused_files`.
     """
 
     keep_stories: bool = False
     posts: list[tuple[str, str]] = field(default_factory=list)
     unused_files: list[str] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)
 
 
 def forget_scope(session: Session) -> ForgetScope:
@@ -970,6 +986,9 @@ def personal_data(session: Session, community: Community, user_id: str) -> dict[
         ]
         for name, hook in MYDATA_HOOKS.items():
             data[name] = hook(session, member)
+    else:
+        for name, non_member in NON_MEMBER_HOOKS.items():
+            data[name] = non_member.data(session, community.id, user_id)
     applications = session.scalars(
         select(Application)
         .where(Application.community_id == community.id, Application.user_id == user_id)
@@ -1001,10 +1020,7 @@ def holds_anything(session: Session, community: Community, user_id: str) -> bool
     if found is not None:
         return True
     # Someone from the wider movement who answered a call-out without ever joining.
-    answered = session.scalar(
-        select(CalloutAnswer.id).where(CalloutAnswer.responder_user_id == user_id).limit(1)
-    )
-    return answered is not None
+    return any(h.holds(session, community.id, user_id) for h in NON_MEMBER_HOOKS.values())
 
 
 @dataclass(frozen=True)
@@ -1015,6 +1031,7 @@ class Forgotten:
     unused_files: list[str] = field(default_factory=list)  # stored files (sha256) to remove
     # Kept stories whose CoP-channel post names them: (story id, channel, ts) to reword.
     reworded_posts: list[tuple[int, str, str]] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)  # digests to post again as they now are
 
 
 def forget(
@@ -1063,12 +1080,11 @@ def forget(
         session.flush()
         session.delete(member)
     else:
-        # Never a member, yet they may have answered a call-out or sent Kettle a file.
-        from bot.services import knowledge
-
+        # Never a member, yet they may have answered a call-out.
         session.info[_FORGET_SCOPE] = scope
         try:
-            knowledge.forget_non_member(session, community.id, user_id)
+            for non_member in NON_MEMBER_HOOKS.values():
+                non_member.forget(session, community.id, user_id)
         finally:
             session.info.pop(_FORGET_SCOPE, None)
         session.flush()
@@ -1096,5 +1112,10 @@ def forget(
         now=now,
     )
     return Forgotten(
-        deleted, kept, list(dict.fromkeys(posts)), sorted(set(scope.unused_files)), reworded
+        deleted,
+        kept,
+        list(dict.fromkeys(posts)),
+        sorted(set(scope.unused_files)),
+        reworded,
+        list(dict.fromkeys(scope.digests)),
     )

@@ -179,10 +179,31 @@ def recent_stories(session: Session, community_id: int, *, limit: int = 5) -> li
     )
 
 
+COP_POST = "story-cop"  # ledger key `story-cop:<story id>`: the story's post in the CoP channel
+THANKS = "story-thanks"  # ledger key `story-thanks:<story id>`: the thank-you to its author
+
+
+def cop_post_key(story_id: int) -> str:
+    return f"{COP_POST}:{story_id}"
+
+
+def thanks_key(story_id: int) -> str:
+    return f"{THANKS}:{story_id}"
+
+
 def record_cop_post(session: Session, story: Story, *, channel_id: str, ts: str) -> None:
     story.cop_channel_id = channel_id
     story.cop_message_ts = ts
     session.flush()
+
+
+def note_cop_post(session: Session, key: str, channel: str, ts: str) -> None:
+    """The ledger's note that a story's CoP post went out, whichever path sent it (the request
+    that told the story, or the outbox sweeper after a crash or an outage)."""
+    _prefix, _, story_id = key.partition(":")
+    story = session.get(Story, int(story_id)) if story_id.isdigit() else None
+    if story is not None:
+        record_cop_post(session, story, channel_id=channel, ts=ts)
 
 
 # -- the library -------------------------------------------------------------------------------
