@@ -3,12 +3,14 @@ a facilitator who steers by hand, members far from London."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.builders.ids import RoundIds
-from bot.models import Member, RoundCommitment, RoundContribution, utcnow
+from bot.models import Member, RoundCommitment, RoundContribution
 from bot.schedules import rounds as schedule
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2
 from tests.harness import Kettle, state, text_value
@@ -65,7 +67,6 @@ def test_resuming_a_phase_run_by_hand_does_not_invent_a_timer(kettle: Kettle) ->
 
 
 def test_a_commitment_shows_the_day_its_owner_picked_in_their_own_zone(kettle: Kettle) -> None:
-    base = utcnow()
     with kettle.db() as session:
         rohan = session.scalars(select(Member).where(Member.user_id == MEMBER2)).one()
         rohan.tz = "America/Los_Angeles"  # 17:00 there is already tomorrow in UTC
@@ -90,9 +91,11 @@ def test_a_commitment_shows_the_day_its_owner_picked_in_their_own_zone(kettle: K
     picked = f"{day:%a %d %b}"
     assert posted(thread(kettle, round_.id), f"will host the June meet-up by {picked}") == 1
 
-    # The reminder and the "how did it go?" name the same day.
-    schedule.tick(base + timedelta(days=9))
-    schedule.tick(base + timedelta(days=11, hours=12))
+    # The reminder and the "how did it go?" name the same day (ticks placed from the due time in
+    # Rohan's own zone, so the test reads the same at any hour of the real day).
+    due = datetime.combine(day, dt_time(17, 0), tzinfo=ZoneInfo("America/Los_Angeles"))
+    schedule.tick(due - timedelta(days=1))
+    schedule.tick(due + timedelta(hours=12))
     dms = [m["text"] for m in kettle.fake.dm_messages(MEMBER2)]
     about = [t for t in dms if "host the June meet-up" in t]
     assert len(about) == 2, dms
