@@ -174,13 +174,18 @@ def full_story_modal(
     author_line: str,
     files: list[StoryFile],
     publication: Publication | None,
+    changed_since: bool = False,
     may_publish: bool,
     is_convenor: bool,
     is_author: bool,
     picked: bool,
     callout_question: str | None,
 ) -> dict[str, Any]:
-    """The whole story, with what the viewer may do next (consent decides what is offered)."""
+    """The whole story, with what the viewer may do next (consent decides what is offered).
+
+    `changed_since`: the story no longer matches what its author last approved or was asked
+    about, so that answer no longer stands and it may be proposed afresh.
+    """
     blocks = story_blocks(story, author_line=author_line)
     if callout_question:
         blocks.append(
@@ -204,22 +209,17 @@ def full_story_modal(
     status = publication.status if publication else None
     consent = prompts.load("stories")["consents"].get(story.consent.value, story.consent.value)
     note = f"Consent: {consent}"
-    if status == PublicationStatus.PUBLISHED:
+    live = status in (PublicationStatus.PUBLISHED, PublicationStatus.PROPOSED)
+    if live and changed_since:
+        note += "  ·  changed since its author was asked: it needs their approval again"
+    elif status == PublicationStatus.PUBLISHED:
         note += "  ·  published to the movement"
     elif status == PublicationStatus.PROPOSED:
         note += "  ·  waiting for its author's approval"
     blocks.append(context(note))
     buttons: list[ButtonElement] = []
     value = str(story.id)
-    if (
-        is_convenor
-        and may_publish
-        and status
-        not in (
-            PublicationStatus.PUBLISHED,
-            PublicationStatus.PROPOSED,
-        )
-    ):
+    if is_convenor and may_publish and (not live or changed_since):
         buttons.append(
             ButtonElement(
                 text="Propose for the movement", action_id=KnowledgeIds.PROPOSE, value=value

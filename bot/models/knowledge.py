@@ -50,7 +50,11 @@ class PublicationStatus(enum.StrEnum):
 
 
 class Publication(Base):
-    """A story proposed for the movement's channel; published only on its author's approval."""
+    """A story proposed for the movement's channel; published only on its author's approval.
+
+    `text_sha256` fingerprints the story exactly as its author was shown it (text and naming):
+    an approval stands only while the story still matches it.
+    """
 
     __tablename__ = "publications"
 
@@ -62,6 +66,7 @@ class Publication(Base):
     proposed_by: Mapped[str] = mapped_column(String(32))
     author_user_id: Mapped[str] = mapped_column(String(32))
     named: Mapped[bool] = mapped_column(default=False)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -60,8 +60,9 @@ def library_rows(
     """The story library as plain rows.
 
     For *backup* (the operator's private copy): every story, with its author's name, the
-    responder of a call-out answer and the files Kettle keeps. For *sharing*: only stories whose
-    author allowed them beyond the CoP, named only where allowed, no Slack ids, no files.
+    responder of a call-out answer and the files Kettle keeps. For *sharing*: only stories the
+    movement gate lets out (their authors approved them as they stand), named only where
+    allowed, no Slack ids, no files.
     """
     from sqlalchemy.orm import selectinload
 
@@ -76,9 +77,7 @@ def library_rows(
     rows: list[dict[str, Any]] = []
     place = stories.Place.COP if purpose == BACKUP else stories.Place.MOVEMENT
     for story in session.scalars(query):
-        if not stories.may_appear(story, place):
-            continue
-        if purpose == SHARING and knowledge.kept_back(session, story):
+        if purpose == SHARING and not knowledge.may_go_to_movement(session, story):
             continue
         answer = knowledge.answer_for(session, story.id)
         row: dict[str, Any] = {

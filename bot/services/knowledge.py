@@ -1,11 +1,14 @@
 """Knowledge: files kept by Kettle, consent-gated publishing, call-outs, curation, tips, blogs.
 
-Every path that could carry a story beyond the CoP asks `stories.may_appear(story, place)` and
-names the author only where `stories.author_name_allowed(story, place)`.
+Every path that could carry a story beyond the CoP (publishing, movement digests, blog drafts,
+exports for sharing) asks one gate, `may_go_to_movement`, and names the author only
+where `author_name(story, Place.MOVEMENT)` gives a name.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +52,13 @@ class NotTheAuthor(KettleError):
     user_message = "Only the story's author can decide that."
 
 
+class StoryChanged(KettleError):
+    user_message = (
+        "This story has changed since you were shown it, so it can't go out from this preview. "
+        "A convenor can propose it again with its new text."
+    )
+
+
 class CalloutClosed(KettleError):
     user_message = "This call-out has closed; thank you for wanting to answer."
 
@@ -68,24 +78,37 @@ def author_user_id(session: Session, story: Story) -> str | None:
     return (answer.responder_user_id or None) if answer else None
 
 
-def kept_back(session: Session, story: Story) -> bool:
-    """The author took it back (withdrew it) or said "not this time" to the last proposal.
-
-    Until they approve a new proposal, the story stays in the CoP: no digest, blog draft or
-    export for sharing carries it to the movement, whatever its consent level says.
-    """
-    latest = session.scalars(
-        select(Publication.status)
-        .where(Publication.story_id == story.id)
-        .order_by(Publication.id.desc())
-        .limit(1)
-    ).first()
-    return latest in (PublicationStatus.WITHDRAWN, PublicationStatus.DECLINED)
+def text_fingerprint(story: Story) -> str:
+    """The story as its author is shown it before it goes out (words, kind, themes, link, and
+    whether it names them), as one SHA-256: any later change needs a fresh approval."""
+    shown = [
+        story.title,
+        story.body,
+        story.kind.value,
+        list(story.themes or []),
+        story.media_url or None,
+        stories.author_name_allowed(story, Place.MOVEMENT),
+    ]
+    data = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def may_go_to_movement(session: Session, story: Story) -> bool:
-    """Consent allows it and the author has not taken it back: every path to the movement asks."""
-    return stories.may_appear(story, Place.MOVEMENT) and not kept_back(session, story)
+    """The one gate to the movement: publishing, movement digests, blog drafts and exports for
+    sharing all ask it, call-out answers included.
+
+    A story goes only with its author's standing approval of its exact text: the latest
+    proposal must be approved and the story must still match what they were shown (so a later
+    proposal, a "not this time" or a withdrawal is a no until they approve again).
+    """
+    if not stories.may_appear(story, Place.MOVEMENT):
+        return False
+    latest = current_publication(session, story.id)
+    return (
+        latest is not None
+        and latest.status == PublicationStatus.PUBLISHED
+        and latest.text_sha256 == text_fingerprint(story)
+    )
 
 
 def author_name(session: Session, story: Story, place: str) -> str | None:
@@ -202,16 +225,22 @@ def get_publication(session: Session, publication_id: int) -> Publication:
 
 
 def propose(session: Session, story: Story, *, proposer_user_id: str, now: datetime) -> Publication:
-    """A convenor proposes a story for the movement: refused outright if it is CoP-only."""
+    """A convenor proposes a story for the movement: refused outright if it is CoP-only.
+
+    A proposal or publication of the story as it stands is returned as it is; otherwise (a no,
+    a withdrawal, or a story changed since) a new proposal asks the author about this text.
+    """
     if not stories.may_appear(story, Place.MOVEMENT):
         raise NotPublishable()
     author = author_user_id(session, story)
     if author is None:
         raise NotPublishable("This story has no author to ask, so it can't be published.")
+    fingerprint = text_fingerprint(story)
     current = current_publication(session, story.id)
-    if current is not None and current.status in (
-        PublicationStatus.PROPOSED,
-        PublicationStatus.PUBLISHED,
+    if (
+        current is not None
+        and current.status in (PublicationStatus.PROPOSED, PublicationStatus.PUBLISHED)
+        and current.text_sha256 == fingerprint
     ):
         return current
     publication = Publication(
@@ -219,6 +248,7 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
         proposed_by=proposer_user_id,
         author_user_id=author,
         named=stories.author_name_allowed(story, Place.MOVEMENT),
+        text_sha256=fingerprint,
         proposed_at=now,
     )
     session.add(publication)
@@ -227,18 +257,29 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
 
 
 def approve(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
-    """The author says yes; consent is checked again, since it is the last gate before posting."""
+    """The author says yes to the text they were shown; the gate is asked again, since this is
+    the last step before posting."""
     publication = get_publication(session, publication_id)
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
-    if not stories.may_appear(publication.story, Place.MOVEMENT):
+    story = publication.story
+    if not stories.may_appear(story, Place.MOVEMENT):
         raise NotPublishable()
     if publication.status == PublicationStatus.PROPOSED:
+        latest = current_publication(session, story.id)
+        if (
+            latest is None
+            or latest.id != publication.id
+            or publication.text_sha256 != text_fingerprint(story)
+        ):
+            raise StoryChanged()
         publication.status = PublicationStatus.PUBLISHED
         publication.decided_at = now
     elif publication.status != PublicationStatus.PUBLISHED:
         raise KettleError("That proposal was already answered.")
     session.flush()
+    if not may_go_to_movement(session, story):
+        raise StoryChanged()
     return publication
 
 
@@ -551,9 +592,10 @@ def _md(text: str) -> str:
 
 
 def blog_draft(session: Session, community: Community, *, now: datetime) -> BlogDraft:
-    """A Markdown draft of the picked stories that may leave the CoP, names only where allowed.
+    """A Markdown draft of the picked stories their authors approved for the movement, names
+    only where allowed.
 
-    CoP-only stories, and stories their authors took back, are left out (only counted).
+    Picks that may not go out are left out (only counted).
     """
     rows = list(
         session.scalars(

@@ -1,0 +1,155 @@
+"""The one gate to the movement, as people meet it: only an author's approval of a story's exact
+text lets it out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot import cli
+from bot.builders.ids import KnowledgeIds
+from bot.config import Settings
+from bot.models import Consent, Story
+from tests.conftest import CONVENOR, MEMBER, MOVEMENT, OUTSIDER, make_settings
+from tests.fakeslack import FakeSlack
+from tests.harness import Kettle
+from tests.scenario.test_journey_knowledge import blog_markdown
+from tests.scenario.test_knowledge import (
+    add_story,
+    answer_values,
+    button,
+    dm_click,
+    propose_and_answer,
+    texts,
+)
+
+Export = Callable[..., str]
+
+
+@pytest.fixture
+def settings(fake: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(fake, database_url=db_url, files_dir=tmp_path / "files")
+
+
+@pytest.fixture
+def export(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Export:
+    """`kettle export` as the operator runs it, through the CLI's own entry point."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+
+    def run(fmt: str = "json", purpose: str = "sharing") -> str:
+        out = tmp_path / f"export-{purpose}.{fmt}"
+        assert cli.main(["export", "--format", fmt, "--for", purpose, "-o", str(out)]) == 0
+        with out.open(encoding="utf-8", newline="") as written:  # keep a cell's own \r
+            return written.read()
+
+    return run
+
+
+def movement_text(kettle: Kettle) -> str:
+    return "".join(texts(m) for m in kettle.fake.messages(MOVEMENT))
+
+
+def every_sharing_export(export: Export) -> str:
+    return "".join(export(fmt) for fmt in ("json", "csv", "markdown"))
+
+
+# -- 1. only the author's approval of the exact text lets a story out ---------------------------
+
+
+def test_a_no_stands_when_the_story_is_proposed_again(kettle: Kettle, export: Export) -> None:
+    """Amina says "not this time"; the convenor proposes again. Until she answers the new
+    proposal, no digest, blog draft or export for sharing carries the story."""
+    story_id = add_story(kettle, title="Rota rescue", consent=Consent.MOVEMENT_NAMED)
+    kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+    propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.DECLINE)
+    before = len(kettle.fake.dm_messages(MEMBER))
+    kettle.click(CONVENOR, KnowledgeIds.PROPOSE, value=str(story_id))
+    assert len(kettle.fake.dm_messages(MEMBER)) == before + 1  # she is asked again
+
+    reply = kettle.command(CONVENOR, "/cop", "digest movement")
+    assert kettle.fake.messages(MOVEMENT) == []
+    assert "approved" in json.dumps(kettle.fake.responses) or "approved" in reply.text
+    assert "Rota rescue" not in blog_markdown(kettle)
+    assert "Rota rescue" not in every_sharing_export(export)
+
+    preview = kettle.fake.dm_messages(MEMBER)[-1]
+    dm_click(kettle, MEMBER, KnowledgeIds.APPROVE, button(preview, KnowledgeIds.APPROVE)["value"],
+             preview)  # fmt: skip
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert "Stories from" in texts(kettle.fake.messages(MOVEMENT)[-1])
+    assert "Rota rescue" in texts(kettle.fake.messages(MOVEMENT)[-1])
+    assert "Rota rescue" in blog_markdown(kettle)
+    assert "Rota rescue" in export("csv") and "Rota rescue" in export("markdown")
+
+
+def test_a_story_changed_after_approval_needs_a_fresh_approval(
+    kettle: Kettle, export: Export
+) -> None:
+    story_id = add_story(kettle, title="Winter market", body="We sold out by noon.")
+    propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.APPROVE)
+    kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+    assert "Winter market" in export("json")
+    with kettle.db() as session:  # the text changes after the author said yes
+        story = session.get(Story, story_id)
+        assert story is not None
+        story.body = "We sold out by noon, and Rohan's stall lost money."
+
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert "Stories from" not in movement_text(kettle)
+    assert "Winter market" not in blog_markdown(kettle)
+    assert "Winter market" not in every_sharing_export(export)
+
+    # The convenor sees it needs asking again, and the author is shown the new text.
+    kettle.click(CONVENOR, KnowledgeIds.READ, value=str(story_id))
+    view = kettle.fake.last_view()
+    assert view is not None and KnowledgeIds.PROPOSE in str(view["blocks"])
+    assert "needs their approval again" in str(view["blocks"])
+    published = propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.APPROVE)
+    assert "lost money" in texts(published) or "lost money" in movement_text(kettle)
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert "lost money" in texts(kettle.fake.messages(MOVEMENT)[-1])
+    assert "lost money" in export("json")
+
+
+def test_approving_an_old_preview_of_a_changed_story_posts_nothing(kettle: Kettle) -> None:
+    story_id = add_story(kettle, title="Quiet win", body="The first version.")
+    kettle.click(CONVENOR, KnowledgeIds.PROPOSE, value=str(story_id))
+    preview = kettle.fake.dm_messages(MEMBER)[-1]
+    with kettle.db() as session:
+        story = session.get(Story, story_id)
+        assert story is not None
+        story.body = "A version she never saw."
+    dm_click(kettle, MEMBER, KnowledgeIds.APPROVE, button(preview, KnowledgeIds.APPROVE)["value"],
+             preview)  # fmt: skip
+    assert kettle.fake.messages(MOVEMENT) == []
+    assert "has changed since you were shown it" in json.dumps(kettle.fake.responses)
+
+
+def test_a_callout_answer_goes_out_only_once_its_responder_approves(
+    kettle: Kettle, export: Export
+) -> None:
+    kettle.command(CONVENOR, "/cop", "callout What helped your network grow?")
+    post = kettle.fake.messages(MOVEMENT)[0]
+    dm_click(kettle, OUTSIDER, KnowledgeIds.ANSWER, button(post, KnowledgeIds.ANSWER)["value"],
+             post, MOVEMENT)  # fmt: skip
+    view = kettle.fake.last_view()
+    assert view is not None
+    kettle.submit(OUTSIDER, view, answer_values("movement_named", "Tea before business"))
+    with kettle.db() as session:
+        story = session.scalar(select(Story).where(Story.title == "Tea before business"))
+        assert story is not None
+        story_id = story.id
+    kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert len(kettle.fake.messages(MOVEMENT)) == 1  # the call-out alone
+    assert "Tea before business" not in blog_markdown(kettle)
+    assert "Tea before business" not in every_sharing_export(export)
+
+    propose_and_answer(kettle, story_id, OUTSIDER, KnowledgeIds.APPROVE)
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert "Tea before business" in texts(kettle.fake.messages(MOVEMENT)[-1])
+    assert "Tea before business" in export("markdown")
