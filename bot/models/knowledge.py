@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
 from bot.models.core import _enum
-from bot.models.stories import Story
+from bot.models.stories import Consent, Story
 
 
 class StoryFile(Base):
@@ -159,7 +159,11 @@ class Pick(Base):
 
 
 class Tip(Base):
-    """A one-line, quick-fire learning, often drawn from a story; rounded up once."""
+    """A one-line, quick-fire learning, often drawn from a story; rounded up once.
+
+    `consent` is where the tip may go: its story's consent when it was made, only ever narrowed
+    after (it outlives the story); empty when no one knows where it came from.
+    """
 
     __tablename__ = "tips"
 
@@ -169,6 +173,7 @@ class Tip(Base):
     )
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(300))
+    consent: Mapped[Consent | None] = mapped_column(_enum(Consent, "story_consent"))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roundup_key: Mapped[str | None] = mapped_column(String(255))

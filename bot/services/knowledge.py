@@ -1,7 +1,7 @@
 """Knowledge: files kept by Kettle, consent-gated publishing, call-outs, curation, tips, blogs.
 
-Every path that could carry a story beyond the CoP (publishing, movement digests, blog drafts,
-exports for sharing) asks one gate, `may_go_to_movement`, and names the author only
+Every path that could carry a story or a tip beyond the CoP (publishing, movement digests, blog
+drafts, exports for sharing) asks one gate, `may_go_to_movement`, and names the author only
 where `author_name(story, Place.MOVEMENT)` gives a name.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, event, func, inspect, select, update
+from sqlalchemy.orm import Session, UOWTransaction, selectinload
 
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
@@ -23,6 +23,7 @@ from bot.models import (
     CalloutAnswer,
     CalloutStatus,
     Community,
+    Consent,
     Delivery,
     DeliveryStatus,
     Digest,
@@ -93,21 +94,27 @@ def text_fingerprint(story: Story) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def may_go_to_movement(session: Session, story: Story) -> bool:
+def may_go_to_movement(session: Session, item: Story | Tip) -> bool:
     """The one gate to the movement: publishing, movement digests, blog drafts and exports for
-    sharing all ask it, call-out answers included.
+    sharing all ask it, for stories (call-out answers included) and tips alike.
 
     A story goes only with its author's standing approval of its exact text: the latest
     proposal must be approved and the story must still match what they were shown (so a later
-    proposal, a "not this time" or a withdrawal is a no until they approve again).
+    proposal, a "not this time" or a withdrawal is a no until they approve again). A tip goes
+    only where the consent it inherited from its story allows; it keeps that consent, narrowed
+    but never widened, once the story is gone, and a tip of unknown origin stays in the CoP.
     """
-    if not stories.may_appear(story, Place.MOVEMENT):
+    if isinstance(item, Tip):
+        if item.consent is None or not item.consent.may_leave_cop:
+            return False
+        return item.story is None or stories.may_appear(item.story, Place.MOVEMENT)
+    if not stories.may_appear(item, Place.MOVEMENT):
         return False
-    latest = current_publication(session, story.id)
+    latest = current_publication(session, item.id)
     return (
         latest is not None
         and latest.status == PublicationStatus.PUBLISHED
-        and latest.text_sha256 == text_fingerprint(story)
+        and latest.text_sha256 == text_fingerprint(item)
     )
 
 
@@ -551,12 +558,56 @@ def add_tip(
         community_id=community_id,
         story_id=story.id if story else None,
         text=text,
+        # Drawn from a story, the tip goes where the story may (and its author has not said no);
+        # a convenor's own line is theirs to share, never with a name.
+        consent=_tip_consent_from(session, story) if story else Consent.MOVEMENT_ANONYMOUS,
         created_by=user_id,
         created_at=now,
     )
     session.add(tip)
     session.flush()
     return tip
+
+
+_NARROWNESS = {Consent.COP_ONLY: 0, Consent.MOVEMENT_ANONYMOUS: 1, Consent.MOVEMENT_NAMED: 2}
+_AUTHORS_NO = (PublicationStatus.DECLINED, PublicationStatus.WITHDRAWN)
+
+
+def _narrowest(*consents: Consent | None) -> Consent | None:
+    """The narrowest of consents; unknown (None) is narrower than any."""
+    if any(c is None for c in consents):
+        return None
+    return min((c for c in consents if c is not None), key=_NARROWNESS.__getitem__)
+
+
+def _tip_consent_from(session: Session, story: Story) -> Consent:
+    latest = current_publication(session, story.id)
+    if latest is not None and latest.status in _AUTHORS_NO:
+        return Consent.COP_ONLY
+    return story.consent
+
+
+@event.listens_for(Session, "before_flush")
+def _tips_follow_their_story(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Whatever changes a story's consent, or records its author's no (declined, withdrawn,
+    forgotten), narrows the tips drawn from it in the same flush, so they keep it for ever."""
+    narrowed: dict[int, Consent] = {}
+    for obj in session.dirty:
+        if isinstance(obj, Story) and inspect(obj).attrs.consent.history.added:
+            story_id, consent = obj.id, obj.consent
+        elif (
+            isinstance(obj, Publication)
+            and inspect(obj).attrs.status.history.added
+            and obj.status in _AUTHORS_NO
+        ):
+            story_id, consent = obj.story_id, Consent.COP_ONLY
+        else:
+            continue
+        narrowed[story_id] = _narrowest(consent, narrowed.get(story_id, consent)) or consent
+    if not narrowed:
+        return
+    for tip in session.scalars(select(Tip).where(Tip.story_id.in_(narrowed))):
+        tip.consent = _narrowest(tip.consent, narrowed[tip.story_id or 0])
 
 
 def tips_for_roundup(session: Session, community_id: int) -> list[Tip]:
@@ -593,7 +644,7 @@ def _md(text: str) -> str:
 
 def blog_draft(session: Session, community: Community, *, now: datetime) -> BlogDraft:
     """A Markdown draft of the picked stories their authors approved for the movement, names
-    only where allowed.
+    only where allowed, and the tips that may leave the CoP.
 
     Picks that may not go out are left out (only counted).
     """
@@ -626,7 +677,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
             .where(Tip.community_id == community.id)
             .order_by(Tip.created_at, Tip.id)
         )
-        if t.story is None or may_go_to_movement(session, t.story)
+        if may_go_to_movement(session, t)
     ]
     if tip_rows:
         lines += ["## Quick-fire tips", ""]

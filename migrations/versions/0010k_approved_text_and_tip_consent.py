@@ -1,11 +1,13 @@
-"""publications.text_sha256: an approval holds only for the text approved
+"""publications.text_sha256 and tips.consent: an approval holds only for the text approved, and
+a tip keeps its story's consent
 
 Revision ID: 0010k
 Revises: 0009
 Create Date: 2026-12-01 10:00:00
 
 Existing publications get the fingerprint of their story as it stands (no version so far could
-change a story's text after it was told).
+change a story's text after it was told). Existing tips drawn from a story take its consent;
+a tip whose story is already gone has no known consent and stays in the CoP.
 """
 
 import hashlib
@@ -20,6 +22,15 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+CONSENT = sa.Enum(
+    "cop_only",
+    "movement_anonymous",
+    "movement_named",
+    name="story_consent",
+    native_enum=False,
+    length=32,
+)
+
 
 def _fingerprint(
     title: str, body: str, kind: str, themes: list, media_url: str | None, named: bool
@@ -33,6 +44,8 @@ def _fingerprint(
 def upgrade() -> None:
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("text_sha256", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("tips", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("consent", CONSENT, nullable=True))
 
     bind = op.get_bind()
     stories = sa.table(
@@ -43,6 +56,7 @@ def upgrade() -> None:
         sa.column("kind", sa.String),
         sa.column("themes", sa.JSON),
         sa.column("media_url", sa.String),
+        sa.column("consent", sa.String),
     )
     publications = sa.table(
         "publications",
@@ -51,6 +65,7 @@ def upgrade() -> None:
         sa.column("named", sa.Boolean),
         sa.column("text_sha256", sa.String),
     )
+    tips = sa.table("tips", sa.column("story_id", sa.Integer), sa.column("consent", sa.String))
     rows = bind.execute(
         sa.select(
             publications.c.id,
@@ -72,8 +87,19 @@ def upgrade() -> None:
                 )
             )
         )
+    bind.execute(
+        tips.update()
+        .where(tips.c.story_id.is_not(None))
+        .values(
+            consent=sa.select(stories.c.consent)
+            .where(stories.c.id == tips.c.story_id)
+            .scalar_subquery()
+        )
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tips", schema=None) as batch_op:
+        batch_op.drop_column("consent")
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.drop_column("text_sha256")

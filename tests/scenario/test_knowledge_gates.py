@@ -1,5 +1,5 @@
 """The one gate to the movement, as people meet it: only an author's approval of a story's exact
-text lets it out."""
+text lets it out; a tip keeps its story's consent for ever."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import cli
-from bot.builders.ids import KnowledgeIds
+from bot.builders.ids import KnowledgeIds, MembershipIds
 from bot.config import Settings
-from bot.models import Consent, Story
-from tests.conftest import CONVENOR, MEMBER, MOVEMENT, OUTSIDER, make_settings
+from bot.models import Community, Consent, Story, Tip
+from tests.conftest import CONVENOR, COP, MEMBER, MOVEMENT, OUTSIDER, make_settings
 from tests.fakeslack import FakeSlack
 from tests.harness import Kettle
 from tests.scenario.test_journey_knowledge import blog_markdown
@@ -153,3 +153,59 @@ def test_a_callout_answer_goes_out_only_once_its_responder_approves(
     kettle.command(CONVENOR, "/cop", "digest movement")
     assert "Tea before business" in texts(kettle.fake.messages(MOVEMENT)[-1])
     assert "Tea before business" in export("markdown")
+
+
+# -- 2. a tip keeps its story's consent for ever -----------------------------------------------
+
+
+def make_tip(kettle: Kettle, story_id: int, text: str) -> None:
+    kettle.click(CONVENOR, KnowledgeIds.TIP_BUTTON, value=str(story_id))
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == KnowledgeIds.TIP_MODAL
+    kettle.submit(
+        CONVENOR,
+        view,
+        {KnowledgeIds.TIP_TEXT: {"value": {"type": "plain_text_input", "value": text}}},
+    )
+
+
+def test_a_tip_from_a_cop_only_story_stays_in_the_cop_after_the_story_is_gone(
+    kettle: Kettle,
+) -> None:
+    secret = add_story(kettle, title="Our wobble", consent=Consent.COP_ONLY)
+    shared = add_story(kettle, title="Our win", consent=Consent.MOVEMENT_ANONYMOUS)
+    make_tip(kettle, secret, "Name the wobble early")
+    make_tip(kettle, shared, "Celebrate small wins")
+    kettle.command(CONVENOR, "/cop", "tip Ask before you advise")  # the convenor's own line
+    markdown = blog_markdown(kettle)
+    assert "Name the wobble early" not in markdown
+    assert "Celebrate small wins" in markdown and "Ask before you advise" in markdown
+
+    kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel="D1")  # her stories go
+    with kettle.db() as session:
+        assert session.get(Story, secret) is None
+        assert all(t.story_id is None for t in session.scalars(select(Tip)))
+    markdown = blog_markdown(kettle)
+    assert "Name the wobble early" not in markdown
+    assert "Celebrate small wins" in markdown  # its story allowed it, and that stays true
+
+
+def test_a_tip_keeps_its_authors_no_once_the_story_is_gone(kettle: Kettle) -> None:
+    story_id = add_story(kettle, title="Funding hiccup", consent=Consent.MOVEMENT_NAMED)
+    make_tip(kettle, story_id, "Read the bid twice")
+    assert "Read the bid twice" in blog_markdown(kettle)
+    propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.DECLINE)
+    assert "Read the bid twice" not in blog_markdown(kettle)
+    kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel="D1")
+    with kettle.db() as session:
+        assert session.get(Story, story_id) is None
+    assert "Read the bid twice" not in blog_markdown(kettle)
+
+
+def test_a_tip_of_unknown_origin_stays_in_the_cop(kettle: Kettle) -> None:
+    with kettle.db() as session:
+        community = session.scalars(select(Community)).one()
+        session.add(Tip(community_id=community.id, text="Where did this come from", created_by=""))
+    assert "Where did this come from" not in blog_markdown(kettle)
+    kettle.command(CONVENOR, "/cop", "tips")  # inside the CoP it is still a tip
+    assert any("Where did this come from" in texts(m) for m in kettle.fake.messages(COP))
