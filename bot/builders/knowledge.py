@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
-from bot.builders.common import context, modal, options, section
+from bot.builders.common import context, modal, options, safe_link, section
 from bot.builders.ids import KnowledgeIds, StoryIds
 from bot.builders.stories import kind_label, story_blocks
 from bot.models import Callout, Member, Publication, PublicationStatus, Story, StoryFile, Tip
@@ -199,7 +199,10 @@ def full_story_modal(
         )
     if files:
         names = ", ".join(
-            f"<{f.permalink}|{escape(f.name)}>" if f.permalink else escape(f.name) for f in files
+            f"<{safe_link(f.permalink)}|{escape(f.name)}>"
+            if f.permalink and f.permalink.startswith("https://")
+            else escape(f.name)
+            for f in files
         )
         blocks.append(
             ContextBlock(

