@@ -32,3 +32,46 @@ def plain(text: str | None, limit: int) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+# -- text leaving Slack: spreadsheets and Markdown ---------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading `'` defuses a would-be formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")  # code, emphasis, links and images, tables, strikes
+_MD_LINE_START = re.compile(r"^(?:[#+=-]|\d+(?=[.)]))")  # headings, lists, setext underlines
+
+
+def markdown(text: str | None) -> str:
+    """Member text inside Markdown, shown as written: no raw HTML, and no headings, quotes,
+    lists, code, tables or links of its own (bare http(s) addresses may still be linked).
+
+    Lines lose their indent, which would otherwise make them a code block.
+    """
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Markdown's other line endings
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return "\n".join(
+        _MD_LINE_START.sub(_escape_line_start, line.lstrip(" \t")) for line in text.split("\n")
+    )
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    marker = match.group(0)
+    return f"{marker}\\" if marker[0].isdigit() else f"\\{marker}"
+
+
+def markdown_line(text: str | None) -> str:
+    """Member text for one line of Markdown (a heading, a list item): whitespace made one space."""
+    return markdown(" ".join((text or "").split()))

@@ -33,7 +33,8 @@ def cop_digest(
     )
     p = prompts_()
     if not count:
-        tell(body, client, context, p["digest_empty"])
+        empty = p["digest_movement_empty"] if audience == knowledge.MOVEMENT else p["digest_empty"]
+        tell(body, client, context, empty)
     else:
         tell(body, client, context, p["digest_posted"].format(count=count, channel=f"<#{channel}>"))
 

@@ -36,11 +36,14 @@ def story_view(session: Any, story_id: int, viewer: Any) -> dict[str, Any]:
     name = knowledge.author_name(session, story, Place.COP) or "a member of the movement"
     answer = knowledge.answer_for(session, story.id)
     picked = knowledge.is_picked(session, story.id)
+    publication = knowledge.current_publication(session, story.id)
     return kb.full_story_modal(
         story,
         author_line=f"told by {escape(name)}",
         files=knowledge.files_of(session, story.id),
-        publication=knowledge.current_publication(session, story.id),
+        publication=publication,
+        changed_since=publication is not None
+        and publication.text_sha256 != knowledge.text_fingerprint(story),
         may_publish=stories.may_appear(story, Place.MOVEMENT),
         is_convenor=viewer.is_convenor,
         is_author=author == viewer.user_id,

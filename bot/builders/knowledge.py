@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
-from bot.builders.common import context, modal, options, section
+from bot.builders.common import context, modal, options, safe_link, section
 from bot.builders.ids import KnowledgeIds, StoryIds
 from bot.builders.stories import kind_label, story_blocks
 from bot.models import Callout, Member, Publication, PublicationStatus, Story, StoryFile, Tip
@@ -174,6 +174,7 @@ def full_story_modal(
     author_line: str,
     files: list[StoryFile],
     publication: Publication | None,
+    changed_since: bool = False,
     may_publish: bool,
     is_convenor: bool,
     is_author: bool,
@@ -183,8 +184,11 @@ def full_story_modal(
 ) -> dict[str, Any]:
     """The whole story, with what the viewer may do next (consent decides what is offered).
 
+    `changed_since`: the story no longer matches what its author last approved or was asked
+    about, so that answer no longer stands and it may be proposed afresh.
     `in_movement`: it is out in the movement's channel (published, or in a digest), so its
-    author or a convenor may withdraw it."""
+    author or a convenor may withdraw it.
+    """
     blocks = story_blocks(story, author_line=author_line)
     if callout_question:
         blocks.append(
@@ -198,7 +202,10 @@ def full_story_modal(
         )
     if files:
         names = ", ".join(
-            f"<{f.permalink}|{escape(f.name)}>" if f.permalink else escape(f.name) for f in files
+            f"<{safe_link(f.permalink)}|{escape(f.name)}>"
+            if f.permalink and f.permalink.startswith("https://")
+            else escape(f.name)
+            for f in files
         )
         blocks.append(
             ContextBlock(
@@ -208,7 +215,10 @@ def full_story_modal(
     status = publication.status if publication else None
     consent = prompts.load("stories")["consents"].get(story.consent.value, story.consent.value)
     note = f"Consent: {consent}"
-    if status == PublicationStatus.PUBLISHED:
+    live = status in (PublicationStatus.PUBLISHED, PublicationStatus.PROPOSED)
+    if live and changed_since:
+        note += "  ·  changed since its author was asked: it needs their approval again"
+    elif status == PublicationStatus.PUBLISHED:
         note += "  ·  published to the movement"
     elif in_movement:
         note += "  ·  in a digest for the movement"
@@ -217,15 +227,7 @@ def full_story_modal(
     blocks.append(context(note))
     buttons: list[ButtonElement] = []
     value = str(story.id)
-    if (
-        is_convenor
-        and may_publish
-        and status
-        not in (
-            PublicationStatus.PUBLISHED,
-            PublicationStatus.PROPOSED,
-        )
-    ):
+    if is_convenor and may_publish and (not live or changed_since):
         buttons.append(
             ButtonElement(
                 text="Propose for the movement", action_id=KnowledgeIds.PROPOSE, value=value

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
 from bot.models.core import _enum
-from bot.models.stories import Story
+from bot.models.stories import Consent, Story
 
 
 class StoryFile(Base):
@@ -50,7 +50,11 @@ class PublicationStatus(enum.StrEnum):
 
 
 class Publication(Base):
-    """A story proposed for the movement's channel; published only on its author's approval."""
+    """A story proposed for the movement's channel; published only on its author's approval.
+
+    `text_sha256` fingerprints the story exactly as its author was shown it (text and naming):
+    an approval stands only while the story still matches it.
+    """
 
     __tablename__ = "publications"
 
@@ -62,6 +66,7 @@ class Publication(Base):
     proposed_by: Mapped[str] = mapped_column(String(32))
     author_user_id: Mapped[str] = mapped_column(String(32))
     named: Mapped[bool] = mapped_column(default=False)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -154,7 +159,11 @@ class Pick(Base):
 
 
 class Tip(Base):
-    """A one-line, quick-fire learning, often drawn from a story; rounded up once."""
+    """A one-line, quick-fire learning, often drawn from a story; rounded up once.
+
+    `consent` is where the tip may go: its story's consent when it was made, only ever narrowed
+    after (it outlives the story); empty when no one knows where it came from.
+    """
 
     __tablename__ = "tips"
 
@@ -164,6 +173,7 @@ class Tip(Base):
     )
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(300))
+    consent: Mapped[Consent | None] = mapped_column(_enum(Consent, "story_consent"))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roundup_key: Mapped[str | None] = mapped_column(String(255))

@@ -26,6 +26,7 @@ from bot.models import Community, Delivery, DeliveryStatus, utcnow
 from bot.schedules import setup
 from bot.services import knowledge, membership
 from bot.services.stories import Place
+from bot.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def post_digest(
         key = digest.key
     if not channel or not count:
         return 0, channel
-    outcome = sender.deliver(key, channel, text=header, blocks=blocks)
+    outcome = sender.deliver(key, channel, text=escape(header), blocks=blocks)
     if outcome.ts:
         with unit_of_work(session_factory) as session:
             digest = session.get(knowledge.Digest, digest_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import __version__
 from bot.models import Base, utcnow
+from bot.text import csv_cell, markdown, markdown_line
 
 SKIPPED_TABLES = {"processed_requests"}
 
@@ -60,8 +61,9 @@ def library_rows(
     """The story library as plain rows.
 
     For *backup* (the operator's private copy): every story, with its author's name, the
-    responder of a call-out answer and the files Kettle keeps. For *sharing*: only stories whose
-    author allowed them beyond the CoP, named only where allowed, no Slack ids, no files.
+    responder of a call-out answer and the files Kettle keeps. For *sharing*: only stories the
+    movement gate lets out (their authors approved them as they stand), named only where
+    allowed, no Slack ids, no files.
     """
     from sqlalchemy.orm import selectinload
 
@@ -76,9 +78,7 @@ def library_rows(
     rows: list[dict[str, Any]] = []
     place = stories.Place.COP if purpose == BACKUP else stories.Place.MOVEMENT
     for story in session.scalars(query):
-        if not stories.may_appear(story, place):
-            continue
-        if purpose == SHARING and knowledge.kept_back(session, story):
+        if purpose == SHARING and not knowledge.may_go_to_movement(session, story):
             continue
         answer = knowledge.answer_for(session, story.id)
         row: dict[str, Any] = {
@@ -105,7 +105,10 @@ def library_rows(
 
 def render(session: Session, *, fmt: str, purpose: str, community_id: int | None = None) -> str:
     """What `kettle export` writes. A JSON backup is every table plus the library; everything
-    else is the library alone, filtered for sharing unless a backup was asked for."""
+    else is the library alone, filtered for sharing unless a backup was asked for.
+
+    JSON carries the text as stored (it is data); CSV cells are defused so a spreadsheet never
+    runs one as a formula, and Markdown escapes member text so it renders as written."""
     import csv
     import io
     import json
@@ -127,21 +130,20 @@ def render(session: Session, *, fmt: str, purpose: str, community_id: int | None
         writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {**row, "themes": ", ".join(row["themes"]), "author": row["author"] or ""}
-            )
+            cells = {**row, "themes": ", ".join(row["themes"]), "author": row["author"] or ""}
+            writer.writerow({k: csv_cell(v) for k, v in cells.items()})
         return buffer.getvalue()
     title = "Story library (backup: confidential)" if purpose == BACKUP else "Stories we may share"
     lines = [f"# {title}", "", f"_Exported {utcnow():%d %B %Y}_", ""]
     for row in rows:
-        lines += [f"## {row['title']}", ""]
-        who = row["author"] or "a member"
+        lines += [f"## {markdown_line(row['title'])}", ""]
+        who = markdown_line(row["author"]) if row["author"] else "a member"
         lines += [f"*{row['kind']} · {who} · {row['created_at'][:10]}*", ""]
         if row["callout"]:
-            lines += [f"> In answer to: {row['callout']}", ""]
-        lines += [row["body"], ""]
+            lines += [f"> In answer to: {markdown_line(row['callout'])}", ""]
+        lines += [markdown(row["body"]), ""]
         if row["themes"]:
-            lines += ["Themes: " + ", ".join(row["themes"]), ""]
+            lines += ["Themes: " + ", ".join(markdown_line(t) for t in row["themes"]), ""]
         if purpose == BACKUP:
             lines += [f"Consent: {row['consent']}", ""]
     return "\n".join(lines)

@@ -1,18 +1,21 @@
 """Knowledge: files kept by Kettle, consent-gated publishing, call-outs, curation, tips, blogs.
 
-Every path that could carry a story beyond the CoP asks `stories.may_appear(story, place)` and
-names the author only where `stories.author_name_allowed(story, place)`.
+Every path that could carry a story or a tip beyond the CoP (publishing, movement digests, blog
+drafts, exports for sharing) asks one gate, `may_go_to_movement`, and names the author only
+where `author_name(story, Place.MOVEMENT)` gives a name.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, event, func, inspect, select, update
+from sqlalchemy.orm import Session, UOWTransaction, selectinload
 
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
@@ -20,6 +23,7 @@ from bot.models import (
     CalloutAnswer,
     CalloutStatus,
     Community,
+    Consent,
     Delivery,
     DeliveryStatus,
     Digest,
@@ -34,6 +38,7 @@ from bot.models import (
 )
 from bot.services import membership, stories
 from bot.services.stories import Place, StoryDraft
+from bot.text import markdown, markdown_line
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +78,13 @@ class NotTheAuthor(KettleError):
     user_message = "Only the story's author can decide that."
 
 
+class StoryChanged(KettleError):
+    user_message = (
+        "This story has changed since you were shown it, so it can't go out from this preview. "
+        "A convenor can propose it again with its new text."
+    )
+
+
 class CalloutClosed(KettleError):
     user_message = "This call-out has closed; thank you for wanting to answer."
 
@@ -92,24 +104,43 @@ def author_user_id(session: Session, story: Story) -> str | None:
     return (answer.responder_user_id or None) if answer else None
 
 
-def kept_back(session: Session, story: Story) -> bool:
-    """The author took it back (withdrew it) or said "not this time" to the last proposal.
+def text_fingerprint(story: Story) -> str:
+    """The story as its author is shown it before it goes out (words, kind, themes, link, and
+    whether it names them), as one SHA-256: any later change needs a fresh approval."""
+    shown = [
+        story.title,
+        story.body,
+        story.kind.value,
+        list(story.themes or []),
+        story.media_url or None,
+        stories.author_name_allowed(story, Place.MOVEMENT),
+    ]
+    data = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
-    Until they approve a new proposal, the story stays in the CoP: no digest, blog draft or
-    export for sharing carries it to the movement, whatever its consent level says.
+
+def may_go_to_movement(session: Session, item: Story | Tip) -> bool:
+    """The one gate to the movement: publishing, movement digests, blog drafts and exports for
+    sharing all ask it, for stories (call-out answers included) and tips alike.
+
+    A story goes only with its author's standing approval of its exact text: the latest
+    proposal must be approved and the story must still match what they were shown (so a later
+    proposal, a "not this time" or a withdrawal is a no until they approve again). A tip goes
+    only where the consent it inherited from its story allows; it keeps that consent, narrowed
+    but never widened, once the story is gone, and a tip of unknown origin stays in the CoP.
     """
-    latest = session.scalars(
-        select(Publication.status)
-        .where(Publication.story_id == story.id)
-        .order_by(Publication.id.desc())
-        .limit(1)
-    ).first()
-    return latest in (PublicationStatus.WITHDRAWN, PublicationStatus.DECLINED)
-
-
-def may_go_to_movement(session: Session, story: Story) -> bool:
-    """Consent allows it and the author has not taken it back: every path to the movement asks."""
-    return stories.may_appear(story, Place.MOVEMENT) and not kept_back(session, story)
+    if isinstance(item, Tip):
+        if item.consent is None or not item.consent.may_leave_cop:
+            return False
+        return item.story is None or stories.may_appear(item.story, Place.MOVEMENT)
+    if not stories.may_appear(item, Place.MOVEMENT):
+        return False
+    latest = current_publication(session, item.id)
+    return (
+        latest is not None
+        and latest.status == PublicationStatus.PUBLISHED
+        and latest.text_sha256 == text_fingerprint(item)
+    )
 
 
 def author_name(session: Session, story: Story, place: str) -> str | None:
@@ -226,16 +257,22 @@ def get_publication(session: Session, publication_id: int) -> Publication:
 
 
 def propose(session: Session, story: Story, *, proposer_user_id: str, now: datetime) -> Publication:
-    """A convenor proposes a story for the movement: refused outright if it is CoP-only."""
+    """A convenor proposes a story for the movement: refused outright if it is CoP-only.
+
+    A proposal or publication of the story as it stands is returned as it is; otherwise (a no,
+    a withdrawal, or a story changed since) a new proposal asks the author about this text.
+    """
     if not stories.may_appear(story, Place.MOVEMENT):
         raise NotPublishable()
     author = author_user_id(session, story)
     if author is None:
         raise NotPublishable("This story has no author to ask, so it can't be published.")
+    fingerprint = text_fingerprint(story)
     current = current_publication(session, story.id)
-    if current is not None and current.status in (
-        PublicationStatus.PROPOSED,
-        PublicationStatus.PUBLISHED,
+    if (
+        current is not None
+        and current.status in (PublicationStatus.PROPOSED, PublicationStatus.PUBLISHED)
+        and current.text_sha256 == fingerprint
     ):
         return current
     publication = Publication(
@@ -243,6 +280,7 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
         proposed_by=proposer_user_id,
         author_user_id=author,
         named=stories.author_name_allowed(story, Place.MOVEMENT),
+        text_sha256=fingerprint,
         proposed_at=now,
     )
     session.add(publication)
@@ -251,18 +289,29 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
 
 
 def approve(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
-    """The author says yes; consent is checked again, since it is the last gate before posting."""
+    """The author says yes to the text they were shown; the gate is asked again, since this is
+    the last step before posting."""
     publication = get_publication(session, publication_id)
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
-    if not stories.may_appear(publication.story, Place.MOVEMENT):
+    story = publication.story
+    if not stories.may_appear(story, Place.MOVEMENT):
         raise NotPublishable()
     if publication.status == PublicationStatus.PROPOSED:
+        latest = current_publication(session, story.id)
+        if (
+            latest is None
+            or latest.id != publication.id
+            or publication.text_sha256 != text_fingerprint(story)
+        ):
+            raise StoryChanged()
         publication.status = PublicationStatus.PUBLISHED
         publication.decided_at = now
     elif publication.status != PublicationStatus.PUBLISHED:
         raise KettleError("That proposal was already answered.")
     session.flush()
+    if not may_go_to_movement(session, story):
+        raise StoryChanged()
     return publication
 
 
@@ -345,9 +394,9 @@ def _take_back(session: Session, story: Story, *, user_id: str, now: datetime) -
             publication.message_ts = None
     digests = _digests_with(session, story.community_id, {story.id}, MOVEMENT)
     done.digests = _drop_from(digests, {story.id})
-    if digests and not live and not kept_back(session, story):
-        # It went out in a digest only: the take-back is kept as a withdrawn publication, so
-        # every path that asks `kept_back` leaves it in the CoP from now on.
+    if digests and not live:
+        # It went out in a digest only (a digest posted before approvals were required): the
+        # take-back is kept as a withdrawn publication, so the gate keeps it in the CoP.
         session.add(
             Publication(
                 story_id=story.id,
@@ -641,12 +690,56 @@ def add_tip(
         community_id=community_id,
         story_id=story.id if story else None,
         text=text,
+        # Drawn from a story, the tip goes where the story may (and its author has not said no);
+        # a convenor's own line is theirs to share, never with a name.
+        consent=_tip_consent_from(session, story) if story else Consent.MOVEMENT_ANONYMOUS,
         created_by=user_id,
         created_at=now,
     )
     session.add(tip)
     session.flush()
     return tip
+
+
+_NARROWNESS = {Consent.COP_ONLY: 0, Consent.MOVEMENT_ANONYMOUS: 1, Consent.MOVEMENT_NAMED: 2}
+_AUTHORS_NO = (PublicationStatus.DECLINED, PublicationStatus.WITHDRAWN)
+
+
+def _narrowest(*consents: Consent | None) -> Consent | None:
+    """The narrowest of consents; unknown (None) is narrower than any."""
+    if any(c is None for c in consents):
+        return None
+    return min((c for c in consents if c is not None), key=_NARROWNESS.__getitem__)
+
+
+def _tip_consent_from(session: Session, story: Story) -> Consent:
+    latest = current_publication(session, story.id)
+    if latest is not None and latest.status in _AUTHORS_NO:
+        return Consent.COP_ONLY
+    return story.consent
+
+
+@event.listens_for(Session, "before_flush")
+def _tips_follow_their_story(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Whatever changes a story's consent, or records its author's no (declined, withdrawn,
+    forgotten), narrows the tips drawn from it in the same flush, so they keep it for ever."""
+    narrowed: dict[int, Consent] = {}
+    for obj in session.dirty:
+        if isinstance(obj, Story) and inspect(obj).attrs.consent.history.added:
+            story_id, consent = obj.id, obj.consent
+        elif (
+            isinstance(obj, Publication)
+            and inspect(obj).attrs.status.history.added
+            and obj.status in _AUTHORS_NO
+        ):
+            story_id, consent = obj.story_id, Consent.COP_ONLY
+        else:
+            continue
+        narrowed[story_id] = _narrowest(consent, narrowed.get(story_id, consent)) or consent
+    if not narrowed:
+        return
+    for tip in session.scalars(select(Tip).where(Tip.story_id.in_(narrowed))):
+        tip.consent = _narrowest(tip.consent, narrowed[tip.story_id or 0])
 
 
 def tips_for_roundup(session: Session, community_id: int) -> list[Tip]:
@@ -673,18 +766,12 @@ class BlogDraft:
     kept_in_cop: int
 
 
-def _md(text: str) -> str:
-    """Member text inside Markdown: no raw HTML, no accidental headings or links."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join(
-        ("\\" + line) if line.startswith(("#", ">")) else line for line in text.split("\n")
-    )
-
-
 def blog_draft(session: Session, community: Community, *, now: datetime) -> BlogDraft:
-    """A Markdown draft of the picked stories that may leave the CoP, names only where allowed.
+    """A Markdown draft of the picked stories their authors approved for the movement, names
+    only where allowed, and the tips that may leave the CoP; member text is escaped so the
+    draft can be pasted into a blog as it is.
 
-    CoP-only stories, and stories their authors took back, are left out (only counted).
+    Picks that may not go out are left out (only counted).
     """
     rows = list(
         session.scalars(
@@ -696,17 +783,15 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
     )
     allowed = [r.story for r in rows if may_go_to_movement(session, r.story)]
     kept = len(rows) - len(allowed)
-    lines = [f"# Stories from {_md(community.name)}", "", f"_Draft, {now:%d %B %Y}_", ""]
+    lines = [f"# Stories from {markdown_line(community.name)}", "", f"_Draft, {now:%d %B %Y}_", ""]
     for story in allowed:
-        lines += [f"## {_md(story.title)}", ""]
+        lines += [f"## {markdown_line(story.title)}", ""]
         name = author_name(session, story, Place.MOVEMENT)
-        lines += [
-            f"*{story.kind.value.capitalize()} · told {('by ' + _md(name)) if name else 'anonymously'}*",
-            "",
-        ]
-        lines += [_md(story.body), ""]
+        told = f"by {markdown_line(name)}" if name else "anonymously"
+        lines += [f"*{story.kind.value.capitalize()} · told {told}*", ""]
+        lines += [markdown(story.body), ""]
         if story.themes:
-            lines += ["Themes: " + ", ".join(_md(t) for t in story.themes), ""]
+            lines += ["Themes: " + ", ".join(markdown_line(t) for t in story.themes), ""]
     tip_rows = [
         t
         for t in session.scalars(
@@ -715,11 +800,11 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
             .where(Tip.community_id == community.id)
             .order_by(Tip.created_at, Tip.id)
         )
-        if t.story is None or may_go_to_movement(session, t.story)
+        if may_go_to_movement(session, t)
     ]
     if tip_rows:
         lines += ["## Quick-fire tips", ""]
-        lines += [f"- {_md(t.text)}" for t in tip_rows]
+        lines += [f"- {markdown_line(t.text)}" for t in tip_rows]
         lines.append("")
     if not allowed and not tip_rows:
         lines += ["_No picked stories may be shared beyond the CoP yet._", ""]

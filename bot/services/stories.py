@@ -144,7 +144,11 @@ def get_story(session: Session, story_id: int, *, community_id: int) -> Story:
 
 
 def may_appear(story: Story, place: str) -> bool:
-    """The one rule every path obeys: only the CoP, unless the author allowed more."""
+    """What the author's consent allows: only the CoP, unless they allowed more.
+
+    Consent is necessary, not enough: a path to the movement asks
+    `knowledge.may_go_to_movement`, which also wants the author's approval of the exact text.
+    """
     if place == Place.COP:
         return True
     if place == Place.MOVEMENT:

@@ -93,6 +93,14 @@ def button(message: dict, action_id: str) -> dict:
     raise AssertionError(f"no {action_id} button")
 
 
+def propose_and_answer(kettle: Kettle, story_id: int, author: str, answer: str) -> dict:
+    """A convenor proposes the story; its author answers the preview. Returns the DM after."""
+    kettle.click(CONVENOR, KnowledgeIds.PROPOSE, value=str(story_id))
+    preview = kettle.fake.dm_messages(author)[-1]
+    dm_click(kettle, author, answer, button(preview, answer)["value"], preview)
+    return next(m for m in kettle.fake.dm_messages(author) if m["ts"] == preview["ts"])
+
+
 # -- the library -------------------------------------------------------------------------------
 
 
@@ -298,18 +306,24 @@ def test_digests_honour_consent(kettle: Kettle) -> None:
     secret = add_story(kettle, title="Confidential wobble", consent=Consent.COP_ONLY)
     anon = add_story(kettle, title="Anonymous win", consent=Consent.MOVEMENT_ANONYMOUS)
     named = add_story(kettle, author=MEMBER2, title="Named win", consent=Consent.MOVEMENT_NAMED)
+    unasked = add_story(kettle, title="Never asked", consent=Consent.MOVEMENT_NAMED)
     kettle.click(MEMBER, KnowledgeIds.PICK, value=str(secret))  # members cannot pick
     assert count(kettle, Pick) == 0
-    for story_id in (secret, anon, named):
+    for story_id in (secret, anon, named, unasked):
         kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
-    assert count(kettle, Pick) == 3
+    assert count(kettle, Pick) == 4
 
     reply = kettle.command(MEMBER, "/cop", "digest movement")
     assert "Only a convenor" in reply.text and kettle.fake.messages(MOVEMENT) == []
+    kettle.command(CONVENOR, "/cop", "digest movement")  # nothing is approved yet
+    assert kettle.fake.messages(MOVEMENT) == []
 
+    propose_and_answer(kettle, anon, MEMBER, KnowledgeIds.APPROVE)
+    propose_and_answer(kettle, named, MEMBER2, KnowledgeIds.APPROVE)
     kettle.command(CONVENOR, "/cop", "digest movement")
-    movement = texts(kettle.fake.messages(MOVEMENT)[0])
-    assert "Confidential wobble" not in movement
+    movement = texts(kettle.fake.messages(MOVEMENT)[-1])
+    assert "Stories from" in movement and "Confidential wobble" not in movement
+    assert "Never asked" not in movement  # consent allows it, but its author was never asked
     assert "Anonymous win" in movement and "Amina" not in movement
     assert "Named win" in movement and "Rohan" in movement
 
@@ -344,12 +358,12 @@ def test_blog_draft_is_uploaded_and_honours_consent(kettle: Kettle) -> None:
         ("Confidential wobble", Consent.COP_ONLY, MEMBER),
         ("Anonymous win", Consent.MOVEMENT_ANONYMOUS, MEMBER),
         ("Named win", Consent.MOVEMENT_NAMED, MEMBER2),
+        ("Never asked", Consent.MOVEMENT_NAMED, MEMBER),
     ):
-        kettle.click(
-            CONVENOR,
-            KnowledgeIds.PICK,
-            value=str(add_story(kettle, title=title, consent=consent, author=author)),
-        )
+        story_id = add_story(kettle, title=title, consent=consent, author=author)
+        kettle.click(CONVENOR, KnowledgeIds.PICK, value=str(story_id))
+        if title in ("Anonymous win", "Named win"):
+            propose_and_answer(kettle, story_id, author, KnowledgeIds.APPROVE)
     reply = kettle.command(MEMBER, "/cop", "blog")
     assert "Only a convenor" in reply.text
     kettle.command(CONVENOR, "/cop", "blog")
@@ -363,6 +377,7 @@ def test_blog_draft_is_uploaded_and_honours_consent(kettle: Kettle) -> None:
     markdown = (kettle.fake.file_bytes(file_id) or b"").decode()
     assert "Anonymous win" in markdown and "Named win" in markdown and "Rohan" in markdown
     assert "Confidential wobble" not in markdown and "Amina" not in markdown
+    assert "Never asked" not in markdown and "2 picked stories stay in the CoP" in str(uploads[0])
     assert kettle.fake.dm_channel_for(CONVENOR) == uploads[0]["channel_id"]
 
 

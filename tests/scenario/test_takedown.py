@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from bot import runtime
 from bot.builders.ids import KnowledgeIds, MembershipIds
 from bot.config import Settings
 from bot.db import make_session_factory
 from bot.delivery import Outcome, PostRateLimiter, Sender
-from bot.models import Consent, Delivery, Story, utcnow
+from bot.models import Consent, Delivery, Publication, Story, utcnow
 from bot.schedules.outbox import sweep
 from bot.server import bootstrap_community
 from bot.slack import make_client
@@ -79,38 +79,66 @@ def test_withdrawing_takes_the_story_out_of_movement_digests_too(kettle: Kettle)
     rota = add_story(kettle, title="Our rota rescue", consent=Consent.MOVEMENT_NAMED)
     circles = add_story(kettle, author=MEMBER2, title="Welcome circles")
     published = publish(kettle, rota)
+    publish(kettle, circles, author=MEMBER2)
     pick(kettle, rota, circles)
     kettle.command(CONVENOR, "/cop", "digest movement")
-    posts = kettle.fake.messages(MOVEMENT)  # its post and the digest
-    assert len(posts) == 2 and all("Our rota rescue" in texts(p) for p in posts)
+    posts = kettle.fake.messages(MOVEMENT)  # two publications and the digest
+    assert len(posts) == 3 and "Our rota rescue" in texts(posts[-1])
 
     withdraw = button(published, KnowledgeIds.WITHDRAW)["value"]
     dm_click(kettle, MEMBER, KnowledgeIds.WITHDRAW, withdraw, published)
     posts = kettle.fake.messages(MOVEMENT)
-    assert len(posts) == 1  # the digest, posted again without it
-    assert "Our rota rescue" not in texts(posts[0]) and "Amina" not in texts(posts[0])
-    assert "Welcome circles" in texts(posts[0]) and "Rohan" in texts(posts[0])
+    assert len(posts) == 2  # Rohan's publication, and the digest posted again without it
+    assert all("Our rota rescue" not in texts(p) and "Amina" not in texts(p) for p in posts)
+    assert "Welcome circles" in texts(posts[-1]) and "Rohan" in texts(posts[-1])
 
 
-def test_a_story_that_went_out_in_a_digest_only_can_be_withdrawn(kettle: Kettle) -> None:
-    story_id = add_story(kettle, title="Quiet win", consent=Consent.MOVEMENT_ANONYMOUS)
-    pick(kettle, story_id)
-    kettle.command(CONVENOR, "/cop", "digest movement")
-    assert "Quiet win" in movement(kettle)
-
+def withdraw_from_library(kettle: Kettle, story_id: int) -> dict:
     # Another member is not offered it, and a forged press changes nothing.
     assert KnowledgeIds.WITHDRAW_STORY not in json.dumps(read(kettle, MEMBER2, story_id))
+    before = movement(kettle)
     kettle.click(MEMBER2, KnowledgeIds.WITHDRAW_STORY, value=str(story_id))
-    assert "Quiet win" in movement(kettle)
+    assert movement(kettle) == before
 
     view = read(kettle, MEMBER, story_id)
     withdraw = button({"blocks": view["blocks"]}, KnowledgeIds.WITHDRAW_STORY)
     kettle.click(MEMBER, KnowledgeIds.WITHDRAW_STORY, value=withdraw["value"], view=view)
-    assert kettle.fake.messages(MOVEMENT) == []  # its only story: the digest is gone
+    return view
+
+
+def test_a_story_in_the_movement_can_be_withdrawn_from_the_library(kettle: Kettle) -> None:
+    story_id = add_story(kettle, title="Quiet win", consent=Consent.MOVEMENT_ANONYMOUS)
+    publish(kettle, story_id)
+    pick(kettle, story_id)
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert "Quiet win" in movement(kettle)
+
+    view = withdraw_from_library(kettle, story_id)
+    assert kettle.fake.messages(MOVEMENT) == []  # its post, and the digest of it alone
     refreshed = kettle.fake.view(view["id"])
     assert refreshed is not None and KnowledgeIds.WITHDRAW_STORY not in json.dumps(refreshed)
 
-    # Picked afresh, it stays in the CoP until its author approves a proposal.
+    # Picked afresh, it stays in the CoP until its author approves a new proposal.
+    kettle.click(CONVENOR, KnowledgeIds.UNPICK, value=str(story_id))
+    pick(kettle, story_id)
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    assert kettle.fake.messages(MOVEMENT) == []
+
+
+def test_a_story_that_went_out_in_a_digest_only_can_be_withdrawn(kettle: Kettle) -> None:
+    """A digest posted before approvals were required carries a story with no publication."""
+    story_id = add_story(kettle, title="Quiet win", consent=Consent.MOVEMENT_ANONYMOUS)
+    publish(kettle, story_id)
+    pick(kettle, story_id)
+    kettle.command(CONVENOR, "/cop", "digest movement")
+    publication_post = kettle.fake.messages(MOVEMENT)[0]
+    kettle.client.chat_delete(channel=MOVEMENT, ts=publication_post["ts"])
+    with kettle.db() as session:
+        session.execute(delete(Publication).where(Publication.story_id == story_id))
+    assert "Quiet win" in movement(kettle)
+
+    withdraw_from_library(kettle, story_id)
+    assert kettle.fake.messages(MOVEMENT) == []
     kettle.click(CONVENOR, KnowledgeIds.UNPICK, value=str(story_id))
     pick(kettle, story_id)
     kettle.command(CONVENOR, "/cop", "digest movement")
@@ -123,6 +151,8 @@ def test_a_story_that_went_out_in_a_digest_only_can_be_withdrawn(kettle: Kettle)
 def digests_of_both(kettle: Kettle) -> tuple[int, int]:
     lesson = add_story(kettle, title="Amina's lesson", consent=Consent.MOVEMENT_NAMED)
     circles = add_story(kettle, author=MEMBER2, title="Welcome circles")
+    publish(kettle, lesson)
+    publish(kettle, circles, author=MEMBER2)
     pick(kettle, lesson, circles)
     kettle.command(CONVENOR, "/cop", "digest movement")
     kettle.command(CONVENOR, "/cop", "digest")
@@ -133,10 +163,12 @@ def digests_of_both(kettle: Kettle) -> tuple[int, int]:
 def test_forget_me_takes_their_stories_out_of_every_digest(kettle: Kettle) -> None:
     digests_of_both(kettle)
     kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel="D1")
-    for channel in (MOVEMENT, COP):
+    for channel, count in ((MOVEMENT, 2), (COP, 1)):
         posts = kettle.fake.messages(channel)
-        assert len(posts) == 1  # each digest posted again, with the other story only
-        assert "Amina" not in texts(posts[0]) and "Welcome circles" in texts(posts[0])
+        # Her publication is gone; each digest is posted again, with the other story only.
+        assert len(posts) == count
+        assert all("Amina" not in texts(p) for p in posts)
+        assert "Welcome circles" in texts(posts[-1])
 
 
 def test_forget_me_keeping_stories_takes_their_name_off_every_digest(kettle: Kettle) -> None:

@@ -63,6 +63,14 @@ def story(
     return row
 
 
+def approved(session: Session, row: Story) -> Story:
+    """Proposed and approved by its author, as the publishing flow does it."""
+    author = knowledge.author_user_id(session, row) or ""
+    publication = knowledge.propose(session, row, proposer_user_id="UC", now=NOW)
+    knowledge.approve(session, publication.id, user_id=author, now=NOW)
+    return row
+
+
 def test_parse_query_words_and_themes() -> None:
     q = stories.parse_query("Volunteers #Peer-Support #funding")
     assert q.words == ["volunteers"] and q.themes == ["peer support", "funding"]
@@ -82,11 +90,13 @@ def test_export_for_sharing_leaves_out_cop_only_and_unnamed(
 ) -> None:
     community, amina, rohan = cop
     story(db_session, community, amina, "Secret", Consent.COP_ONLY)
-    story(db_session, community, amina, "Anon", Consent.MOVEMENT_ANONYMOUS)
-    story(db_session, community, rohan, "Named", Consent.MOVEMENT_NAMED)
+    approved(db_session, story(db_session, community, amina, "Anon", Consent.MOVEMENT_ANONYMOUS))
+    approved(db_session, story(db_session, community, rohan, "Named", Consent.MOVEMENT_NAMED))
+    story(db_session, community, rohan, "Unasked", Consent.MOVEMENT_NAMED)
     for fmt in ("json", "csv", "markdown"):
         text = export.render(db_session, fmt=fmt, purpose=export.SHARING, community_id=community.id)
         assert "Secret" not in text and "Amina" not in text and "UA" not in text
+        assert "Unasked" not in text
         assert "Anon" in text and "Named" in text and "Rohan" in text
     rows = list(
         csv.DictReader(io.StringIO(export.render(db_session, fmt="csv", purpose="sharing")))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text import escape, truncate
+from bot.text import csv_cell, escape, markdown, markdown_line, truncate
 
 
 def test_escape_neutralises_mentions_and_broadcasts() -> None:
@@ -23,3 +23,22 @@ def test_escape_keeps_ordinary_text() -> None:
 def test_truncate() -> None:
     assert truncate("abcdef", 4) == "abc…"
     assert truncate("abc", 4) == "abc"
+
+
+def test_csv_cell_defuses_formulas() -> None:
+    for lead in ("=", "+", "-", "@", "\t", "\r"):
+        assert csv_cell(f"{lead}1+1") == f"'{lead}1+1"
+    assert csv_cell("Tea = good") == "Tea = good"
+    assert csv_cell(42) == 42 and csv_cell(None) is None and csv_cell("") == ""
+
+
+def test_markdown_shows_member_text_as_written() -> None:
+    assert markdown("# Title\n> quote\n- item\n+ item\n12. item\n===") == (
+        "\\# Title\n&gt; quote\n\\- item\n\\+ item\n12\\. item\n\\==="
+    )
+    assert markdown("<b>x</b> & [a](javascript:x) `c` *e* _u_ ~s~ |t|") == (
+        "&lt;b&gt;x&lt;/b&gt; &amp; \\[a\\](javascript:x) \\`c\\` \\*e\\* \\_u\\_ \\~s\\~ \\|t\\|"
+    )
+    assert markdown("    code\r# heading") == "code\n\\# heading"
+    assert markdown("Tea at 3. 100% fine - yes!") == "Tea at 3. 100% fine - yes!"
+    assert markdown(None) == "" and markdown_line(" two\n# lines ") == "two # lines"
