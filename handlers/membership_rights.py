@@ -63,11 +63,11 @@ def forget_listener(keep: bool) -> Any:
                 # A second press, or a button forwarded to someone Kettle knows nothing of.
                 tell(body, client, context, "Kettle holds nothing about you.")
                 return
-            was_member = viewer.is_member
             result = membership.forget(
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
             )
             channel, community_id = community.channel_id, community.id
+            was_member = result.was_member  # not a second press that found nothing left
         for post_channel, ts in result.deleted_story_posts:
             try:
                 client.chat_delete(channel=post_channel, ts=ts)

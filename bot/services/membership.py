@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import prompts
 from bot.config import Settings
+from bot.db import lock
 from bot.errors import InvalidInput, KettleError, NotAConvenor, NotAMember, NotFound
 from bot.models import (
     Application,
@@ -283,6 +284,12 @@ FORMER_MEMBER = "a former member"
 
 class AlreadyDecided(KettleError):
     user_message = "That application has already been decided."
+
+    @classmethod
+    def by(cls, application: Application) -> AlreadyDecided:
+        """Who decided it, and how, for the convenor who came second."""
+        who = application.decided_by.name if application.decided_by else "Another convenor"
+        return cls(f"{who} has already decided this application: {application.status.value}.")
 
 
 class LastConvenor(KettleError):
@@ -627,6 +634,31 @@ def _require_convenor(actor: Member | None) -> Member:
     return actor
 
 
+def _as_now(session: Session, member: Member | None) -> Member | None:
+    """The member's row as committed now (None if it is gone), not as first read."""
+    if member is None:
+        return None
+    return session.scalar(
+        select(Member).where(Member.id == member.id).execution_options(populate_existing=True)
+    )
+
+
+def _convenor_under_lock(session: Session, community: Community, actor: Member | None) -> Member:
+    """Take the community's lock, under which every change of membership or role is made, and
+    check that the actor is still a convenor (someone may have stood them down a moment ago).
+    Two people changing the same membership at once so go one after the other."""
+    _require_convenor(actor)
+    lock(session, community)
+    return _require_convenor(_as_now(session, actor))
+
+
+def _still_member(session: Session, member: Member) -> Member:
+    current = _as_now(session, member)
+    if current is None or not current.is_active:
+        raise NotFound("They aren't a member of the Community of Practice.")
+    return current
+
+
 def decide(
     session: Session,
     community: Community,
@@ -637,11 +669,19 @@ def decide(
     actor: Member,
     profile: SlackProfile | None = None,
     now: datetime,
+    expected: ApplicationStatus | None = None,
 ) -> DecisionOutcome:
-    """Approve, decline (a reason is required) or waitlist; approval beyond capacity waitlists."""
-    _require_convenor(actor)
-    if not application.status.open:
-        raise AlreadyDecided()
+    """Approve, decline (a reason is required) or waitlist; approval beyond capacity waitlists.
+
+    `expected` is the status the convenor saw when they opened the review: if another convenor
+    decided in the meantime, this decision is refused (AlreadyDecided names who and how), so the
+    applicant never hears two outcomes. Decisions in one community go one at a time (a lock on
+    the community row, then the application's), which also keeps approvals within capacity.
+    """
+    _convenor_under_lock(session, community, actor)
+    lock(session, application)
+    if not application.status.open or (expected is not None and application.status != expected):
+        raise AlreadyDecided.by(application)
     reason = (reason or "").strip()
     if status == ApplicationStatus.DECLINED and not reason:
         raise InvalidInput("A reason is needed to decline.", {"reason": "Please give a reason."})
@@ -795,7 +835,8 @@ def find_member(session: Session, community_id: int, text: str) -> tuple[Member,
 def appoint(
     session: Session, community: Community, target: Member, *, actor: Member, now: datetime
 ) -> bool:
-    _require_convenor(actor)
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     if target.role == Role.CONVENOR:
         return False
     target.role = Role.CONVENOR
@@ -814,7 +855,8 @@ def appoint(
 def stand_down(
     session: Session, community: Community, target: Member, *, actor: Member, now: datetime
 ) -> bool:
-    _require_convenor(actor)
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     if target.role != Role.CONVENOR:
         return False
     if len(convenors(session, community.id)) <= 1:
@@ -856,8 +898,8 @@ def remove(
         raise InvalidInput("Please give a reason, e.g. `/cop remove @name moved on from the role`.")
     if target.id == actor.id:
         raise InvalidInput("To leave yourself, use `/cop leave`.")
-    if not target.is_active:
-        raise NotFound("They aren't a member of the Community of Practice.")
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     _end_membership(session, community, target, now)
     log_decision(
         session,
@@ -872,8 +914,11 @@ def remove(
 
 
 def leave(session: Session, community: Community, member: Member, *, now: datetime) -> None:
-    if not member.is_active:
+    lock(session, community)
+    current = _as_now(session, member)
+    if current is None or not current.is_active:
         raise NotAMember()
+    member = current
     _end_membership(session, community, member, now)
     log_decision(
         session,
@@ -1015,6 +1060,7 @@ class Forgotten:
     unused_files: list[str] = field(default_factory=list)  # stored files (sha256) to remove
     # Kept stories whose CoP-channel post names them: (story id, channel, ts) to reword.
     reworded_posts: list[tuple[int, str, str]] = field(default_factory=list)
+    was_member: bool = False  # an active membership ended: a place opened
 
 
 def forget(
@@ -1026,7 +1072,11 @@ def forget(
     now: datetime,
 ) -> Forgotten:
     """Delete everything personal about someone; their stories go, or stay without a name."""
-    member = get_member(session, community.id, user_id)
+    lock(session, community)
+    member = _as_now(session, get_member(session, community.id, user_id))
+    if member is None and not holds_anything(session, community, user_id):
+        return Forgotten(0, 0, [])  # a second press at the same moment: nothing left to forget
+    was_member = member is not None and member.is_active
     deleted = kept = 0
     posts: list[tuple[str, str]] = []
     reworded: list[tuple[int, str, str]] = []
@@ -1096,5 +1146,10 @@ def forget(
         now=now,
     )
     return Forgotten(
-        deleted, kept, list(dict.fromkeys(posts)), sorted(set(scope.unused_files)), reworded
+        deleted,
+        kept,
+        list(dict.fromkeys(posts)),
+        sorted(set(scope.unused_files)),
+        reworded,
+        was_member=was_member,
     )
