@@ -72,11 +72,18 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     )
     with unit_of_work(context["db"]) as session:
         publication = knowledge.get_publication(session, pub_id)
+        live = publication.status == PublicationStatus.PUBLISHED
         if outcome.ts:
-            knowledge.record_published(session, publication, channel=channel, ts=outcome.ts)
+            live = knowledge.record_published(session, publication, channel=channel, ts=outcome.ts)
         done = kb.published_message(
             p["published"].format(title=escape(title), channel=f"<#{channel}>"), publication
         )
+    if not live:
+        # Withdrawn while the post was on its way: take it down, and say so.
+        if outcome.ts:
+            client.chat_delete(channel=channel, ts=outcome.ts)
+        tell(body, client, context, p["withdrawn"].format(title=escape(title)))
+        return
     dm, ts = message_of(body)
     if dm and ts:
         client.chat_update(channel=dm, ts=ts, text="Published", blocks=done)

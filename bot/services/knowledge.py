@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from bot.db import lock
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
     Callout,
@@ -227,8 +228,9 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
 
 
 def approve(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
-    """The author says yes; consent is checked again, since it is the last gate before posting."""
-    publication = get_publication(session, publication_id)
+    """The author says yes; consent is checked again, since it is the last gate before posting.
+    Answers and withdrawals of one proposal go one at a time (a row lock), each seeing the last."""
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
     if not stories.may_appear(publication.story, Place.MOVEMENT):
@@ -243,7 +245,7 @@ def approve(session: Session, publication_id: int, *, user_id: str, now: datetim
 
 
 def decline(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
-    publication = get_publication(session, publication_id)
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
     if publication.status == PublicationStatus.PROPOSED:
@@ -253,17 +255,23 @@ def decline(session: Session, publication_id: int, *, user_id: str, now: datetim
     return publication
 
 
-def record_published(session: Session, publication: Publication, *, channel: str, ts: str) -> None:
+def record_published(session: Session, publication: Publication, *, channel: str, ts: str) -> bool:
+    """Keep where the post is; False if the story was withdrawn while it was being posted, so
+    the caller takes the post down again."""
+    lock(session, publication)
+    if publication.status != PublicationStatus.PUBLISHED:
+        return False
     publication.channel_id = channel
     publication.message_ts = ts
     session.flush()
+    return True
 
 
 def withdraw(
     session: Session, publication_id: int, *, user_id: str, is_convenor: bool, now: datetime
 ) -> tuple[Publication, str | None, str | None]:
     """Take a story back from the movement; returns the post (channel, ts) to delete."""
-    publication = get_publication(session, publication_id)
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id and not is_convenor:
         raise NotTheAuthor()
     channel, ts = publication.channel_id, publication.message_ts
@@ -374,7 +382,7 @@ def close_callout(
 ) -> Callout:
     if not is_convenor:
         raise NotAConvenor()
-    callout = get_callout(session, callout_id)
+    callout = lock(session, get_callout(session, callout_id))
     if callout.status == CalloutStatus.OPEN:
         callout.status = CalloutStatus.CLOSED
         callout.closed_at = now

@@ -16,18 +16,30 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from bot.builders.ids import MembershipIds
-from bot.models import Application, ApplicationStatus, Decision, DecisionKind, Member, Role
-from tests.conftest import CONVENOR, MEMBER, MEMBER2, OUTSIDER
+from bot.builders.ids import KnowledgeIds, MembershipIds
+from bot.models import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    DecisionKind,
+    Member,
+    Publication,
+    PublicationStatus,
+    Role,
+)
+from tests.conftest import CONVENOR, MEMBER, MEMBER2, MOVEMENT, OUTSIDER
 from tests.fakeslack.signing import build_state_values
 from tests.harness import Kettle, Reply
+from tests.scenario.test_knowledge import add_story, button
 from tests.scenario.test_membership import application_id, apply, member_of, open_review
 
-TABLES = ", ".join(model.__tablename__ for model in (Application, Member, Decision))
+MEMBERSHIP = (Application, Member, Decision)
 
 
 @contextmanager
-def writes_held(engine: Engine) -> Iterator[Callable[[int, Callable[[], bool]], None]]:
+def writes_held(
+    engine: Engine, tables: tuple[type, ...] = MEMBERSHIP
+) -> Iterator[Callable[[int, Callable[[], bool]], None]]:
     """Hold every write to the tables in play; yields `wait(n, ready)`: returns once `n` requests
     are stuck behind the hold (PostgreSQL shows who waits; on SQLite, once `ready()` and a moment
     for them to reach their write)."""
@@ -46,7 +58,8 @@ def writes_held(engine: Engine) -> Iterator[Callable[[int, Callable[[], bool]], 
             raw.close()
         return
     with engine.connect() as conn, engine.connect() as watcher:
-        conn.execute(text(f"LOCK TABLE {TABLES} IN EXCLUSIVE MODE"))
+        names = ", ".join(model.__tablename__ for model in tables)  # type: ignore[attr-defined]
+        conn.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
 
         def waiting() -> int:
             count = watcher.execute(
@@ -80,10 +93,11 @@ def at_once(
     engine: Engine,
     sends: list[Callable[[], Reply]],
     ready: Callable[[], bool] = lambda: True,
+    tables: tuple[type, ...] = MEMBERSHIP,
 ) -> list[Reply]:
     """Run the requests in threads, all against the same undecided state."""
     with ThreadPoolExecutor(len(sends)) as pool:
-        with writes_held(engine) as wait:
+        with writes_held(engine, tables) as wait:
             futures = [pool.submit(send) for send in sends]
             wait(len(sends), ready)
         replies = [f.result(timeout=60) for f in futures]
@@ -261,3 +275,78 @@ def test_forget_me_pressed_twice_at_once_forgets_once_and_opens_one_place(
     assert forgotten == 1
     opened = [t for t in dm_texts(kettle, CONVENOR) if "A place has opened" in t]
     assert len(opened) == 1
+
+
+# -- publishing to the movement: the author's yes or no, a convenor's withdrawal ------------------
+
+
+def proposed(kettle: Kettle) -> tuple[dict[str, Any], str]:
+    """A story of MEMBER's proposed by the convenor: the author's preview DM and the proposal id."""
+    story_id = add_story(kettle)
+    kettle.click(CONVENOR, KnowledgeIds.PROPOSE, value=str(story_id))
+    preview = kettle.fake.dm_messages(MEMBER)[-1]
+    return preview, button(preview, KnowledgeIds.APPROVE)["value"]
+
+
+def press(
+    kettle: Kettle, user: str, action_id: str, value: str, message: dict[str, Any] | None = None
+):
+    """A button on a message Kettle sent `user` (or, with no message, on a surface of their own)."""
+    where: dict[str, Any] = {}
+    if message is not None:
+        where = {"message": message, "channel_id": kettle.fake.dm_channel_for(user)}
+    request = kettle.signer.block_actions(
+        user,
+        actions=[{"action_id": action_id, "value": value}],
+        trigger_id=kettle.fake.issue_trigger_id(),
+        response_url=kettle.fake.new_response_url(),
+        **where,
+    )
+    return lambda: kettle.send(request, settle=False)
+
+
+def publication_now(kettle: Kettle) -> PublicationStatus:
+    with kettle.db() as session:
+        return session.scalars(select(Publication)).one().status
+
+
+def test_the_author_pressing_yes_and_no_at_once_gets_one_answer(
+    kettle: Kettle, engine: Engine
+) -> None:
+    preview, value = proposed(kettle)
+    at_once(
+        kettle,
+        engine,
+        [
+            press(kettle, MEMBER, KnowledgeIds.APPROVE, value, preview),
+            press(kettle, MEMBER, KnowledgeIds.DECLINE, value, preview),
+        ],
+        tables=(Publication,),
+    )
+    status = publication_now(kettle)
+    posts = kettle.fake.messages(MOVEMENT)
+    told = [
+        t for t in dm_texts(kettle, CONVENOR) if "approved by its author" in t or "rather keep" in t
+    ]
+    if status == PublicationStatus.PUBLISHED:
+        assert len(posts) == 1 and len(told) == 1 and "approved by its author" in told[0]
+    else:
+        assert status == PublicationStatus.DECLINED
+        assert posts == [] and len(told) == 1 and "rather keep" in told[0]
+
+
+def test_a_withdrawal_while_the_author_approves_leaves_nothing_in_public(
+    kettle: Kettle, engine: Engine
+) -> None:
+    preview, value = proposed(kettle)
+    at_once(
+        kettle,
+        engine,
+        [
+            press(kettle, MEMBER, KnowledgeIds.APPROVE, value, preview),
+            press(kettle, CONVENOR, KnowledgeIds.WITHDRAW, value),
+        ],
+        tables=(Publication,),
+    )
+    assert publication_now(kettle) == PublicationStatus.WITHDRAWN
+    assert kettle.fake.messages(MOVEMENT) == []
