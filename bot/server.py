@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 
 from bot import migrate, runtime
 from bot.app import create_app
@@ -28,28 +29,52 @@ class StartupError(Exception):
 
 
 def bootstrap_community(rt: runtime.Runtime) -> None:
-    """Create the configured community and bring its membership in step with its channel."""
+    """Create the configured community on the first start (its first convenors from
+    KETTLE_CONVENORS), then bring its membership in step with its channel."""
     settings, client = rt.settings, rt.client
     with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, settings)
-    convenors = [fetch_profile(client, user_id) for user_id in settings.convenors]
+        stored = membership.configured_community(session)
+        is_new = stored is None
+        channel = settings.cop_channel or (stored.channel_id if stored else None)
+    # Slack first (no transaction open meanwhile); the convenors are only needed for a new one.
+    convenors = [fetch_profile(client, user_id) for user_id in settings.convenors] if is_new else []
+    if not is_new and settings.convenors:
+        log.info("KETTLE_CONVENORS only seeds a new community; convenors stay as Slack left them")
     present = []
-    if settings.cop_channel:
+    if channel:
         try:
-            ids = channel_member_ids(client, settings.cop_channel)
+            ids = channel_member_ids(client, channel)
         except SlackApiError as exc:
             raise StartupError(
-                f"cannot read KETTLE_COP_CHANNEL {settings.cop_channel}: "
+                f"cannot read the CoP channel {channel} (KETTLE_COP_CHANNEL): "
                 f"{exc.response.get('error')} (invite Kettle to the channel)"
             ) from exc
         present = [fetch_profile(client, user_id) for user_id in ids]
-    with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, settings)
-        added, removed = membership.sync_members(
-            session, community, channel_members=present, convenor_profiles=convenors
-        )
+    try:
+        added, removed = _open_and_sync(rt, convenors, present)
+    except IntegrityError:
+        # Another replica created the community a moment ago: it seeded the convenors.
+        added, removed = _open_and_sync(rt, [], present)
     log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
     tell_convenors_of_unapproved(rt, [p.user_id for p in present if not p.is_bot])
+
+
+def _open_and_sync(
+    rt: runtime.Runtime,
+    convenors: list[membership.SlackProfile],
+    present: list[membership.SlackProfile],
+) -> tuple[int, int]:
+    with unit_of_work(rt.session_factory) as session:
+        community, created = membership.open_community(session, rt.settings)
+        if community.channel_id and community.channel_id == community.movement_channel_id:
+            raise StartupError(
+                "the movement's channel is the CoP's private channel: set "
+                "KETTLE_MOVEMENT_CHANNEL or KETTLE_COP_CHANNEL to tell them apart"
+            )
+        if created:
+            seeded = membership.seed_convenors(session, community, convenors)
+            log.info("new community %r; first convenors: %d", community.name, len(seeded))
+        return membership.sync_members(session, community, channel_members=present)
 
 
 def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str]) -> None:
@@ -57,7 +82,9 @@ def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str
     import prompts
 
     with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, rt.settings)
+        community = membership.configured_community(session)
+        if community is None:
+            return
         unapproved = membership.unapproved_in_channel(session, community, channel_user_ids)
         convenor_ids = [m.user_id for m in membership.convenors(session, community.id)]
         community_id, name, channel = community.id, community.name, community.channel_id

@@ -64,17 +64,47 @@ class SlackProfile:
     deleted: bool = False
 
 
-def ensure_community(session: Session, settings: Settings) -> Community:
-    """The community configured from the environment, created on first start and kept in step."""
-    community = session.scalar(select(Community).where(Community.slug == DEFAULT_SLUG))
+def configured_community(session: Session) -> Community | None:
+    """The community the environment set up, if a start has created it yet."""
+    return session.scalar(select(Community).where(Community.slug == DEFAULT_SLUG))
+
+
+def open_community(session: Session, settings: Settings) -> tuple[Community, bool]:
+    """The environment's community, and whether this call created it.
+
+    Created with the environment's name and channels. On later starts a name or channel the
+    environment gives is applied (nothing in Slack changes them: they are the operator's), and
+    one it no longer gives is kept, never blanked. Who convenes is not here: the environment
+    only seeds a new community's first convenors (`seed_convenors`).
+    """
+    community = configured_community(session)
+    created = community is None
     if community is None:
         community = Community(slug=DEFAULT_SLUG, name=settings.community_name, settings={})
         session.add(community)
-    community.name = settings.community_name
-    community.channel_id = settings.cop_channel
-    community.movement_channel_id = settings.movement_channel
+    given = settings.extra
+    if created or given.get("KETTLE_COMMUNITY_NAME", "").strip():
+        community.name = settings.community_name
+    if created or settings.cop_channel:
+        community.channel_id = settings.cop_channel
+    if created or settings.movement_channel:
+        community.movement_channel_id = settings.movement_channel
     session.flush()
-    return community
+    return community, created
+
+
+def ensure_community(session: Session, settings: Settings) -> Community:
+    """The environment's community, created if need be (see `open_community`)."""
+    return open_community(session, settings)[0]
+
+
+def seed_convenors(
+    session: Session, community: Community, profiles: Iterable[SlackProfile]
+) -> list[Member]:
+    """A new community's first convenors, from KETTLE_CONVENORS. Only ever called in the unit of
+    work that created the community: after that, convenors are appointed, stand down, are
+    removed or ask to be forgotten from Slack, and a restart changes none of it."""
+    return [admit(session, community, p, role=Role.CONVENOR) for p in profiles]
 
 
 def communities(session: Session) -> list[Community]:
@@ -201,30 +231,26 @@ def sync_members(
     community: Community,
     *,
     channel_members: Iterable[SlackProfile],
-    convenor_profiles: Iterable[SlackProfile],
 ) -> tuple[int, int]:
     """Bring membership in step with the CoP channel at start; returns (added, removed).
 
-    Before anyone has applied, everyone already in the channel is grandfathered in as a member.
-    Once the community is curated (the first application), only approval makes a member:
-    people in the channel who aren't members stay outsiders (see `unapproved_in_channel`).
+    Before anyone has applied, everyone in the channel Kettle has never known is grandfathered in
+    as a member. Once the community is curated (the first application), only approval makes a
+    member: people in the channel who aren't members stay outsiders (see `unapproved_in_channel`).
+    A start never renews a membership that ended (removed, left, stood down stays stood down):
+    roles and ended memberships are decisions, made in Slack and logged, not undone by a restart.
     """
-    convenor_list = list(convenor_profiles)
-    convenor_ids = {p.user_id for p in convenor_list}
     present: dict[str, SlackProfile] = {
         p.user_id: p for p in channel_members if not p.is_bot and not p.deleted
     }
     before = {m.user_id for m in active_members(session, community.id)}
-    for profile in convenor_list:
-        admit(session, community, profile, role=Role.CONVENOR)
     curated = is_curated(community)
     for user_id, profile in present.items():
-        if user_id in convenor_ids:
-            continue
         existing = get_member(session, community.id, user_id)
-        if curated and (existing is None or not existing.is_active):
-            continue
-        admit(session, community, profile)
+        if existing is not None and existing.is_active:
+            refresh_profile(session, existing, profile)
+        elif existing is None and not curated:
+            admit(session, community, profile)
     removed = 0
     if community.channel_id:
         for member in active_members(session, community.id):
