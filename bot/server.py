@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from bot import migrate, runtime
@@ -104,6 +107,59 @@ def claim_lease_from(settings: Settings) -> timedelta:
     return timedelta(seconds=float(text)) if text else CLAIM_LEASE
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The SQLite database file a URL names (absolute), or None for PostgreSQL and memory."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(url.database).resolve()
+
+
+class OneServePerFile:
+    """On SQLite, only one `kettle serve` may use a database file: each would run the scheduler
+    (SQLite has no lease to share), so every job would fire twice. An exclusive lock on
+    `<db>.lock`, held for the life of the process; the OS drops it when the process ends, however
+    it ends, so a killed process never leaves a stale lock behind. (PostgreSQL replicas share
+    the scheduler through an advisory lock instead.)"""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = database.with_name(database.name + ".lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: nothing to lock with; run one process by hand
+            log.warning("cannot lock %s on this system: run one kettle serve per file", self.path)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115  (held until release)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise StartupError(
+                f"another `kettle serve` is using the SQLite database {self.database}{who}: "
+                "stop it first, or use PostgreSQL to run several"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the only descriptor drops the lock
+            self._file = None
+
+
 class Server:
     def __init__(self, settings: Settings, *, migrate_on_start: bool = True) -> None:
         self.settings = settings
@@ -120,8 +176,12 @@ class Server:
         self.scheduler = SchedulerService(self.engine, all_setups(), timezone="UTC")
         self.socket_handler: Any = None
         self._wsgi_server: Any = None
+        database = sqlite_file(settings.database_url)
+        self.file_lock = OneServePerFile(database) if database else None
 
     def prepare(self) -> None:
+        if self.file_lock is not None:
+            self.file_lock.acquire()  # before anything else: a second process changes nothing
         if self.migrate_on_start:
             migrate.upgrade(self.engine)
         else:
@@ -191,4 +251,6 @@ class Server:
         self.scheduler.stop()
         runtime.clear()
         self.engine.dispose()
+        if self.file_lock is not None:
+            self.file_lock.release()
         log.info("stopped cleanly")

@@ -223,3 +223,59 @@ def test_kettle_serve_restarted_keeps_a_stood_down_convenor_stood_down(
         channel = conn.execute(select(Community.channel_id)).scalar_one()
     assert dict(rows)[MEMBER2] == Role.MEMBER and dict(rows)[CONVENOR] == Role.CONVENOR
     assert channel == COP
+
+
+# -- one `kettle serve` per SQLite file ----------------------------------------------------------
+
+
+def test_a_second_kettle_serve_on_the_same_sqlite_file_is_refused(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PORT=str(free_port()),
+        KETTLE_CONVENORS=CONVENOR,
+        KETTLE_COP_CHANNEL=COP,
+    )
+    first = serve(env, tmp_path)
+    try:
+        # The same file reached by another path, from another folder, on another port.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        other = {**env, "PORT": str(free_port()), "DATABASE_URL": "sqlite:///../kettle.db"}
+        calls_before = len(fake.calls)
+        second = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            env=other,
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2, second.stderr
+        last = second.stderr.strip().splitlines()[-1]
+        assert last.startswith("kettle: another `kettle serve` is using the SQLite database ")
+        assert str(tmp_path / "kettle.db") in last and "Traceback" not in second.stderr
+        assert len(fake.calls) == calls_before  # refused before it spoke to Slack
+        assert _get(f"http://127.0.0.1:{env['PORT']}/healthz")[1]["scheduler"] == "leader"
+    finally:
+        stop(first)
+    # Once the first has stopped, the file is free again.
+    stop(serve(env, tmp_path))
+
+
+def test_the_lock_goes_with_a_process_that_is_killed(fake: FakeSlack, tmp_path: Path) -> None:
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PORT=str(free_port()),
+    )
+    first = serve(env, tmp_path)
+    first.kill()
+    first.communicate(timeout=30)
+    stop(serve(env, tmp_path))
