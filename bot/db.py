@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = Callable[[], Session]
+Row = TypeVar("Row")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -51,6 +52,28 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock(session: Session, row: Row) -> Row:
+    """Hold `row` until the transaction ends and read it again as it now is, so that two people
+    deciding the same thing at once go one after the other and the second sees the first's choice.
+
+    PostgreSQL: `SELECT ... FOR UPDATE`, which waits for another holder to commit. SQLite has no
+    row locks: a no-op UPDATE of the row takes the database's write lock first (waiting, up to
+    the busy timeout, for any other writer), then the row is read inside that transaction.
+    Take locks in one order everywhere (a community before its rows) so none can deadlock.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        mapper = inspect(row).mapper
+        table = mapper.local_table
+        keys = dict(zip(mapper.primary_key, inspect(row).identity or (), strict=True))
+        session.execute(
+            update(table)
+            .where(*(column == value for column, value in keys.items()))
+            .values({column.name: column for column in keys})
+        )
+    session.refresh(row, with_for_update=True)
+    return row
 
 
 def database_ok(engine: Engine) -> tuple[bool, str]:

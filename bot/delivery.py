@@ -3,7 +3,8 @@
 Each message has a ledger row with a unique key, written before the send. A sender first claims
 the row (a compare-and-set with a lease), so two replicas never send the same key at once. The key
 travels in the message's metadata: if a previous claim may have sent it before crashing, the
-channel's recent history is checked for that key before sending again.
+channel's recent history (or, for a reply, its thread) is checked for that key before sending
+again.
 """
 
 from __future__ import annotations
@@ -32,15 +33,17 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "kettle_delivery"
 CLAIM_LEASE = timedelta(seconds=120)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-HISTORY_PAGES = 5  # 5 x 200 messages: years of a member's DM with Kettle
+HISTORY_PAGES = 5  # 5 x 200 messages: years of a member's DM with Kettle, or a long thread
 
 # Slack's published limits (docs.slack.dev/apis/web-api/rate-limits), per app per workspace.
 # chat.postMessage is "special": 1 per second per channel, plus a workspace-wide limit Slack does
-# not publish; Kettle assumes 600 a minute. conversations.open is Tier 3 (50+ a minute).
+# not publish; Kettle assumes 600 a minute. conversations.open, .history and .replies are Tier 3
+# (50+ a minute).
 SLACK_LIMITS: dict[str, tuple[int, float]] = {
     "chat.postMessage": (600, 60.0),
     "conversations.open": (50, 60.0),
     "conversations.history": (50, 60.0),
+    "conversations.replies": (50, 60.0),
 }
 
 
@@ -229,11 +232,15 @@ class Sender:
                 _note_sent(session, key, ts)
 
     # -- Slack -----------------------------------------------------------------------------
-    def _already_posted(self, channel: str, key: str) -> str | None:
+    def _already_posted(self, channel: str, key: str, thread_ts: str | None = None) -> str | None:
         """Look for a message carrying this key: the trace of a send whose ledger write was lost.
 
-        Newest first, without an `oldest` bound, so a skewed clock cannot hide the message.
+        A reply in a thread is only in that thread (`conversations.history` holds top-level
+        messages), so a threaded send is looked for in `conversations.replies`, oldest first;
+        anything else in the channel's history, newest first. Neither has an `oldest` bound, so
+        a skewed clock cannot hide the message.
         """
+        method = "conversations.replies" if thread_ts else "conversations.history"
         cursor = None
         for _page in range(HISTORY_PAGES):
             kwargs: dict[str, Any] = {
@@ -243,8 +250,16 @@ class Sender:
             }
             if cursor:
                 kwargs["cursor"] = cursor
-            self.limiter.wait_method("conversations.history")
-            page = self.client.conversations_history(**kwargs)
+            self.limiter.wait_method(method)
+            try:
+                if thread_ts:
+                    page = self.client.conversations_replies(ts=thread_ts, **kwargs)
+                else:
+                    page = self.client.conversations_history(**kwargs)
+            except SlackApiError as exc:
+                if thread_ts and exc.response.get("error") == "thread_not_found":
+                    return None  # the parent is gone, and its replies with it
+                raise
             messages: list[dict[str, Any]] = page.get("messages") or []
             for message in messages:
                 metadata = message.get("metadata") or {}
@@ -289,7 +304,7 @@ class Sender:
         try:
             target = self.resolve_channel(channel)
             if attempts > 1:
-                found = self._already_posted(target, key)
+                found = self._already_posted(target, key, thread_ts)
                 if found:
                     self._finish(key, ts=found)
                     return Outcome(key, False, found, DeliveryStatus.SENT)

@@ -2,7 +2,8 @@
 
 With PostgreSQL the lease is a session-level advisory lock held on a dedicated connection: when
 the holder dies, PostgreSQL drops the lock and another replica's next attempt takes over. SQLite
-is single-process, so the lease is always granted.
+is single-process (`kettle serve` refuses to share a file: see `bot.server.OneServePerFile`), so the
+lease is always granted.
 """
 
 from __future__ import annotations

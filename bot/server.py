@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from bot import migrate, runtime
 from bot.app import create_app
@@ -28,28 +32,52 @@ class StartupError(Exception):
 
 
 def bootstrap_community(rt: runtime.Runtime) -> None:
-    """Create the configured community and bring its membership in step with its channel."""
+    """Create the configured community on the first start (its first convenors from
+    KETTLE_CONVENORS), then bring its membership in step with its channel."""
     settings, client = rt.settings, rt.client
     with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, settings)
-    convenors = [fetch_profile(client, user_id) for user_id in settings.convenors]
+        stored = membership.configured_community(session)
+        is_new = stored is None
+        channel = settings.cop_channel or (stored.channel_id if stored else None)
+    # Slack first (no transaction open meanwhile); the convenors are only needed for a new one.
+    convenors = [fetch_profile(client, user_id) for user_id in settings.convenors] if is_new else []
+    if not is_new and settings.convenors:
+        log.info("KETTLE_CONVENORS only seeds a new community; convenors stay as Slack left them")
     present = []
-    if settings.cop_channel:
+    if channel:
         try:
-            ids = channel_member_ids(client, settings.cop_channel)
+            ids = channel_member_ids(client, channel)
         except SlackApiError as exc:
             raise StartupError(
-                f"cannot read KETTLE_COP_CHANNEL {settings.cop_channel}: "
+                f"cannot read the CoP channel {channel} (KETTLE_COP_CHANNEL): "
                 f"{exc.response.get('error')} (invite Kettle to the channel)"
             ) from exc
         present = [fetch_profile(client, user_id) for user_id in ids]
-    with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, settings)
-        added, removed = membership.sync_members(
-            session, community, channel_members=present, convenor_profiles=convenors
-        )
+    try:
+        added, removed = _open_and_sync(rt, convenors, present)
+    except IntegrityError:
+        # Another replica created the community a moment ago: it seeded the convenors.
+        added, removed = _open_and_sync(rt, [], present)
     log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
     tell_convenors_of_unapproved(rt, [p.user_id for p in present if not p.is_bot])
+
+
+def _open_and_sync(
+    rt: runtime.Runtime,
+    convenors: list[membership.SlackProfile],
+    present: list[membership.SlackProfile],
+) -> tuple[int, int]:
+    with unit_of_work(rt.session_factory) as session:
+        community, created = membership.open_community(session, rt.settings)
+        if community.channel_id and community.channel_id == community.movement_channel_id:
+            raise StartupError(
+                "the movement's channel is the CoP's private channel: set "
+                "KETTLE_MOVEMENT_CHANNEL or KETTLE_COP_CHANNEL to tell them apart"
+            )
+        if created:
+            seeded = membership.seed_convenors(session, community, convenors)
+            log.info("new community %r; first convenors: %d", community.name, len(seeded))
+        return membership.sync_members(session, community, channel_members=present)
 
 
 def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str]) -> None:
@@ -57,7 +85,9 @@ def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str
     import prompts
 
     with unit_of_work(rt.session_factory) as session:
-        community = membership.ensure_community(session, rt.settings)
+        community = membership.configured_community(session)
+        if community is None:
+            return
         unapproved = membership.unapproved_in_channel(session, community, channel_user_ids)
         convenor_ids = [m.user_id for m in membership.convenors(session, community.id)]
         community_id, name, channel = community.id, community.name, community.channel_id
@@ -77,6 +107,59 @@ def claim_lease_from(settings: Settings) -> timedelta:
     return timedelta(seconds=float(text)) if text else CLAIM_LEASE
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The SQLite database file a URL names (absolute), or None for PostgreSQL and memory."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(url.database).resolve()
+
+
+class OneServePerFile:
+    """On SQLite, only one `kettle serve` may use a database file: each would run the scheduler
+    (SQLite has no lease to share), so every job would fire twice. An exclusive lock on
+    `<db>.lock`, held for the life of the process; the OS drops it when the process ends, however
+    it ends, so a killed process never leaves a stale lock behind. (PostgreSQL replicas share
+    the scheduler through an advisory lock instead.)"""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = database.with_name(database.name + ".lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: nothing to lock with; run one process by hand
+            log.warning("cannot lock %s on this system: run one kettle serve per file", self.path)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115  (held until release)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise StartupError(
+                f"another `kettle serve` is using the SQLite database {self.database}{who}: "
+                "stop it first, or use PostgreSQL to run several"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the only descriptor drops the lock
+            self._file = None
+
+
 class Server:
     def __init__(self, settings: Settings, *, migrate_on_start: bool = True) -> None:
         self.settings = settings
@@ -93,8 +176,12 @@ class Server:
         self.scheduler = SchedulerService(self.engine, all_setups(), timezone="UTC")
         self.socket_handler: Any = None
         self._wsgi_server: Any = None
+        database = sqlite_file(settings.database_url)
+        self.file_lock = OneServePerFile(database) if database else None
 
     def prepare(self) -> None:
+        if self.file_lock is not None:
+            self.file_lock.acquire()  # before anything else: a second process changes nothing
         if self.migrate_on_start:
             migrate.upgrade(self.engine)
         else:
@@ -164,4 +251,6 @@ class Server:
         self.scheduler.stop()
         runtime.clear()
         self.engine.dispose()
+        if self.file_lock is not None:
+            self.file_lock.release()
         log.info("stopped cleanly")

@@ -70,7 +70,7 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         pub_id, title, proposer = publication.id, story.title, publication.proposed_by
     # The ledger notes where the post went as it marks it sent (knowledge.note_publication_post).
     sender = context["sender"]
-    sender.deliver(
+    outcome = sender.deliver(
         knowledge.message_key(knowledge.PUBLICATION_POST, pub_id),
         channel,
         text=f"A story: {escape(title)}",
@@ -78,9 +78,16 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     )
     with unit_of_work(context["db"]) as session:
         publication = knowledge.get_publication(session, pub_id)
+        live = publication.status == PublicationStatus.PUBLISHED
         done = kb.published_message(
             p["published"].format(title=escape(title), channel=f"<#{channel}>"), publication
         )
+    if not live:
+        # Withdrawn while the post was on its way: take it down, and say so.
+        if outcome.ts:
+            client.chat_delete(channel=channel, ts=outcome.ts)
+        tell(body, client, context, p["withdrawn"].format(title=escape(title)))
+        return
     dm, ts = message_of(body)
     if dm and ts:
         client.chat_update(channel=dm, ts=ts, text="Published", blocks=done)

@@ -73,16 +73,20 @@ def on_review_submitted(
     if choice not in builders.DECISION_LABELS:
         ack(response_action="errors", errors={MembershipIds.DECISION: "Please choose."})
         return
-    application_id = int(metadata(view).get("application_id", 0))
+    meta = metadata(view)
+    application_id = int(meta.get("application_id", 0))
+    # The status the convenor saw: a decision made by someone else since then is theirs to see.
+    try:
+        expected: ApplicationStatus | None = ApplicationStatus(str(meta.get("status")))
+    except ValueError:
+        expected = None
     session_factory = context["db"]
     with unit_of_work(session_factory) as session:
         community = community_of(session, viewer)
         application = membership.get_application(session, community.id, application_id)
-        if not application.status.open:
-            ack(
-                response_action="errors",
-                errors={MembershipIds.DECISION: "Another convenor has already decided."},
-            )
+        if not application.status.open or (expected and application.status != expected):
+            already = membership.AlreadyDecided.by(application).user_message
+            ack(response_action="errors", errors={MembershipIds.DECISION: already})
             return
         applicant = application.user_id
     ack()
@@ -100,6 +104,7 @@ def on_review_submitted(
             actor=actor,  # type: ignore[arg-type]
             profile=profile,
             now=utcnow(),
+            expected=expected,
         )
         community_name, channel = community.name, community.channel_id
         convenor_ids = membership.convenor_ids(session, community.id)

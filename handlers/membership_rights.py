@@ -64,13 +64,13 @@ def forget_listener(keep: bool) -> Any:
                 # A second press, or a button forwarded to someone Kettle knows nothing of.
                 tell(body, client, context, "Kettle holds nothing about you.")
                 return
-            was_member = viewer.is_member
             result = membership.forget(
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
             )
             channel, community_id = community.channel_id, community.id
             # Every App Home's library may show their stories or their name.
             members = [m.user_id for m in membership.active_members(session, community_id)]
+            was_member = result.was_member  # not a second press that found nothing left
         for story_id, post_channel, ts in result.reworded_posts:
             _unname_post(client, context["db"], story_id, post_channel, ts)
         sends.take_down(

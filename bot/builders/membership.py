@@ -284,7 +284,7 @@ def review_modal(
         title="Review application",
         submit="Decide",
         close="Cancel",
-        private_metadata=json.dumps({"application_id": application.id}),
+        private_metadata=json.dumps({"application_id": application.id, "status": status}),
         blocks=blocks,
     )
 

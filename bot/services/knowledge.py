@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session, UOWTransaction, selectinload
 
+from bot.db import lock
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
     Callout,
@@ -290,8 +291,9 @@ def propose(session: Session, story: Story, *, proposer_user_id: str, now: datet
 
 def approve(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
     """The author says yes to the text they were shown; the gate is asked again, since this is
-    the last step before posting."""
-    publication = get_publication(session, publication_id)
+    the last step before posting. Answers and withdrawals of one proposal go one at a time (a
+    row lock), each seeing the last."""
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
     story = publication.story
@@ -316,7 +318,7 @@ def approve(session: Session, publication_id: int, *, user_id: str, now: datetim
 
 
 def decline(session: Session, publication_id: int, *, user_id: str, now: datetime) -> Publication:
-    publication = get_publication(session, publication_id)
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id:
         raise NotTheAuthor()
     if publication.status == PublicationStatus.PROPOSED:
@@ -326,10 +328,16 @@ def decline(session: Session, publication_id: int, *, user_id: str, now: datetim
     return publication
 
 
-def record_published(session: Session, publication: Publication, *, channel: str, ts: str) -> None:
+def record_published(session: Session, publication: Publication, *, channel: str, ts: str) -> bool:
+    """Keep where the post is; False if the story was withdrawn while it was being posted, so
+    the caller takes the post down again."""
+    lock(session, publication)
+    if publication.status != PublicationStatus.PUBLISHED:
+        return False
     publication.channel_id = channel
     publication.message_ts = ts
     session.flush()
+    return True
 
 
 def note_publication_post(session: Session, key: str, channel: str, ts: str) -> None:
@@ -352,7 +360,7 @@ def withdraw(
     session: Session, publication_id: int, *, user_id: str, is_convenor: bool, now: datetime
 ) -> tuple[Story, Takedown]:
     """Take a story back from the movement from its publication (Kettle's "Published" message)."""
-    publication = get_publication(session, publication_id)
+    publication = lock(session, get_publication(session, publication_id))
     if publication.author_user_id != user_id and not is_convenor:
         raise NotTheAuthor()
     return publication.story, _take_back(session, publication.story, user_id=user_id, now=now)
@@ -518,7 +526,7 @@ def close_callout(
 ) -> Callout:
     if not is_convenor:
         raise NotAConvenor()
-    callout = get_callout(session, callout_id)
+    callout = lock(session, get_callout(session, callout_id))
     if callout.status == CalloutStatus.OPEN:
         callout.status = CalloutStatus.CLOSED
         callout.closed_at = now

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import prompts
 from bot.config import Settings
+from bot.db import lock
 from bot.errors import InvalidInput, KettleError, NotAConvenor, NotAMember, NotFound
 from bot.models import (
     Application,
@@ -62,17 +63,47 @@ class SlackProfile:
     deleted: bool = False
 
 
-def ensure_community(session: Session, settings: Settings) -> Community:
-    """The community configured from the environment, created on first start and kept in step."""
-    community = session.scalar(select(Community).where(Community.slug == DEFAULT_SLUG))
+def configured_community(session: Session) -> Community | None:
+    """The community the environment set up, if a start has created it yet."""
+    return session.scalar(select(Community).where(Community.slug == DEFAULT_SLUG))
+
+
+def open_community(session: Session, settings: Settings) -> tuple[Community, bool]:
+    """The environment's community, and whether this call created it.
+
+    Created with the environment's name and channels. On later starts a name or channel the
+    environment gives is applied (nothing in Slack changes them: they are the operator's), and
+    one it no longer gives is kept, never blanked. Who convenes is not here: the environment
+    only seeds a new community's first convenors (`seed_convenors`).
+    """
+    community = configured_community(session)
+    created = community is None
     if community is None:
         community = Community(slug=DEFAULT_SLUG, name=settings.community_name, settings={})
         session.add(community)
-    community.name = settings.community_name
-    community.channel_id = settings.cop_channel
-    community.movement_channel_id = settings.movement_channel
+    given = settings.extra
+    if created or given.get("KETTLE_COMMUNITY_NAME", "").strip():
+        community.name = settings.community_name
+    if created or settings.cop_channel:
+        community.channel_id = settings.cop_channel
+    if created or settings.movement_channel:
+        community.movement_channel_id = settings.movement_channel
     session.flush()
-    return community
+    return community, created
+
+
+def ensure_community(session: Session, settings: Settings) -> Community:
+    """The environment's community, created if need be (see `open_community`)."""
+    return open_community(session, settings)[0]
+
+
+def seed_convenors(
+    session: Session, community: Community, profiles: Iterable[SlackProfile]
+) -> list[Member]:
+    """A new community's first convenors, from KETTLE_CONVENORS. Only ever called in the unit of
+    work that created the community: after that, convenors are appointed, stand down, are
+    removed or ask to be forgotten from Slack, and a restart changes none of it."""
+    return [admit(session, community, p, role=Role.CONVENOR) for p in profiles]
 
 
 def communities(session: Session) -> list[Community]:
@@ -199,30 +230,26 @@ def sync_members(
     community: Community,
     *,
     channel_members: Iterable[SlackProfile],
-    convenor_profiles: Iterable[SlackProfile],
 ) -> tuple[int, int]:
     """Bring membership in step with the CoP channel at start; returns (added, removed).
 
-    Before anyone has applied, everyone already in the channel is grandfathered in as a member.
-    Once the community is curated (the first application), only approval makes a member:
-    people in the channel who aren't members stay outsiders (see `unapproved_in_channel`).
+    Before anyone has applied, everyone in the channel Kettle has never known is grandfathered in
+    as a member. Once the community is curated (the first application), only approval makes a
+    member: people in the channel who aren't members stay outsiders (see `unapproved_in_channel`).
+    A start never renews a membership that ended (removed, left, stood down stays stood down):
+    roles and ended memberships are decisions, made in Slack and logged, not undone by a restart.
     """
-    convenor_list = list(convenor_profiles)
-    convenor_ids = {p.user_id for p in convenor_list}
     present: dict[str, SlackProfile] = {
         p.user_id: p for p in channel_members if not p.is_bot and not p.deleted
     }
     before = {m.user_id for m in active_members(session, community.id)}
-    for profile in convenor_list:
-        admit(session, community, profile, role=Role.CONVENOR)
     curated = is_curated(community)
     for user_id, profile in present.items():
-        if user_id in convenor_ids:
-            continue
         existing = get_member(session, community.id, user_id)
-        if curated and (existing is None or not existing.is_active):
-            continue
-        admit(session, community, profile)
+        if existing is not None and existing.is_active:
+            refresh_profile(session, existing, profile)
+        elif existing is None and not curated:
+            admit(session, community, profile)
     removed = 0
     if community.channel_id:
         for member in active_members(session, community.id):
@@ -299,6 +326,12 @@ FORMER_MEMBER = "a former member"
 
 class AlreadyDecided(KettleError):
     user_message = "That application has already been decided."
+
+    @classmethod
+    def by(cls, application: Application) -> AlreadyDecided:
+        """Who decided it, and how, for the convenor who came second."""
+        who = application.decided_by.name if application.decided_by else "Another convenor"
+        return cls(f"{who} has already decided this application: {application.status.value}.")
 
 
 class LastConvenor(KettleError):
@@ -643,6 +676,31 @@ def _require_convenor(actor: Member | None) -> Member:
     return actor
 
 
+def _as_now(session: Session, member: Member | None) -> Member | None:
+    """The member's row as committed now (None if it is gone), not as first read."""
+    if member is None:
+        return None
+    return session.scalar(
+        select(Member).where(Member.id == member.id).execution_options(populate_existing=True)
+    )
+
+
+def _convenor_under_lock(session: Session, community: Community, actor: Member | None) -> Member:
+    """Take the community's lock, under which every change of membership or role is made, and
+    check that the actor is still a convenor (someone may have stood them down a moment ago).
+    Two people changing the same membership at once so go one after the other."""
+    _require_convenor(actor)
+    lock(session, community)
+    return _require_convenor(_as_now(session, actor))
+
+
+def _still_member(session: Session, member: Member) -> Member:
+    current = _as_now(session, member)
+    if current is None or not current.is_active:
+        raise NotFound("They aren't a member of the Community of Practice.")
+    return current
+
+
 def decide(
     session: Session,
     community: Community,
@@ -653,11 +711,19 @@ def decide(
     actor: Member,
     profile: SlackProfile | None = None,
     now: datetime,
+    expected: ApplicationStatus | None = None,
 ) -> DecisionOutcome:
-    """Approve, decline (a reason is required) or waitlist; approval beyond capacity waitlists."""
-    _require_convenor(actor)
-    if not application.status.open:
-        raise AlreadyDecided()
+    """Approve, decline (a reason is required) or waitlist; approval beyond capacity waitlists.
+
+    `expected` is the status the convenor saw when they opened the review: if another convenor
+    decided in the meantime, this decision is refused (AlreadyDecided names who and how), so the
+    applicant never hears two outcomes. Decisions in one community go one at a time (a lock on
+    the community row, then the application's), which also keeps approvals within capacity.
+    """
+    _convenor_under_lock(session, community, actor)
+    lock(session, application)
+    if not application.status.open or (expected is not None and application.status != expected):
+        raise AlreadyDecided.by(application)
     reason = (reason or "").strip()
     if status == ApplicationStatus.DECLINED and not reason:
         raise InvalidInput("A reason is needed to decline.", {"reason": "Please give a reason."})
@@ -811,7 +877,8 @@ def find_member(session: Session, community_id: int, text: str) -> tuple[Member,
 def appoint(
     session: Session, community: Community, target: Member, *, actor: Member, now: datetime
 ) -> bool:
-    _require_convenor(actor)
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     if target.role == Role.CONVENOR:
         return False
     target.role = Role.CONVENOR
@@ -830,7 +897,8 @@ def appoint(
 def stand_down(
     session: Session, community: Community, target: Member, *, actor: Member, now: datetime
 ) -> bool:
-    _require_convenor(actor)
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     if target.role != Role.CONVENOR:
         return False
     if len(convenors(session, community.id)) <= 1:
@@ -872,8 +940,8 @@ def remove(
         raise InvalidInput("Please give a reason, e.g. `/cop remove @name moved on from the role`.")
     if target.id == actor.id:
         raise InvalidInput("To leave yourself, use `/cop leave`.")
-    if not target.is_active:
-        raise NotFound("They aren't a member of the Community of Practice.")
+    _convenor_under_lock(session, community, actor)
+    target = _still_member(session, target)
     _end_membership(session, community, target, now)
     log_decision(
         session,
@@ -888,8 +956,11 @@ def remove(
 
 
 def leave(session: Session, community: Community, member: Member, *, now: datetime) -> None:
-    if not member.is_active:
+    lock(session, community)
+    current = _as_now(session, member)
+    if current is None or not current.is_active:
         raise NotAMember()
+    member = current
     _end_membership(session, community, member, now)
     log_decision(
         session,
@@ -1032,6 +1103,7 @@ class Forgotten:
     # Kept stories whose CoP-channel post names them: (story id, channel, ts) to reword.
     reworded_posts: list[tuple[int, str, str]] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)  # digests to post again as they now are
+    was_member: bool = False  # an active membership ended: a place opened
 
 
 def forget(
@@ -1043,7 +1115,11 @@ def forget(
     now: datetime,
 ) -> Forgotten:
     """Delete everything personal about someone; their stories go, or stay without a name."""
-    member = get_member(session, community.id, user_id)
+    lock(session, community)
+    member = _as_now(session, get_member(session, community.id, user_id))
+    if member is None and not holds_anything(session, community, user_id):
+        return Forgotten(0, 0, [])  # a second press at the same moment: nothing left to forget
+    was_member = member is not None and member.is_active
     deleted = kept = 0
     posts: list[tuple[str, str]] = []
     reworded: list[tuple[int, str, str]] = []
@@ -1118,4 +1194,5 @@ def forget(
         sorted(set(scope.unused_files)),
         reworded,
         list(dict.fromkeys(scope.digests)),
+        was_member=was_member,
     )

@@ -116,9 +116,14 @@ def _limit(params: JSON, default: int, maximum: int = 1000) -> int:
     return max(1, min(value, maximum))
 
 
-def _paginate(items: list[Any], params: JSON, kind: str, default: int) -> tuple[list[Any], str]:
+def _paginate(
+    items: list[Any], params: JSON, kind: str, default: int, cap: int | None = None
+) -> tuple[list[Any], str]:
+    """One page and the next cursor; `cap` is Slack returning fewer than `limit` asked for."""
     start = _decode_cursor(params.get("cursor"), kind)
     limit = _limit(params, default)
+    if cap is not None:
+        limit = min(limit, cap)
     page = items[start : start + limit]
     nxt = _encode_cursor(kind, start + limit) if start + limit < len(items) else ""
     return page, nxt
@@ -246,6 +251,9 @@ class FakeSlack:
         self._rate_per_channel: int | None = None
         self._rate_hits: dict[str, deque[float]] = {}
         self.ratelimited_count = 0
+        #: At most this many messages a page of conversations.history/replies, whatever `limit`
+        #: asks ("fewer than the requested number of items may be returned"); None: `limit`.
+        self.max_page: int | None = None
 
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -1280,7 +1288,7 @@ class FakeSlack:
         ]
         top = self._history_filter(top, p)
         top.reverse()  # newest first
-        page, nxt = _paginate(top, p, "history", 100)
+        page, nxt = _paginate(top, p, "history", 100, self.max_page)
         meta = _truthy(p.get("include_all_metadata"))
         return {
             "messages": [self._public_message(m, meta) for m in page],
@@ -1292,8 +1300,12 @@ class FakeSlack:
         }
 
     def _conversations_replies(self, p: JSON) -> JSON:
+        """The thread's parent first, then its replies oldest first (`oldest`/`latest` bound the
+        replies, never the parent); later pages, through the cursor, hold replies only."""
         cid = self._resolve_channel(p.get("channel"))
         self._bot_visible(cid)
+        if self.bot_user_id not in self._members.get(cid, []):
+            raise SlackError("not_in_channel")
         ts = p.get("ts")
         if not ts:
             raise SlackError("thread_not_found")
@@ -1305,7 +1317,7 @@ class FakeSlack:
             m for m in self._messages.get(cid, []) if m["ts"] == root or m.get("thread_ts") == root
         ]
         head, rest = thread[:1], self._history_filter(thread[1:], p)
-        page, nxt = _paginate(head + rest, p, "replies", 1000)
+        page, nxt = _paginate(head + rest, p, "replies", 1000, self.max_page)
         meta = _truthy(p.get("include_all_metadata"))
         return {
             "messages": [self._public_message(m, meta) for m in page],

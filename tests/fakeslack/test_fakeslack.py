@@ -171,6 +171,46 @@ def test_history_metadata_oldest_and_limit(fake: FakeSlack, client: WebClient) -
     assert with_meta["messages"][0]["metadata"]["event_payload"] == {"i": 4}
 
 
+def test_history_is_top_level_and_replies_is_the_thread_paged(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    replies = [
+        client.chat_postMessage(channel="C1", text=f"r{i}", thread_ts=parent)["ts"]
+        for i in range(5)
+    ]
+    client.chat_postMessage(channel="C1", text="later")
+    history = client.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in history] == ["later", "parent"]
+    assert history[1]["reply_count"] == 5 and history[1]["latest_reply"] == replies[-1]
+
+    first = client.conversations_replies(channel="C1", ts=parent, limit=3)
+    assert [m["text"] for m in first["messages"]] == ["parent", "r0", "r1"]
+    assert first["has_more"] is True
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_replies(channel="C1", ts=parent, limit=3, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["r2", "r3", "r4"]
+    assert rest["response_metadata"]["next_cursor"] == ""
+    # `oldest` bounds the replies, never the parent; a reply's ts names its whole thread.
+    newer = client.conversations_replies(channel="C1", ts=replies[1], oldest=replies[2])
+    assert [m["text"] for m in newer["messages"]] == ["parent", "r3", "r4"]
+    # Slack may return fewer than `limit` asks for; the cursor still reaches the end.
+    fake.max_page = 2
+    seen, cursor = [], None
+    while True:
+        page = client.conversations_replies(channel="C1", ts=parent, limit=200, cursor=cursor)
+        seen += [m["text"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["parent", "r0", "r1", "r2", "r3", "r4"]
+    fake.add_channel("C9", "elsewhere", is_private=False, bot_is_member=False)
+    outside = fake.add_message("C9", "UHUMAN", "hi")
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_replies(channel="C9", ts=outside["ts"])
+    assert err(e) == "not_in_channel"
+
+
 def test_blocks_sent_as_form_json_string(fake: FakeSlack, client: WebClient) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
     # form-encoded (api_call with params) carries blocks as a JSON string

@@ -167,19 +167,14 @@ def test_find_member_by_mention_id_or_name(db_session: Session, community: Commu
 def test_curated_start_keeps_hand_added_people_out(
     db_session: Session, community: Community
 ) -> None:
-    membership.sync_members(
-        db_session,
-        community,
-        channel_members=[SlackProfile("UA", "A", None)],
-        convenor_profiles=[SlackProfile("UC", "C", None)],
-    )
+    membership.seed_convenors(db_session, community, [SlackProfile("UC", "C", None)])
+    membership.sync_members(db_session, community, channel_members=[SlackProfile("UA", "A", None)])
     assert membership.get_member(db_session, community.id, "UA") is not None  # grandfathered
     community.settings = {"curated": True}
     membership.sync_members(
         db_session,
         community,
         channel_members=[SlackProfile("UA", "A", None), SlackProfile("UB", "B", None)],
-        convenor_profiles=[SlackProfile("UC", "C", None)],
     )
     assert membership.get_member(db_session, community.id, "UB") is None
     assert membership.unapproved_in_channel(db_session, community, ["UA", "UB", "UC"]) == ["UB"]
