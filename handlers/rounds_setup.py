@@ -65,7 +65,7 @@ def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tup
             community=community,
             facilitator=me,
             topic=input_value(values, RoundIds.TOPIC) or "",
-            channel_id=channel or community.channel_id or "",
+            channel_id=channel,
             minutes_per_phase=minutes,
             allow_anonymous=anonymous,
             now=utcnow(),
@@ -108,7 +108,7 @@ def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tu
             challenge=input_value(values, RoundIds.CHALLENGE) or "",
             set_member_ids=set_ids,
             minutes=minutes,
-            channel_id=channel or community.channel_id or "",
+            channel_id=channel,
             now=utcnow(),
             source_key=f"view:{view['id']}",
         )

@@ -16,22 +16,34 @@ from handlers.middleware import tell, viewer_of
 
 
 def cop_channel(context: BoltContext) -> str | None:
-    return context["settings"].cop_channel
+    """The private channel of the viewer's own CoP: the only place its rounds run."""
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        community = membership.community_by_id(session, viewer.community_id or 0)
+        return community.channel_id if community is not None else None
 
 
 def on_ai(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
+    channel = cop_channel(context)
+    if not channel:
+        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
+        return
     ack()
-    view = builders.ai_modal(topic=args, channel_id=cop_channel(context))
+    view = builders.ai_modal(topic=args, channel_id=channel)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_als(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
+    channel = cop_channel(context)
+    if not channel:
+        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
+        return
     ack()
-    view = builders.als_modal(presenter=body["user_id"], channel_id=cop_channel(context))
+    view = builders.als_modal(presenter=body["user_id"], channel_id=channel)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     CheckboxesElement,
-    ConversationSelectElement,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -22,7 +21,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.builders.common import date_token, modal, section
+from bot.builders.common import context, date_token, modal, section
 from bot.builders.ids import RoundIds
 from bot.models import Round, RoundKind, RoundStatus
 from bot.services import rounds as svc
@@ -74,20 +73,15 @@ def _minutes_input(block_id: str, label: str, initial: int) -> InputBlock:
     )
 
 
-def _channel_input(channel_id: str | None) -> InputBlock:
-    return InputBlock(
-        block_id=RoundIds.CHANNEL,
-        label="Where should it run?",
-        element=ConversationSelectElement(
-            action_id=RoundIds.INPUT, initial_conversation=channel_id or None
-        ),
-    )
+def _where(channel_id: str) -> dict[str, Any]:
+    """Rounds run only in the CoP's private channel; the form says where rather than asking."""
+    return context(str(_p()["messages"]["where"]).format(channel=f"<#{channel_id}>"))
 
 
-def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
+def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
     p = _p()
     anon = Option(value=RoundIds.ANONYMOUS_YES.value, text="Members may contribute without names")
-    blocks = [
+    blocks: list[Any] = [
         _text_input(
             RoundIds.TOPIC,
             "Affirmative topic",
@@ -96,7 +90,7 @@ def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
             max_length=svc.TOPIC_MAX,
             hint=p["ai"]["topic_hint"],
         ),
-        _channel_input(channel_id),
+        _where(channel_id),
         _minutes_input(
             RoundIds.MINUTES,
             "Minutes per phase (0: I'll move us on by hand)",
@@ -118,7 +112,7 @@ def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
     )
 
 
-def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
+def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
     p = _p()
     blocks: list[Any] = [
         InputBlock(
@@ -134,7 +128,7 @@ def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
             label="Set members",
             element=UserMultiSelectElement(action_id=RoundIds.INPUT),
         ),
-        _channel_input(channel_id),
+        _where(channel_id),
     ]
     for index, ph in enumerate(p["als"]["phases"]):
         blocks.append(

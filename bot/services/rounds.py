@@ -75,6 +75,22 @@ def _deadline(round_: Round, now: datetime) -> datetime | None:
     return now + timedelta(minutes=minutes) if minutes else None
 
 
+def round_channel(community: Community, requested: str | None, *, field: str) -> str:
+    """Rounds run only in the CoP's private channel, so what is said in them stays among
+    members; a form (or a forged payload) asking for any other channel is refused."""
+    channel = community.channel_id
+    if not channel:
+        raise InvalidInput(
+            "No CoP channel", {field: "This CoP has no private channel yet, so rounds can't run."}
+        )
+    if requested and requested != channel:
+        raise InvalidInput(
+            "Not the CoP channel",
+            {"channel": "Rounds run only in the CoP's private channel, among members."},
+        )
+    return channel
+
+
 def _existing(session: Session, source_key: str | None) -> Round | None:
     if not source_key:
         return None
@@ -87,16 +103,18 @@ def start_ai(
     community: Community,
     facilitator: Member,
     topic: str,
-    channel_id: str,
     minutes_per_phase: int,
     allow_anonymous: bool,
     now: datetime,
+    channel_id: str | None = None,
     source_key: str | None = None,
 ) -> tuple[Round, bool]:
-    """Open an appreciative-inquiry round in its first phase; the same submission opens one."""
+    """Open an appreciative-inquiry round in its first phase, in the CoP's private channel
+    (`channel_id` is the one a form asked for); the same submission opens one."""
     topic = (topic or "").strip()
     if not topic:
         raise InvalidInput("Name the topic.", {"topic": "Name what you want more of."})
+    channel = round_channel(community, channel_id, field="topic")
     existing = _existing(session, source_key)
     if existing is not None:
         return existing, False
@@ -106,7 +124,7 @@ def start_ai(
         kind=RoundKind.AI,
         topic=topic[:TOPIC_MAX],
         facilitator_id=facilitator.id,
-        channel_id=channel_id,
+        channel_id=channel,
         phase_minutes=_minutes([minutes_per_phase] * count, count),
         phase_index=0,
         phase_started_at=now,
@@ -131,14 +149,16 @@ def start_als(
     challenge: str,
     set_member_ids: list[str],
     minutes: list[int],
-    channel_id: str,
     now: datetime,
+    channel_id: str | None = None,
     source_key: str | None = None,
 ) -> tuple[Round, bool]:
-    """Open an action-learning set; it opens with the presenter's report-back from last time."""
+    """Open an action-learning set in the CoP's private channel; it opens with the presenter's
+    report-back from last time."""
     challenge = (challenge or "").strip()
     if not challenge:
         raise InvalidInput("Describe the challenge.", {"challenge": "A sentence or two, please."})
+    channel = round_channel(community, channel_id, field="challenge")
     existing = _existing(session, source_key)
     if existing is not None:
         return existing, False
@@ -151,7 +171,7 @@ def start_als(
         facilitator_id=facilitator.id,
         presenter_id=presenter.id,
         set_members=members,
-        channel_id=channel_id,
+        channel_id=channel,
         phase_minutes=_minutes(minutes, count),
         phase_index=0,
         phase_started_at=now,
