@@ -97,7 +97,8 @@ def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tu
             raise NotAMember()
         if presenter is None or not presenter.is_active:
             raise InvalidInput("Presenter", {RoundIds.PRESENTER: "Pick a member of the CoP."})
-        outsiders = [u for u in set_ids if membership.get_member(session, cid, u) is None]
+        found = {u: membership.get_member(session, cid, u) for u in set_ids}
+        outsiders = [u for u, m in found.items() if m is None or not m.is_active]
         if outsiders or not set_ids:
             raise InvalidInput("Members", {RoundIds.MEMBERS: "Pick members of the CoP."})
         round_, created = svc.start_als(

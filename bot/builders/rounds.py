@@ -333,6 +333,37 @@ def ask_blocks(text: str, commitment_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def presenter_ask(round_: Round, *, starter: str, report_back: bool) -> tuple[str, list[Any]]:
+    """The DM asking a named presenter for their yes (the only place the proposal shows)."""
+    p = _p()["als"]
+    members = ", ".join(f"<@{u}>" for u in round_.set_members) or "—"
+    text = str(p["ask_presenter"]).format(
+        starter=starter,
+        channel=f"<#{round_.channel_id}>",
+        challenge=escape(truncate(" ".join(round_.topic.split()), 600)),
+        members=members,
+        report_back=p["ask_report_back"] if report_back else "",
+    )
+    value = str(round_.id)
+    return truncate(text, 3000), [
+        section(truncate(text, 3000)),
+        ActionsBlock(
+            elements=[
+                _button(p["ask_yes"], RoundIds.PRESENT_YES, value, "primary"),
+                _button(p["ask_no"], RoundIds.PRESENT_NO, value),
+            ]
+        ).to_dict(),
+    ]
+
+
+def presenter_answered(round_: Round, *, yes: bool) -> tuple[str, list[Any]]:
+    """What the ask becomes once answered: no buttons, and nobody's name."""
+    text = str(_p()["als"]["answered_yes" if yes else "answered_no"]).format(
+        channel=f"<#{round_.channel_id}>"
+    )
+    return text, [section(text)]
+
+
 def round_list(lines: list[svc.RoundLine]) -> str:
     if not lines:
         return "No rounds yet. `/round guide ai` or `/round guide als` explains how they work."

@@ -19,6 +19,8 @@ class RoundKind(enum.StrEnum):
 
 
 class RoundStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # a set whose presenter, named by someone else, has not said yes yet
+    DECLINED = "declined"  # the named presenter said no: it never starts
     RUNNING = "running"
     PAUSED = "paused"
     CLOSED = "closed"

@@ -25,13 +25,19 @@ log = logging.getLogger(__name__)
 
 
 def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
-    """Post whatever of this round is not yet in Slack: its opening, current phase, synthesis."""
+    """Post whatever of this round is not yet in Slack: its opening, current phase, synthesis.
+    A set that has not started posts nothing in the channel: its presenter is asked first."""
     with unit_of_work(session_factory) as session:
         round_ = session.get(Round, round_id)
         if round_ is None:
             return
+        started, ask = round_.status in svc.STARTED, svc.awaiting_ask(round_)
         channel, thread_ts = round_.channel_id, round_.thread_ts
-        text, blocks = builders.opening(round_)
+        text, blocks = builders.opening(round_) if started else ("", [])
+    if not started:
+        if ask:
+            ask_presenter(sender, session_factory, round_id)
+        return
     if thread_ts is None:
         outcome = sender.deliver(f"round:{round_id}:opening", channel, text=text, blocks=blocks)
         if not outcome.ts:
@@ -65,6 +71,44 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         )
         with unit_of_work(session_factory) as session:
             session.get_one(Round, round_id).synthesis_posted = True
+
+
+def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
+    """A set proposed for someone else: ask them privately, and tell the starter it waits."""
+    als = svc.prompts_()["als"]
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        presenter, starter = round_.presenter, round_.facilitator
+        if presenter is None:
+            return
+        text, blocks = builders.presenter_ask(
+            round_,
+            starter=svc.who(starter),
+            report_back=bool(svc.previous_actions(session, presenter)),
+        )
+        presenter_id = presenter.user_id
+        starter_id = starter.user_id if starter is not None else None
+        waiting = str(als["asked_starter"]).format(channel=f"<#{round_.channel_id}>")
+    sender.deliver(f"round:{round_id}:ask", presenter_id, text=text, blocks=blocks)
+    if starter_id:
+        sender.deliver(f"round:{round_id}:proposed", starter_id, text=waiting)
+    with unit_of_work(session_factory) as session:
+        svc.mark_presenter_asked(session, round_id)
+
+
+def tell_starter(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
+    """The starter hears the presenter's answer, kindly and without a reason."""
+    als = svc.prompts_()["als"]
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        if round_.facilitator is None or round_.status == RoundStatus.PROPOSED:
+            return
+        yes = round_.status != RoundStatus.DECLINED
+        starter_id = round_.facilitator.user_id
+        text = str(als["accepted_starter" if yes else "declined_starter"]).format(
+            channel=f"<#{round_.channel_id}>"
+        )
+    sender.deliver(f"round:{round_id}:answered", starter_id, text=text)
 
 
 def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:

@@ -23,6 +23,7 @@ from bot.models import (
     RoundNote,
     RoundOptOut,
     RoundStatus,
+    utcnow,
 )
 from bot.services import clock, membership
 from bot.services.knowledge import HealthFigures
@@ -42,6 +43,16 @@ class RoundClosed(KettleError):
     user_message = "That round has closed."
 
 
+class NotStarted(KettleError):
+    user_message = "That set hasn't started: it waits for its presenter's yes."
+
+
+# A round is live while it runs or is paused; it has started once it is live or closed. A set
+# proposed for someone else waits for their yes, and a declined one never starts.
+LIVE = (RoundStatus.RUNNING, RoundStatus.PAUSED)
+STARTED = (*LIVE, RoundStatus.CLOSED)
+
+
 def prompts_() -> dict[str, Any]:
     return prompts.load("rounds")
 
@@ -59,7 +70,7 @@ def phase(round_: Round) -> dict[str, Any] | None:
 
 def is_question_phase(round_: Round) -> bool:
     current = phase(round_)
-    return bool(current and current.get("question_phase")) and round_.status != RoundStatus.CLOSED
+    return bool(current and current.get("question_phase")) and round_.status in LIVE
 
 
 # -- starting ------------------------------------------------------------------------------
@@ -153,8 +164,9 @@ def start_als(
     channel_id: str | None = None,
     source_key: str | None = None,
 ) -> tuple[Round, bool]:
-    """Open an action-learning set in the CoP's private channel; it opens with the presenter's
-    report-back from last time."""
+    """An action-learning set in the CoP's private channel. A member presenting their own
+    challenge opens it at once; anyone else named as presenter is asked first, and the set
+    waits (proposed) for their yes."""
     challenge = (challenge or "").strip()
     if not challenge:
         raise InvalidInput("Describe the challenge.", {"challenge": "A sentence or two, please."})
@@ -164,6 +176,7 @@ def start_als(
         return existing, False
     count = len(phases(RoundKind.ALS))
     members = [u for u in dict.fromkeys(set_member_ids) if u and u != presenter.user_id]
+    own = presenter.id == facilitator.id
     round_ = Round(
         community_id=community.id,
         kind=RoundKind.ALS,
@@ -177,13 +190,63 @@ def start_als(
         phase_started_at=now,
         started_at=now,
         source_key=source_key,
+        status=RoundStatus.RUNNING if own else RoundStatus.PROPOSED,
         settings={},
     )
-    round_.phase_deadline = _deadline(round_, now)
-    round_.opening_note = report_back(session, presenter)
+    if own:
+        _begin(session, round_, presenter, now)
     session.add(round_)
     session.flush()
     return round_, True
+
+
+def _begin(session: Session, round_: Round, presenter: Member, now: datetime) -> None:
+    """The set starts now, opening with the presenter's report-back from last time."""
+    round_.status = RoundStatus.RUNNING
+    round_.phase_index = 0
+    round_.phase_started_at = now
+    round_.started_at = now
+    round_.phase_deadline = _deadline(round_, now)
+    round_.opening_note = report_back(session, presenter)
+
+
+def answer_presenter(
+    session: Session, round_: Round, member: Member, *, yes: bool, now: datetime
+) -> bool:
+    """The named presenter's own answer: yes starts the set, no means it never runs (and what
+    was written about them goes). False when the set is no longer waiting for an answer."""
+    if round_.kind != RoundKind.ALS or round_.presenter_id != member.id:
+        raise NotFound("That request isn't yours to answer.")
+    if round_.status != RoundStatus.PROPOSED:
+        return False
+    if yes:
+        _begin(session, round_, member, now)
+    else:
+        _decline(round_, now)
+    session.flush()
+    return True
+
+
+def _decline(round_: Round, now: datetime) -> None:
+    round_.status = RoundStatus.DECLINED
+    round_.closed_at = now
+    round_.topic = ""
+    round_.set_members = []
+    round_.opening_note = ""
+
+
+def mark_presenter_asked(session: Session, round_id: int) -> None:
+    round_ = session.get(Round, round_id)
+    if round_ is not None:
+        round_.settings = {**(round_.settings or {}), "presenter_asked": True}
+        session.flush()
+
+
+def awaiting_ask(round_: Round) -> bool:
+    """A proposed set whose presenter has not been asked yet."""
+    return round_.status == RoundStatus.PROPOSED and not (round_.settings or {}).get(
+        "presenter_asked"
+    )
 
 
 def previous_actions(session: Session, presenter: Member) -> list[RoundCommitment]:
@@ -239,14 +302,17 @@ def require_control(round_: Round, viewer: Viewer) -> None:
         raise NotFacilitator(prompts_()["messages"]["not_facilitator"])
     if round_.status == RoundStatus.CLOSED:
         raise RoundClosed(prompts_()["messages"]["closed"])
+    if round_.status not in LIVE:
+        raise NotStarted(prompts_()["messages"]["not_started"])
 
 
 # -- moving through the phases -------------------------------------------------------------
 
 
 def advance(session: Session, round_: Round, *, now: datetime, expected_phase: int | None) -> bool:
-    """Move to the next phase (or close after the last). A stale button changes nothing."""
-    if round_.status == RoundStatus.CLOSED:
+    """Move to the next phase (or close after the last). A stale button changes nothing, and
+    neither does any button of a set that has not started."""
+    if round_.status not in LIVE:
         return False
     if expected_phase is not None and expected_phase != round_.phase_index:
         return False
@@ -263,7 +329,7 @@ def advance(session: Session, round_: Round, *, now: datetime, expected_phase: i
 
 
 def close(session: Session, round_: Round, *, now: datetime) -> None:
-    if round_.status == RoundStatus.CLOSED:
+    if round_.status not in LIVE:
         return
     round_.status = RoundStatus.CLOSED
     round_.closed_at = now
@@ -299,6 +365,8 @@ def resume(session: Session, round_: Round, *, now: datetime) -> bool:
 
 def extend(session: Session, round_: Round, *, minutes: int, now: datetime) -> None:
     """Give the current phase more time (a phase run by hand gets a deadline from now)."""
+    if round_.status not in LIVE:
+        return
     if round_.status == RoundStatus.PAUSED:
         round_.paused_seconds_left = (round_.paused_seconds_left or 0) + minutes * 60
     else:
@@ -332,17 +400,21 @@ def due_to_advance(session: Session, now: datetime) -> list[Round]:
 
 
 def unannounced(session: Session) -> list[Round]:
-    """Rounds whose opening, current phase or synthesis has not been posted yet."""
+    """Rounds whose opening, current phase or synthesis has not been posted yet, and proposed
+    sets whose presenter has not been asked yet."""
     candidates = session.scalars(
         select(Round).where(
-            (Round.status != RoundStatus.CLOSED) | (Round.synthesis_posted.is_(False))
+            Round.status.in_(LIVE)
+            | (Round.status == RoundStatus.PROPOSED)
+            | ((Round.status == RoundStatus.CLOSED) & Round.synthesis_posted.is_(False))
         )
     )
     return [
         r
         for r in candidates
-        if r.thread_ts is None
-        or (r.status != RoundStatus.CLOSED and r.announced_phase < r.phase_index)
+        if awaiting_ask(r)
+        or (r.status in STARTED and r.thread_ts is None)
+        or (r.status in LIVE and r.announced_phase < r.phase_index)
         or (r.status == RoundStatus.CLOSED and not r.synthesis_posted)
     ]
 
@@ -352,7 +424,7 @@ def unannounced(session: Session) -> list[Round]:
 
 def may_contribute(round_: Round, viewer: Viewer) -> bool:
     current = phase(round_)
-    if current is None or round_.status == RoundStatus.CLOSED or not viewer.is_member:
+    if current is None or round_.status not in LIVE or not viewer.is_member:
         return False
     if viewer.community_id != round_.community_id:
         return False
@@ -539,7 +611,7 @@ def set_invitations(session: Session, member: Member, *, wanted: bool) -> None:
 def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
     after = timedelta(minutes=int(prompts_().get("tea_break_after_minutes", 60)))
     rounds = session.scalars(
-        select(Round).where(Round.status != RoundStatus.CLOSED, Round.tea_break_sent.is_(False))
+        select(Round).where(Round.status.in_(LIVE), Round.tea_break_sent.is_(False))
     )
     return [r for r in rounds if r.thread_ts and r.started_at + after <= now]
 
@@ -578,9 +650,7 @@ def due_asks(session: Session, now: datetime) -> list[RoundCommitment]:
     )
     presenting = set(
         session.scalars(
-            select(Round.presenter_id).where(
-                Round.kind == RoundKind.ALS, Round.status != RoundStatus.CLOSED
-            )
+            select(Round.presenter_id).where(Round.kind == RoundKind.ALS, Round.status.in_(LIVE))
         )
     )
     out = []
@@ -622,7 +692,7 @@ def round_for_thread(session: Session, channel_id: str, thread_ts: str) -> Round
         select(Round).where(
             Round.channel_id == channel_id,
             Round.thread_ts == thread_ts,
-            Round.status != RoundStatus.CLOSED,
+            Round.status.in_(LIVE),
         )
     )
 
@@ -648,9 +718,11 @@ class RoundLine:
 
 
 def list_rounds(session: Session, community_id: int, *, limit: int = 10) -> list[RoundLine]:
+    """Rounds that have started: a set still waiting for its presenter's yes names them, so
+    it shows nowhere until they say it."""
     rows = session.scalars(
         select(Round)
-        .where(Round.community_id == community_id)
+        .where(Round.community_id == community_id, Round.status.in_(STARTED))
         .order_by(Round.started_at.desc(), Round.id.desc())
         .limit(limit)
     )
@@ -721,6 +793,8 @@ def forget_member(session: Session, member: Member) -> None:
         if round_.facilitator_id == member.id:
             round_.facilitator_id = None
         if round_.presenter_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                _decline(round_, utcnow())  # nobody is left to say yes
             round_.presenter_id = None
     session.flush()
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
@@ -786,6 +860,7 @@ def health_figures(
         session.scalars(
             select(Round).where(
                 Round.community_id == community_id,
+                Round.status.in_(STARTED),
                 Round.started_at >= since,
                 Round.started_at < now,
             )

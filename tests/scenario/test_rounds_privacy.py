@@ -3,12 +3,14 @@ person's sharing choices, invitations once, pairing choices and forget-me."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.builders.ids import RoundIds
-from bot.models import Round
+from bot.models import Member, MemberStatus, Round, utcnow
+from bot.schedules import rounds as schedule
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT
 from tests.harness import Kettle, checkbox_values, state, text_value
 from tests.scenario.test_rounds_ai import conversation, number
@@ -81,3 +83,92 @@ def test_a_set_or_a_round_runs_only_in_the_cop_channel(kettle: Kettle) -> None:
     (round_,) = rounds_in_db(kettle)
     assert round_.channel_id == COP and round_.thread_ts
     assert any(m["ts"] == round_.thread_ts for m in posts_in(kettle, COP))
+
+
+# -- 1. a presenter is never named without their own yes ------------------------------------------
+
+
+def propose_set(kettle: Kettle, starter: str, presenter: str) -> Round:
+    kettle.command(starter, "/round", "als", channel=COP)
+    form = kettle.fake.last_view()
+    assert form is not None
+    assert kettle.submit(starter, form, als_values(presenter)).status == 200
+    return rounds_in_db(kettle)[-1]
+
+
+def ask_in_dm(kettle: Kettle, user_id: str) -> dict[str, Any]:
+    asks = [m for m in kettle.fake.dm_messages(user_id) if RoundIds.PRESENT_YES in str(m)]
+    assert len(asks) == 1
+    return asks[0]
+
+
+def answer(kettle: Kettle, user_id: str, ask: dict[str, Any], action_id: str) -> None:
+    value = next(
+        e["value"]
+        for b in ask["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    )
+    dm = kettle.fake.dm_channel_for(user_id)
+    kettle.click(user_id, action_id, value=value, channel=dm, message={"ts": ask["ts"]})
+
+
+def test_a_presenter_named_by_someone_else_is_asked_first(kettle: Kettle) -> None:
+    before = len(posts_in(kettle, COP))
+    round_ = propose_set(kettle, MEMBER2, MEMBER)
+    # Nothing about the set appears anywhere in the CoP until the presenter says yes.
+    assert len(posts_in(kettle, COP)) == before and round_.thread_ts is None
+    assert "Volunteers drift" not in kettle.command(MEMBER2, "/round", "list").json["text"]
+    schedule.tick(utcnow() + timedelta(hours=1))
+    assert len(posts_in(kettle, COP)) == before
+    # The presenter is asked privately, once; the starter hears that it waits.
+    ask = ask_in_dm(kettle, MEMBER)
+    assert "Volunteers drift" in ask["text"] and "Rohan" in ask["text"]
+    assert any("I've asked the presenter" in m["text"] for m in kettle.fake.dm_messages(MEMBER2))
+    # Someone else cannot answer for them; a forged steering button cannot start it.
+    answer(kettle, MEMBER2, ask, RoundIds.PRESENT_YES)
+    kettle.click(MEMBER2, RoundIds.NEXT, value=f"{round_.id}:0", channel=COP)
+    kettle.click(CONVENOR, RoundIds.END, value=f"{round_.id}:0", channel=COP)
+    assert len(posts_in(kettle, COP)) == before
+    assert rounds_in_db(kettle)[-1].status.value == "proposed"
+
+    # No: the round never starts, the starter is told kindly, the presenter's DM says so.
+    answer(kettle, MEMBER, ask, RoundIds.PRESENT_NO)
+    declined = rounds_in_db(kettle)[-1]
+    assert declined.status.value == "declined" and declined.topic == ""
+    assert len(posts_in(kettle, COP)) == before
+    told = [m["text"] for m in kettle.fake.dm_messages(MEMBER2) if "won't run" in m["text"]]
+    assert len(told) == 1 and "Amina" not in told[0]
+    updated = next(m for m in kettle.fake.dm_messages(MEMBER) if m["ts"] == ask["ts"])
+    assert RoundIds.PRESENT_YES not in str(updated["blocks"])
+    answer(kettle, MEMBER, ask, RoundIds.PRESENT_YES)  # a late yes to a declined set
+    assert rounds_in_db(kettle)[-1].status.value == "declined"
+    assert len(posts_in(kettle, COP)) == before
+
+    # Yes: only now is the set's opening posted in the CoP channel.
+    second = propose_set(kettle, MEMBER2, MEMBER)
+    asks = [m for m in kettle.fake.dm_messages(MEMBER) if RoundIds.PRESENT_YES in str(m)]
+    answer(kettle, MEMBER, asks[-1], RoundIds.PRESENT_YES)
+    second = rounds_in_db(kettle)[-1]
+    assert second.status.value == "running" and second.thread_ts
+    opening = next(m for m in posts_in(kettle, COP) if m["ts"] == second.thread_ts)
+    assert "Amina" in opening["text"] and "Volunteers drift" in opening["text"]
+    assert any("said yes" in m["text"] for m in kettle.fake.dm_messages(MEMBER2))
+
+
+def test_naming_yourself_is_your_yes_and_former_members_are_not_set_members(
+    kettle: Kettle,
+) -> None:
+    round_ = propose_set(kettle, MEMBER, MEMBER)
+    assert round_.status.value == "running" and round_.thread_ts
+    assert [m for m in kettle.fake.dm_messages(MEMBER) if RoundIds.PRESENT_YES in str(m)] == []
+
+    with kettle.db() as session:
+        gone = session.scalars(select(Member).where(Member.user_id == MEMBER2)).one()
+        gone.status = MemberStatus.LEFT
+    kettle.command(MEMBER, "/round", "als", channel=COP)
+    form = kettle.fake.last_view()
+    assert form is not None
+    reply = kettle.submit(MEMBER, form, als_values(MEMBER))
+    assert reply.json["errors"][RoundIds.MEMBERS]
