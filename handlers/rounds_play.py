@@ -11,7 +11,7 @@ from bot.builders import rounds as builders
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotFound
-from bot.models import RoundCommitment, RoundStatus, utcnow
+from bot.models import RoundCommitment, RoundShare, RoundStatus, utcnow
 from bot.services import membership
 from bot.services import rounds as svc
 from handlers.forms import action_value, input_value, metadata
@@ -112,7 +112,9 @@ def on_report_submitted(
 ) -> None:
     viewer = viewer_of(context)
     meta = metadata(view)
-    text = input_value(view["state"]["values"], RoundIds.TEXT) or ""
+    values = view["state"]["values"]
+    text = input_value(values, RoundIds.TEXT) or ""
+    shared = input_value(values, RoundIds.SHARE) == RoundShare.COP.value
     try:
         with unit_of_work(context["db"]) as session:
             svc.record_report(
@@ -120,12 +122,12 @@ def on_report_submitted(
                 int(meta.get("commitment_id") or 0),
                 viewer.member_id or 0,
                 text=text,
+                shared=shared,
                 now=utcnow(),
             )
     except InvalidInput as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
     ack()
-    client.chat_postMessage(
-        channel=viewer.user_id, text=svc.prompts_()["messages"]["thanks_report"]
-    )
+    thanks = "thanks_report_shared" if shared else "thanks_report"
+    client.chat_postMessage(channel=viewer.user_id, text=svc.prompts_()["messages"][thanks])

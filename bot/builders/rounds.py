@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     NumberInputElement,
     Option,
     PlainTextInputElement,
+    RadioButtonsElement,
     SectionBlock,
     UserMultiSelectElement,
     UserSelectElement,
@@ -23,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.builders.common import context, date_token, modal, section
 from bot.builders.ids import RoundIds
-from bot.models import Round, RoundKind, RoundStatus
+from bot.models import Round, RoundKind, RoundShare, RoundStatus
 from bot.services import rounds as svc
 from bot.text import escape, plain, truncate
 
@@ -197,7 +198,22 @@ def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
                 text=MarkdownTextObject(text=f"You said you'd {escape(truncate(what, 2900))}.")
             ),
             _text_input(RoundIds.TEXT, "How did it go? What did you learn?"),
+            _share_input(),
         ],
+    )
+
+
+def _share_input() -> InputBlock:
+    """The owner's choice for their report; private unless they pick sharing."""
+    messages = _p()["messages"]
+    private = Option(value=RoundShare.PRIVATE.value, text=messages["report_private_option"])
+    shared = Option(value=RoundShare.COP.value, text=messages["report_shared_option"])
+    return InputBlock(
+        block_id=RoundIds.SHARE,
+        label="Who may see it?",
+        element=RadioButtonsElement(
+            action_id=RoundIds.INPUT, options=[private, shared], initial_option=private
+        ),
     )
 
 

@@ -60,6 +60,7 @@ from bot.models.rounds import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundShare,
     RoundStatus,
 )
 from bot.models.stories import (
@@ -109,6 +110,7 @@ __all__ = [
     "RoundKind",
     "RoundNote",
     "RoundOptOut",
+    "RoundShare",
     "RoundStatus",
     "Rsvp",
     "Story",

@@ -26,6 +26,13 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class RoundShare(enum.StrEnum):
+    """Who may see what a member wrote about how their commitment went."""
+
+    PRIVATE = "private"  # only its owner
+    COP = "cop"  # the CoP's members, in its private space (e.g. their next set's report-back)
+
+
 class Round(Base):
     """One round; its phase, deadline and what has been announced survive a restart."""
 
@@ -109,6 +116,9 @@ class RoundCommitment(Base):
     reminded_at: Mapped[datetime | None] = mapped_column()
     asked_at: Mapped[datetime | None] = mapped_column()
     report: Mapped[str | None] = mapped_column(Text)
+    report_visibility: Mapped[RoundShare] = mapped_column(
+        _enum(RoundShare, "round_share"), default=RoundShare.PRIVATE, server_default="private"
+    )
     reported_at: Mapped[datetime | None] = mapped_column()
     source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

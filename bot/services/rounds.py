@@ -22,6 +22,7 @@ from bot.models import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundShare,
     RoundStatus,
     utcnow,
 )
@@ -266,13 +267,20 @@ def previous_actions(session: Session, presenter: Member) -> list[RoundCommitmen
 
 
 def report_back(session: Session, presenter: Member) -> str:
+    """The presenter's actions from last time (already said in that set's thread), and how each
+    went only where they chose to share it."""
     actions = previous_actions(session, presenter)
     if not actions:
         return ""
     p = prompts_()["als"]
     lines = []
     for c in actions:
-        report = escape(c.report) if c.report else p["no_report"]
+        if not c.report:
+            report = p["no_report"]
+        elif c.report_visibility != RoundShare.COP:
+            report = p["report_private"]
+        else:
+            report = escape(c.report)
         lines.append(f"• {escape(c.what)} (by {local_due(c):%d %b}): {report}")
     return str(p["report_back"]).format(
         presenter=escape(presenter.name or "the presenter"), actions="\n".join(lines)
@@ -523,8 +531,15 @@ def add_commitment(
 
 
 def record_report(
-    session: Session, commitment_id: int, member_id: int, *, text: str, now: datetime
+    session: Session,
+    commitment_id: int,
+    member_id: int,
+    *,
+    text: str,
+    shared: bool,
+    now: datetime,
 ) -> RoundCommitment:
+    """How it went, as its owner tells it, with their choice: private unless they share it."""
     commitment = session.get(RoundCommitment, commitment_id)
     if commitment is None or commitment.member_id != member_id:
         raise NotFound()
@@ -532,6 +547,7 @@ def record_report(
     if not text:
         raise InvalidInput("Tell us a little.", {"text": "A few words are plenty."})
     commitment.report = text[:TEXT_MAX]
+    commitment.report_visibility = RoundShare.COP if shared else RoundShare.PRIVATE
     commitment.reported_at = now
     session.flush()
     return commitment
@@ -834,6 +850,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "what": c.what,
                 "due_at": c.due_at.isoformat(),
                 "report": c.report,
+                "report_visibility": c.report_visibility.value,
             }
             for topic, c in committed
         ],

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.builders.ids import RoundIds
-from bot.models import Member, MemberStatus, Round, utcnow
+from bot.models import Member, MemberStatus, Round, RoundCommitment, utcnow
 from bot.schedules import rounds as schedule
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT
 from tests.harness import Kettle, checkbox_values, state, text_value
-from tests.scenario.test_rounds_ai import conversation, number
-from tests.scenario.test_rounds_als import user, users
+from tests.scenario.test_rounds_ai import conversation, date_value, number
+from tests.scenario.test_rounds_als import radio, user, users
 
 
 def als_values(presenter: str, channel: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -172,3 +172,55 @@ def test_naming_yourself_is_your_yes_and_former_members_are_not_set_members(
     assert form is not None
     reply = kettle.submit(MEMBER, form, als_values(MEMBER))
     assert reply.json["errors"][RoundIds.MEMBERS]
+
+
+# -- 1. a report-back shows only what its owner chose to share ------------------------------------
+
+
+def run_set_to_a_commitment(kettle: Kettle, what: str) -> tuple[Round, int]:
+    round_ = propose_set(kettle, MEMBER, MEMBER)
+    for index in range(4):
+        kettle.click(MEMBER, RoundIds.NEXT, value=f"{round_.id}:{index}")
+    kettle.click(MEMBER, RoundIds.CONTRIBUTE, value=f"{round_.id}:4")
+    form = kettle.fake.last_view()
+    assert form is not None
+    due = (utcnow() + timedelta(days=7)).date().isoformat()
+    kettle.submit(
+        MEMBER, form, state(**{RoundIds.TEXT: text_value(what), RoundIds.WHEN: date_value(due)})
+    )
+    kettle.click(MEMBER, RoundIds.END, value=f"{round_.id}:4")
+    with kettle.db() as session:
+        commitment = session.scalars(
+            select(RoundCommitment).where(RoundCommitment.round_id == round_.id)
+        ).one()
+        return round_, commitment.id
+
+
+def report(kettle: Kettle, commitment_id: int, text: str, share: str | None) -> None:
+    kettle.click(MEMBER, RoundIds.REPORT, value=str(commitment_id))
+    form = kettle.fake.last_view()
+    assert form is not None and form["callback_id"] == RoundIds.REPORT_MODAL
+    choice = next(b for b in form["blocks"] if b.get("block_id") == RoundIds.SHARE)
+    assert choice["element"]["initial_option"]["value"] == "private"  # private unless chosen
+    values: dict[str, Any] = {RoundIds.TEXT: text_value(text)}
+    if share is not None:
+        values[RoundIds.SHARE] = radio(share)
+    kettle.submit(MEMBER, form, state(**values))
+
+
+def test_a_private_report_never_opens_the_next_set(kettle: Kettle) -> None:
+    _, first = run_set_to_a_commitment(kettle, "talk to the board")
+    report(kettle, first, "The chair cried; please keep this between us", None)
+    second = propose_set(kettle, MEMBER, MEMBER)
+    posted = str(kettle.fake.messages(COP))
+    assert "talk to the board" in posted and "stays private" in posted
+    assert "The chair cried" not in posted
+    with kettle.db() as session:
+        assert session.get_one(RoundCommitment, first).report_visibility.value == "private"
+
+    kettle.click(CONVENOR, RoundIds.END, value=f"{second.id}:0")
+    _, shared = run_set_to_a_commitment(kettle, "write to the funder")
+    report(kettle, shared, "They said yes to a second year", "private")
+    report(kettle, shared, "They said yes to a second year", "cop")  # changed their mind
+    propose_set(kettle, MEMBER, MEMBER)
+    assert "They said yes to a second year" in str(kettle.fake.messages(COP))
