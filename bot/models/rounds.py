@@ -63,7 +63,7 @@ class Round(Base):
     phase_deadline: Mapped[datetime | None] = mapped_column()
     paused_seconds_left: Mapped[int | None] = mapped_column()
     announced_phase: Mapped[int] = mapped_column(default=-1)
-    invited_phase: Mapped[int] = mapped_column(default=-1)
+    invited_phase: Mapped[int] = mapped_column(default=-1)  # where it invited (once), or -1
     allow_anonymous: Mapped[bool] = mapped_column(default=False)
     opening_note: Mapped[str] = mapped_column(Text, default="")  # ALS report-back
     tea_break_sent: Mapped[bool] = mapped_column(default=False)

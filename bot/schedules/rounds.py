@@ -182,9 +182,12 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
                 "permalink"
             ]
             for member_id, user_id in targets:
+                with unit_of_work(session_factory) as session:
+                    if not svc.wants_invitations(session, member_id):
+                        continue  # said no while the others were being invited
                 text = messages["invite"].format(link=link, **text_args)
                 sender.deliver(
-                    f"round:{round_id}:invite:{index}:{user_id}",
+                    f"round:{round_id}:invite:{user_id}",
                     user_id,
                     text=text,
                     blocks=builders.invite_blocks(text),

@@ -557,37 +557,46 @@ def record_report(
 
 
 def due_invitations(session: Session, now: datetime) -> list[tuple[Round, list[Member]]]:
-    """AI rounds some minutes into a phase: members who have not contributed and not opted out."""
+    """AI rounds some minutes into a phase that have not invited anyone yet: members quiet in
+    that phase, not yet invited to this round, who have not said no. A round invites once,
+    never again in a later phase."""
     after = timedelta(minutes=int(prompts_().get("invite_after_minutes", 5)))
     rounds = session.scalars(
-        select(Round).where(Round.status == RoundStatus.RUNNING, Round.kind == RoundKind.AI)
+        select(Round).where(
+            Round.status == RoundStatus.RUNNING,
+            Round.kind == RoundKind.AI,
+            Round.invited_phase < 0,
+        )
     )
     out = []
     for r in rounds:
-        if r.invited_phase >= r.phase_index or r.announced_phase < r.phase_index:
-            continue
-        if r.phase_started_at + after > now:
+        if r.announced_phase < r.phase_index or r.phase_started_at + after > now:
             continue
         spoke = {c.member_id for c in r.contributions if c.phase_index == r.phase_index}
         spoke |= {c.member_id for c in r.commitments}
         noted = set(
             session.scalars(
                 select(RoundNote.member_id).where(
-                    RoundNote.round_id == r.id,
-                    RoundNote.phase_index == r.phase_index,
-                    RoundNote.kind == "invite",
+                    RoundNote.round_id == r.id, RoundNote.kind == "invite"
                 )
             )
         )
-        opted = set(session.scalars(select(RoundOptOut.member_id)))
         people = [
-            m for m in active_members(session, r.community_id) if m.id not in spoke | noted | opted
+            m
+            for m in active_members(session, r.community_id)
+            if m.id not in spoke | noted and wants_invitations(session, m.id)
         ]
         out.append((r, people))
     return out
 
 
+def wants_invitations(session: Session, member_id: int) -> bool:
+    """False once the member said "no more invitations"; it holds for every round after."""
+    return session.get(RoundOptOut, member_id) is None
+
+
 def mark_invited(session: Session, round_id: int, phase_index: int) -> None:
+    """The round has sent its invitations (in this phase); it sends no more."""
     round_ = session.get(Round, round_id)
     if round_ is not None and round_.invited_phase < phase_index:
         round_.invited_phase = phase_index

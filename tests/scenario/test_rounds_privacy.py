@@ -224,3 +224,49 @@ def test_a_private_report_never_opens_the_next_set(kettle: Kettle) -> None:
     report(kettle, shared, "They said yes to a second year", "cop")  # changed their mind
     propose_set(kettle, MEMBER, MEMBER)
     assert "They said yes to a second year" in str(kettle.fake.messages(COP))
+
+
+# -- 2. invitations: once a round, and never after a no -------------------------------------------
+
+
+def invitations(kettle: Kettle, user_id: str) -> list[dict[str, Any]]:
+    return [m for m in kettle.fake.dm_messages(user_id) if RoundIds.OPT_OUT in str(m)]
+
+
+def start_ai_by_hand(kettle: Kettle) -> Round:
+    kettle.command(CONVENOR, "/round", "ai joyful meetings", channel=COP)
+    form = kettle.fake.last_view()
+    assert form is not None
+    values = ai_values()
+    values[RoundIds.MINUTES] = {"value": number("0")}
+    assert kettle.submit(CONVENOR, form, values).status == 200
+    return rounds_in_db(kettle)[-1]
+
+
+def test_quiet_members_are_invited_once_a_round_and_a_no_holds(kettle: Kettle) -> None:
+    first = start_ai_by_hand(kettle)
+    for index in range(3):
+        schedule.tick(utcnow() + timedelta(minutes=6))
+        kettle.click(CONVENOR, RoundIds.NEXT, value=f"{first.id}:{index}")
+    schedule.tick(utcnow() + timedelta(minutes=6))
+    assert len(invitations(kettle, MEMBER)) == 1  # not one per phase
+    assert len(invitations(kettle, MEMBER2)) == 1
+
+    # A no from the invitation's button holds: asking about it does not undo it.
+    kettle.click(MEMBER2, RoundIds.OPT_OUT, value="off")
+    status = kettle.command(MEMBER2, "/round", "invites").json["text"]
+    assert "not to invite you" in status
+    assert "not to invite you" in kettle.command(MEMBER2, "/round", "invites please").json["text"]
+    kettle.click(CONVENOR, RoundIds.END, value=f"{first.id}:3")
+
+    # The next round invites those who want it, and not the one who said no.
+    second = start_ai_by_hand(kettle)
+    schedule.tick(utcnow() + timedelta(minutes=6))
+    kettle.click(CONVENOR, RoundIds.NEXT, value=f"{second.id}:0")
+    schedule.tick(utcnow() + timedelta(minutes=6))
+    assert len(invitations(kettle, MEMBER)) == 2
+    assert len(invitations(kettle, MEMBER2)) == 1
+
+    # Only "on" turns them back on.
+    assert "invite you again" in kettle.command(MEMBER2, "/round", "invites on").json["text"]
+    assert "once a round" in kettle.command(MEMBER2, "/round", "invites").json["text"]
