@@ -115,8 +115,7 @@ def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_i
     """Open a group DM for each pair of members with the Discover question; returns the count."""
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
-        people = [m.user_id for m in svc.active_members(session, round_.community_id)]
-        groups = svc.pairs(people, seed=round_.id)
+        groups = [[m.user_id for m in g] for g in svc.interview_groups(session, round_)]
         question = (svc.phases(round_.kind)[0].get("questions") or [""])[0]
         text = svc.prompts_()["messages"]["pair"].format(
             topic=escape(round_.topic), question=question

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,7 +25,7 @@ from bot.models import (
     RoundStatus,
     utcnow,
 )
-from bot.services import clock, membership
+from bot.services import clock, membership, pairing
 from bot.services.knowledge import HealthFigures
 from bot.services.membership import Viewer, active_members
 from bot.text import escape
@@ -722,14 +721,20 @@ def round_for_thread(session: Session, channel_id: str, thread_ts: str) -> Round
     )
 
 
-def pairs(user_ids: list[str], *, seed: int) -> list[tuple[str, ...]]:
-    """Pairs for appreciative interviews (a trio when the count is odd), stable for a round."""
-    people = sorted(set(user_ids))
-    random.Random(seed).shuffle(people)
-    groups = [tuple(people[i : i + 2]) for i in range(0, len(people) - 1, 2)]
-    if len(people) % 2 == 1 and groups:
-        groups[-1] = (*groups[-1], people[-1])
-    return groups
+def interview_groups(session: Session, round_: Round) -> list[list[Member]]:
+    """Pairs (a trio when the count is odd) for appreciative interviews, stable for a round.
+    They honour pairing's choices: nobody who turned pairing off or paused it, and never two
+    people one of whom asked not to be paired with the other (someone is left out only when
+    every grouping would do that). Nobody is told why."""
+    people = {m.id: m for m in active_members(session, round_.community_id)}
+    ids = [i for i in people if i not in pairing.declines_pairing(session, list(people))]
+    groups = pairing.make_groups(
+        ids,
+        costs={},
+        forbidden=pairing.forbidden_pairs(session, ids),
+        seed=f"interview:{round_.id}",
+    )
+    return [[people[i] for i in group] for group in groups]
 
 
 @dataclass(frozen=True)

@@ -270,3 +270,34 @@ def test_quiet_members_are_invited_once_a_round_and_a_no_holds(kettle: Kettle) -
     # Only "on" turns them back on.
     assert "invite you again" in kettle.command(MEMBER2, "/round", "invites on").json["text"]
     assert "once a round" in kettle.command(MEMBER2, "/round", "invites").json["text"]
+
+
+# -- 3. interview pairs honour /cop pairing choices -------------------------------------------------
+
+
+def test_interview_pairs_honour_pairing_opt_outs_and_avoid_choices(kettle: Kettle) -> None:
+    extra = {"UMEM3": "Zara", "UMEM4": "Kofi"}
+    with kettle.db() as session:
+        community_id = session.scalars(select(Member.community_id)).first()
+        for user_id, name in extra.items():
+            kettle.fake.add_user(user_id, name, tz="Europe/Paris")
+            session.add(Member(community_id=community_id, user_id=user_id, name=name))
+    assert "out of pairing" in kettle.command(MEMBER2, "/cop", "pairing off").json["text"]
+    assert "privately" in kettle.command(MEMBER, "/cop", "pairing avoid <@UMEM3>").json["text"]
+    kettle.command("UMEM4", "/cop", "pairing")  # only asking: no choice made, still paired
+
+    round_ = start_ai_by_hand(kettle)
+    kettle.fake.reset_calls()
+    kettle.click(CONVENOR, RoundIds.PAIR, value=f"{round_.id}:0")
+    groups = [
+        set(str(c["users"]).split(","))
+        for c in kettle.fake.calls_to("conversations.open")
+        if "," in str(c.get("users"))
+    ]
+    assert len(groups) == 2
+    assert set().union(*groups) == {CONVENOR, MEMBER, "UMEM3", "UMEM4"}  # not the one who said no
+    assert not any({MEMBER, "UMEM3"} <= g for g in groups)  # the avoid choice, kept
+    # Nobody learns of anyone's choice: the invitations name no one, the facilitator hears a count.
+    sent = [c for c in kettle.fake.calls_to("chat.postMessage") if "interview" in str(c)]
+    assert sent and not any(n in str(sent) for n in ("Zara", "Amina", "Rohan", "avoid"))
+    assert any("2 interviews" in str(r.get("text")) for r in kettle.fake.responses)
