@@ -18,6 +18,7 @@ from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
 from bot.models import Story, utcnow
+from bot.schedules import rounds as round_posts
 from bot.services import membership
 from bot.text import escape
 from handlers.membership_common import (
@@ -75,6 +76,7 @@ def forget_listener(keep: bool) -> Any:
                 log.warning("could not take down a forgotten story's post %s", ts)
         for story_id, post_channel, ts in result.reworded_posts:
             _unname_post(client, context["db"], story_id, post_channel, ts)
+        round_posts.refresh_posts(context["sender"], context["db"])  # edits what forget marked
         for sha256 in result.unused_files:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:

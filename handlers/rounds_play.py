@@ -11,7 +11,8 @@ from bot.builders import rounds as builders
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotFound
-from bot.models import RoundCommitment, RoundShare, RoundStatus, utcnow
+from bot.models import RoundCommitment, RoundPostKind, RoundShare, RoundStatus, utcnow
+from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
 from handlers.forms import action_value, input_value, metadata
@@ -72,6 +73,7 @@ def on_contribution_submitted(
                     session, round_, member, what=text, due_at=due, source_key=key
                 )
                 line = builders.commitment_text(svc.who(member), item.what, svc.local_due(item))
+                kind, ref = RoundPostKind.COMMITMENT, item.id
             else:
                 anon = bool(input_value(values, RoundIds.ANONYMOUS))
                 said, created = svc.add_contribution(
@@ -86,13 +88,14 @@ def on_contribution_submitted(
                 line = builders.contribution_text(
                     round_, svc.who(member, said.anonymous), said.text, phase_index=said.phase_index
                 )
-            channel, thread_ts = round_.channel_id, round_.thread_ts
+                kind, ref = RoundPostKind.CONTRIBUTION, said.id
+            round_id = round_.id
     except InvalidInput as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
     ack()
     if created:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=line)
+        runner.post_line(context["sender"], context["db"], round_id, kind, ref, line)
 
 
 def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -373,10 +373,13 @@ def presenter_ask(round_: Round, *, starter: str, report_back: bool) -> tuple[st
 
 
 def presenter_answered(round_: Round, *, yes: bool) -> tuple[str, list[Any]]:
-    """What the ask becomes once answered: no buttons, and nobody's name."""
-    text = str(_p()["als"]["answered_yes" if yes else "answered_no"]).format(
-        channel=f"<#{round_.channel_id}>"
-    )
+    """What the ask becomes once answered (or withdrawn): no buttons, and nobody's name."""
+    if (round_.settings or {}).get("withdrawn"):
+        text = str(_p()["messages"]["ask_withdrawn"])
+    else:
+        text = str(_p()["als"]["answered_yes" if yes else "answered_no"]).format(
+            channel=f"<#{round_.channel_id}>"
+        )
     return text, [section(text)]
 
 

@@ -60,6 +60,8 @@ from bot.models.rounds import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundPost,
+    RoundPostKind,
     RoundShare,
     RoundStatus,
 )
@@ -110,6 +112,8 @@ __all__ = [
     "RoundKind",
     "RoundNote",
     "RoundOptOut",
+    "RoundPost",
+    "RoundPostKind",
     "RoundShare",
     "RoundStatus",
     "Rsvp",

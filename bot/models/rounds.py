@@ -150,3 +150,31 @@ class RoundOptOut(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundPostKind(enum.StrEnum):
+    OPENING = "opening"  # the thread's first post: the presenter, set members, report-back
+    CONTRIBUTION = "contribution"  # one contribution or reflection, under its author's name
+    COMMITMENT = "commitment"  # one commitment, under its owner's name
+    NOTE = "note"  # a steering note that names who pressed (paused by …)
+    SYNTHESIS = "synthesis"  # the closing synthesis
+    ASK = "ask"  # the DM asking a named presenter for their yes, naming who proposed it
+
+
+class RoundPost(Base):
+    """A message Kettle posted for a round that carries someone's words or name: where it is,
+    so that forget-me can edit it (or take it down) where it stands."""
+
+    __tablename__ = "round_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RoundPostKind] = mapped_column(_enum(RoundPostKind, "round_post_kind"))
+    ref_id: Mapped[int | None] = mapped_column()  # the contribution or commitment it shows
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a note's wording and minutes
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    stale: Mapped[bool] = mapped_column(default=False, index=True)  # to be edited in Slack
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

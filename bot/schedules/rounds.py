@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.builders import rounds as builders
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Round, RoundCommitment, RoundStatus, utcnow
+from bot.models import (
+    Member,
+    Round,
+    RoundCommitment,
+    RoundContribution,
+    RoundPost,
+    RoundPostKind,
+    RoundStatus,
+    utcnow,
+)
 from bot.schedules import setup
 from bot.services import rounds as svc
 from bot.text import escape
@@ -45,6 +57,7 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         thread_ts = outcome.ts
         with unit_of_work(session_factory) as session:
             session.get_one(Round, round_id).thread_ts = thread_ts
+            svc.record_post(session, round_id, RoundPostKind.OPENING, channel, thread_ts)
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
         index = round_.phase_index
@@ -61,7 +74,7 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         closing = round_.status == RoundStatus.CLOSED and not round_.synthesis_posted
         text, blocks = builders.synthesis_post(round_) if closing else ("", [])
     if closing:
-        sender.deliver(
+        outcome = sender.deliver(
             f"round:{round_id}:synthesis",
             channel,
             text=text,
@@ -71,6 +84,8 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         )
         with unit_of_work(session_factory) as session:
             session.get_one(Round, round_id).synthesis_posted = True
+            if outcome.ts:
+                svc.record_post(session, round_id, RoundPostKind.SYNTHESIS, channel, outcome.ts)
 
 
 def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
@@ -88,8 +103,15 @@ def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int
         )
         presenter_id = presenter.user_id
         starter_id = starter.user_id if starter is not None else None
+        starter_member = starter.id if starter is not None else None
         waiting = str(als["asked_starter"]).format(channel=f"<#{round_.channel_id}>")
-    sender.deliver(f"round:{round_id}:ask", presenter_id, text=text, blocks=blocks)
+    outcome = sender.deliver(f"round:{round_id}:ask", presenter_id, text=text, blocks=blocks)
+    if outcome.ts:
+        dm = sender.resolve_channel(presenter_id)
+        with unit_of_work(session_factory) as session:
+            svc.record_post(
+                session, round_id, RoundPostKind.ASK, dm, outcome.ts, member_id=starter_member
+            )
     if starter_id:
         sender.deliver(f"round:{round_id}:proposed", starter_id, text=waiting)
     with unit_of_work(session_factory) as session:
@@ -109,6 +131,116 @@ def tell_starter(sender: Sender, session_factory: SessionFactory, round_id: int)
             channel=f"<#{round_.channel_id}>"
         )
     sender.deliver(f"round:{round_id}:answered", starter_id, text=text)
+
+
+def post_line(
+    sender: Sender,
+    session_factory: SessionFactory,
+    round_id: int,
+    kind: RoundPostKind,
+    ref_id: int,
+    text: str,
+) -> None:
+    """A contribution or commitment in the round's thread, once, remembered for forget-me."""
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        channel, thread_ts = round_.channel_id, round_.thread_ts
+    outcome = sender.deliver(
+        f"round:{round_id}:{kind.value}:{ref_id}", channel, text=text, thread_ts=thread_ts
+    )
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            svc.record_post(session, round_id, kind, channel, outcome.ts, ref_id=ref_id)
+
+
+def post_note(
+    sender: Sender,
+    session_factory: SessionFactory,
+    round_id: int,
+    *,
+    key: str,
+    note: str,
+    minutes: int,
+    member_id: int | None,
+    who: str,
+) -> None:
+    """A steering note that names who pressed ("Paused by …"), remembered for forget-me."""
+    text = str(svc.prompts_()["messages"][note]).format(who=who, minutes=minutes)
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        channel, thread_ts = round_.channel_id, round_.thread_ts
+    outcome = sender.deliver(key, channel, text=text, thread_ts=thread_ts)
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            svc.record_post(
+                session,
+                round_id,
+                RoundPostKind.NOTE,
+                channel,
+                outcome.ts,
+                member_id=member_id,
+                detail={"note": note, "minutes": minutes},
+            )
+
+
+def render_post(session: Session, post: RoundPost) -> tuple[str, list[Any] | None] | None:
+    """What a recorded post should say now; None when it should be taken down."""
+    round_ = session.get_one(Round, post.round_id)
+    messages = svc.prompts_()["messages"]
+    if post.kind == RoundPostKind.OPENING:
+        return builders.opening(round_)
+    if post.kind == RoundPostKind.SYNTHESIS:
+        return builders.synthesis_post(round_)
+    if post.kind == RoundPostKind.ASK:
+        if round_.status == RoundStatus.PROPOSED and round_.presenter is not None:
+            return builders.presenter_ask(
+                round_,
+                starter=svc.who(round_.facilitator),
+                report_back=bool(svc.previous_actions(session, round_.presenter)),
+            )
+        return builders.presenter_answered(round_, yes=round_.status != RoundStatus.DECLINED)
+    if post.kind == RoundPostKind.NOTE:
+        member = session.get(Member, post.member_id) if post.member_id else None
+        detail = post.detail or {}
+        text = str(messages[str(detail.get("note", "paused"))]).format(
+            who=svc.who(member) if member else messages["former"],
+            minutes=int(detail.get("minutes") or 5),
+        )
+        return text, None
+    item = svc.post_content(session, post)
+    if isinstance(item, RoundContribution):
+        who = svc.who(item.member, item.anonymous)
+        return builders.contribution_text(
+            round_, who, item.text, phase_index=item.phase_index
+        ), None
+    if isinstance(item, RoundCommitment):
+        return builders.commitment_text(svc.who(item.member), item.what, svc.local_due(item)), None
+    return None
+
+
+def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
+    """Edit (or take down) every round post marked stale, e.g. after a forget-me: chat.update
+    on its recorded ts. One that fails stays marked for the next tick."""
+    with unit_of_work(session_factory) as session:
+        due = [
+            (p.id, p.channel_id, p.ts, render_post(session, p)) for p in svc.stale_posts(session)
+        ]
+    for post_id, channel, ts, content in due:
+        try:
+            if content is None:
+                sender.client.chat_delete(channel=channel, ts=ts)
+            else:
+                text, blocks = content
+                sender.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                log.warning("could not edit round post %s: %s", ts, exc.response.get("error"))
+                continue
+        except Exception:
+            log.exception("could not edit round post %s; the next tick tries again", ts)
+            continue
+        with unit_of_work(session_factory) as session:
+            svc.settle_post(session, post_id, taken_down=content is None)
 
 
 def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:
@@ -267,6 +399,10 @@ def tick(now: datetime | None = None) -> None:
     _invite(rt.sender, rt.session_factory, now)
     _tea_breaks(rt.sender, rt.session_factory, now)
     _follow_ups(rt.sender, rt.session_factory, now)
+    try:
+        refresh_posts(rt.sender, rt.session_factory)
+    except Exception:
+        log.exception("could not refresh round posts")
 
 
 @setup

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 import prompts
@@ -21,6 +21,8 @@ from bot.models import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundPost,
+    RoundPostKind,
     RoundShare,
     RoundStatus,
     utcnow,
@@ -227,7 +229,9 @@ def answer_presenter(
     return True
 
 
-def _decline(round_: Round, now: datetime) -> None:
+def _decline(round_: Round, now: datetime, *, withdrawn: bool = False) -> None:
+    if withdrawn:
+        round_.settings = {**(round_.settings or {}), "withdrawn": True}
     round_.status = RoundStatus.DECLINED
     round_.closed_at = now
     round_.topic = ""
@@ -795,13 +799,20 @@ def synthesis(round_: Round) -> str:
 
 def forget_member(session: Session, member: Member) -> None:
     """Forget-me: what they said in rounds and their commitments go, or stay without their
-    name, as they chose for their stories; their opt-out and notes go; they leave each set."""
+    name, as they chose for their stories; their opt-out and notes go; they leave each set; a
+    set they presented loses their report-back (and, unless they keep their words, its
+    challenge); a proposal waiting on them, or made by them, is withdrawn. Every post that
+    carries their words or name is marked to be edited (or taken down) in Slack."""
     keep = membership.forget_scope(session).keep_stories
+    removed = str(prompts_()["messages"]["removed"])
     touched: set[int] = set()
+    said: list[int] = []
+    committed: list[int] = []
     for row in session.scalars(
         select(RoundContribution).where(RoundContribution.member_id == member.id)
     ):
         touched.add(row.round_id)
+        said.append(row.id)
         if keep:
             row.member_id = None
             row.anonymous = True
@@ -811,26 +822,114 @@ def forget_member(session: Session, member: Member) -> None:
         select(RoundCommitment).where(RoundCommitment.member_id == member.id)
     ):
         touched.add(commitment.round_id)
+        committed.append(commitment.id)
         if keep:
             commitment.member_id = None
         else:
             session.delete(commitment)
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
+    named: set[int] = set()
     for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
         if member.user_id in (round_.set_members or []):
             round_.set_members = [u for u in round_.set_members if u != member.user_id]
+            named.add(round_.id)
         if round_.facilitator_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                _decline(round_, utcnow(), withdrawn=True)  # who asked is gone
             round_.facilitator_id = None
+            named.add(round_.id)
         if round_.presenter_id == member.id:
             if round_.status == RoundStatus.PROPOSED:
-                _decline(round_, utcnow())  # nobody is left to say yes
+                _decline(round_, utcnow(), withdrawn=True)  # nobody is left to say yes
             round_.presenter_id = None
+            round_.opening_note = ""
+            if not keep and round_.topic:
+                round_.topic = removed
+            named.add(round_.id)
     session.flush()
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
         if round_.synthesis is not None:
             session.expire(round_, ["contributions", "commitments"])
             round_.synthesis = synthesis(round_)
+    _mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
+    session.flush()
+
+
+def _mark_posts(
+    session: Session, member: Member, *, rounds: set[int], said: list[int], committed: list[int]
+) -> None:
+    """Mark every recorded post that carries the member's words or name as stale."""
+    whole = (RoundPost.round_id.in_(rounds)) & RoundPost.kind.in_(
+        (RoundPostKind.OPENING, RoundPostKind.SYNTHESIS, RoundPostKind.ASK)
+    )
+    theirs = (
+        ((RoundPost.kind == RoundPostKind.CONTRIBUTION) & RoundPost.ref_id.in_(said))
+        | ((RoundPost.kind == RoundPostKind.COMMITMENT) & RoundPost.ref_id.in_(committed))
+        | (RoundPost.member_id == member.id)
+    )
+    session.execute(update(RoundPost).where(whole | theirs).values(stale=True))
+    session.execute(
+        update(RoundPost).where(RoundPost.member_id == member.id).values(member_id=None)
+    )
+
+
+# -- where round posts are, so that forget-me can reach them ---------------------------------------
+
+
+def record_post(
+    session: Session,
+    round_id: int,
+    kind: RoundPostKind,
+    channel_id: str,
+    ts: str,
+    *,
+    ref_id: int | None = None,
+    member_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Remember where a post that carries someone's words or name is (once per message)."""
+    found = session.scalar(
+        select(RoundPost.id).where(RoundPost.channel_id == channel_id, RoundPost.ts == ts)
+    )
+    if found is not None:
+        return
+    session.add(
+        RoundPost(
+            round_id=round_id,
+            kind=kind,
+            ref_id=ref_id,
+            member_id=member_id,
+            detail=detail,
+            channel_id=channel_id,
+            ts=ts,
+        )
+    )
+    session.flush()
+
+
+def stale_posts(session: Session) -> list[RoundPost]:
+    return list(session.scalars(select(RoundPost).where(RoundPost.stale.is_(True))))
+
+
+def post_content(session: Session, post: RoundPost) -> RoundContribution | RoundCommitment | None:
+    """What a contribution or commitment post shows; None once it has been deleted."""
+    if post.kind == RoundPostKind.CONTRIBUTION:
+        return session.get(RoundContribution, post.ref_id or 0)
+    if post.kind == RoundPostKind.COMMITMENT:
+        return session.get(RoundCommitment, post.ref_id or 0)
+    return None
+
+
+def settle_post(session: Session, post_id: int, *, taken_down: bool) -> None:
+    """The post now says what it should (or is gone)."""
+    post = session.get(RoundPost, post_id)
+    if post is None:
+        return
+    if taken_down:
+        session.delete(post)
+    else:
+        post.stale = False
     session.flush()
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.builders.ids import RoundIds
-from bot.models import Member, MemberStatus, Round, RoundCommitment, utcnow
+from bot.builders.ids import MembershipIds, RoundIds
+from bot.models import Member, MemberStatus, Round, RoundCommitment, RoundPost, utcnow
 from bot.schedules import rounds as schedule
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT
 from tests.harness import Kettle, checkbox_values, state, text_value
@@ -301,3 +301,106 @@ def test_interview_pairs_honour_pairing_opt_outs_and_avoid_choices(kettle: Kettl
     sent = [c for c in kettle.fake.calls_to("chat.postMessage") if "interview" in str(c)]
     assert sent and not any(n in str(sent) for n in ("Zara", "Amina", "Rohan", "avoid"))
     assert any("2 interviews" in str(r.get("text")) for r in kettle.fake.responses)
+
+
+# -- 4. forget-me reaches every round post that carries their words or name ------------------------
+
+
+def cop_text(kettle: Kettle) -> str:
+    return str([(m.get("text"), m.get("blocks")) for m in kettle.fake.messages(COP)])
+
+
+def ai_round_with_words(kettle: Kettle) -> Round:
+    round_ = start_ai_by_hand(kettle)
+    say_in_phase(kettle, MEMBER, round_, "Our picnic by the river")
+    say_in_phase(kettle, MEMBER2, round_, "The night we sang")
+    for index in range(3):
+        kettle.click(CONVENOR, RoundIds.NEXT, value=f"{round_.id}:{index}")
+    due = (utcnow() + timedelta(days=5)).date().isoformat()
+    kettle.click(MEMBER, RoundIds.CONTRIBUTE, value=f"{round_.id}:3")
+    form = kettle.fake.last_view()
+    assert form is not None
+    values = {RoundIds.TEXT: text_value("host a welcome call"), RoundIds.WHEN: date_value(due)}
+    kettle.submit(MEMBER, form, state(**values))
+    kettle.click(CONVENOR, RoundIds.NEXT, value=f"{round_.id}:3")
+    return rounds_in_db(kettle)[-1]
+
+
+def say_in_phase(kettle: Kettle, user_id: str, round_: Round, text: str) -> None:
+    current = next(r for r in rounds_in_db(kettle) if r.id == round_.id)
+    kettle.click(user_id, RoundIds.CONTRIBUTE, value=f"{round_.id}:{current.phase_index}")
+    form = kettle.fake.last_view()
+    assert form is not None
+    kettle.submit(user_id, form, state(**{RoundIds.TEXT: text_value(text)}))
+
+
+def set_with_words(kettle: Kettle) -> Round:
+    """Amina presents; Rohan and Esther are the set; Amina pauses, reflects and commits."""
+    round_ = propose_set(kettle, MEMBER, MEMBER)
+    kettle.click(MEMBER, RoundIds.PAUSE, value=f"{round_.id}:0")
+    kettle.click(MEMBER, RoundIds.RESUME, value=f"{round_.id}:0")
+    for index in range(3):
+        kettle.click(MEMBER, RoundIds.NEXT, value=f"{round_.id}:{index}")
+    say_in_phase(kettle, MEMBER, round_, "It's about belonging")
+    kettle.click(MEMBER, RoundIds.NEXT, value=f"{round_.id}:3")
+    due = (utcnow() + timedelta(days=5)).date().isoformat()
+    kettle.click(MEMBER, RoundIds.CONTRIBUTE, value=f"{round_.id}:4")
+    form = kettle.fake.last_view()
+    assert form is not None
+    values = {RoundIds.TEXT: text_value("call three volunteers"), RoundIds.WHEN: date_value(due)}
+    kettle.submit(MEMBER, form, state(**values))
+    kettle.click(MEMBER, RoundIds.END, value=f"{round_.id}:4")
+    return rounds_in_db(kettle)[-1]
+
+
+def synthesis_ts(kettle: Kettle, round_: Round) -> str:
+    return next(
+        m["ts"]
+        for m in kettle.fake.messages(COP)
+        if m.get("thread_ts") == round_.thread_ts and m.get("subtype") == "thread_broadcast"
+    )
+
+
+def test_forget_me_takes_their_words_and_name_out_of_every_round_post(kettle: Kettle) -> None:
+    ai = ai_round_with_words(kettle)
+    als = set_with_words(kettle)
+    before = cop_text(kettle)
+    for words in ("Amina", "Our picnic", "welcome call", "belonging", "three volunteers"):
+        assert words in before
+    assert "Volunteers drift" in before and "Paused by Amina" in before
+    posts = {synthesis_ts(kettle, ai), synthesis_ts(kettle, als), als.thread_ts}
+
+    kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel="D1")
+
+    after = cop_text(kettle)
+    for words in ("Amina", "Our picnic", "welcome call", "belonging", "three volunteers"):
+        assert words not in after, words
+    assert "Volunteers drift" not in after  # the challenge they presented goes with their words
+    assert "The night we sang" in after and "Rohan" in after  # others' words stay
+    edited = {c["ts"] for c in kettle.fake.calls_to("chat.update")}
+    assert posts <= edited
+
+
+def test_forget_me_keeping_words_unnames_them_and_a_failed_edit_is_retried(
+    kettle: Kettle,
+) -> None:
+    ai = ai_round_with_words(kettle)
+    als = set_with_words(kettle)  # Rohan is a set member: named in the opening
+    assert f"<@{MEMBER2}>" in cop_text(kettle) and "*Rohan* (Discover)" in cop_text(kettle)
+
+    kettle.fake.fail_next("chat.update", status=500, times=8)
+    kettle.click(MEMBER2, MembershipIds.FORGET_KEEP_BUTTON, channel="D2")
+    kettle.fake.clear_faults()
+    with kettle.db() as session:  # Slack was down: the edits wait, marked, for the next tick
+        assert session.scalars(select(RoundPost).where(RoundPost.stale.is_(True))).all()
+    schedule.tick(utcnow() + timedelta(minutes=1))
+
+    after = cop_text(kettle)
+    assert "Rohan" not in after and f"<@{MEMBER2}>" not in after
+    assert "*A member* (Discover): The night we sang" in after
+    assert "The night we sang (A member)" in after  # the synthesis, edited where it stands
+    assert "Amina" in after and "Volunteers drift" in after
+    edited = {c["ts"] for c in kettle.fake.calls_to("chat.update")}
+    assert {synthesis_ts(kettle, ai), als.thread_ts} <= edited
+    with kettle.db() as session:
+        assert session.scalars(select(RoundPost).where(RoundPost.stale.is_(True))).all() == []
