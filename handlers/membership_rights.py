@@ -19,6 +19,7 @@ from bot.db import unit_of_work
 from bot.errors import NotFound
 from bot.models import Story, utcnow
 from bot.schedules import knowledge as sends
+from bot.schedules import rounds as round_posts
 from bot.services import membership
 from bot.text import escape
 from handlers.membership_common import (
@@ -80,6 +81,7 @@ def forget_listener(keep: bool) -> Any:
             posts=result.deleted_story_posts,
             digests=result.digests,
         )
+        round_posts.refresh_posts(context["sender"], context["db"])  # edits what forget marked
         for sha256 in result.unused_files:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:

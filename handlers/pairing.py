@@ -89,12 +89,12 @@ def change(context: BoltContext, word: str, args: str = "") -> str:
 
 
 def _status(session: Session, me: Member, config: pairing.PairingConfig) -> str:
-    pref = pairing.preference(session, me)
+    pref = pairing.existing_preference(session, me)  # asking writes nothing: no row is no choice
     upcoming = pairing.next_round_number(session, me.community_id, utcnow(), config)
     return builders.status_text(
-        opted_in=pref.opted_in,
-        paused=pref.paused,
-        skipping=pref.skip_round == upcoming,
+        opted_in=bool(pref and pref.opted_in),
+        paused=bool(pref and pref.paused),
+        skipping=bool(pref and pref.skip_round == upcoming),
         avoided=[m.name for m in pairing.avoided_by(session, me)],
         period_days=config.period_days,
     )

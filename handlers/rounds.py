@@ -20,6 +20,7 @@ from handlers.rounds_play import (
     on_report,
     on_report_submitted,
 )
+from handlers.rounds_presenter import on_presenter_answer
 from handlers.rounds_setup import on_ai_submitted, on_als_submitted
 from handlers.rounds_steer import on_pair, steering
 from handlers.rounds_threads import in_active_round, on_round_message
@@ -55,6 +56,8 @@ def register(app: App) -> None:
     app.action(RoundIds.PAIR, middleware=[members_only])(on_pair)
     app.action(RoundIds.REPORT, middleware=[members_only])(on_report)
     app.action(RoundIds.OPT_OUT, middleware=[members_only])(on_opt_out)
+    app.action(RoundIds.PRESENT_YES, middleware=[members_only])(on_presenter_answer)
+    app.action(RoundIds.PRESENT_NO, middleware=[members_only])(on_presenter_answer)
     registry.event(
         app, "message", on_round_message, middleware=[members_only], matchers=[in_active_round]
     )

@@ -11,7 +11,8 @@ from bot.builders import rounds as builders
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotFound
-from bot.models import RoundCommitment, RoundStatus, utcnow
+from bot.models import RoundCommitment, RoundPostKind, RoundShare, RoundStatus, utcnow
+from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
 from handlers.forms import action_value, input_value, metadata
@@ -72,6 +73,7 @@ def on_contribution_submitted(
                     session, round_, member, what=text, due_at=due, source_key=key
                 )
                 line = builders.commitment_text(svc.who(member), item.what, svc.local_due(item))
+                kind, ref = RoundPostKind.COMMITMENT, item.id
             else:
                 anon = bool(input_value(values, RoundIds.ANONYMOUS))
                 said, created = svc.add_contribution(
@@ -86,13 +88,14 @@ def on_contribution_submitted(
                 line = builders.contribution_text(
                     round_, svc.who(member, said.anonymous), said.text, phase_index=said.phase_index
                 )
-            channel, thread_ts = round_.channel_id, round_.thread_ts
+                kind, ref = RoundPostKind.CONTRIBUTION, said.id
+            round_id = round_.id
     except InvalidInput as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
     ack()
     if created:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=line)
+        runner.post_line(context["sender"], context["db"], round_id, kind, ref, line)
 
 
 def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -112,7 +115,9 @@ def on_report_submitted(
 ) -> None:
     viewer = viewer_of(context)
     meta = metadata(view)
-    text = input_value(view["state"]["values"], RoundIds.TEXT) or ""
+    values = view["state"]["values"]
+    text = input_value(values, RoundIds.TEXT) or ""
+    shared = input_value(values, RoundIds.SHARE) == RoundShare.COP.value
     try:
         with unit_of_work(context["db"]) as session:
             svc.record_report(
@@ -120,12 +125,12 @@ def on_report_submitted(
                 int(meta.get("commitment_id") or 0),
                 viewer.member_id or 0,
                 text=text,
+                shared=shared,
                 now=utcnow(),
             )
     except InvalidInput as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
     ack()
-    client.chat_postMessage(
-        channel=viewer.user_id, text=svc.prompts_()["messages"]["thanks_report"]
-    )
+    thanks = "thanks_report_shared" if shared else "thanks_report"
+    client.chat_postMessage(channel=viewer.user_id, text=svc.prompts_()["messages"][thanks])

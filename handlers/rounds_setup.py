@@ -65,7 +65,7 @@ def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tup
             community=community,
             facilitator=me,
             topic=input_value(values, RoundIds.TOPIC) or "",
-            channel_id=channel or community.channel_id or "",
+            channel_id=channel,
             minutes_per_phase=minutes,
             allow_anonymous=anonymous,
             now=utcnow(),
@@ -97,7 +97,8 @@ def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tu
             raise NotAMember()
         if presenter is None or not presenter.is_active:
             raise InvalidInput("Presenter", {RoundIds.PRESENTER: "Pick a member of the CoP."})
-        outsiders = [u for u in set_ids if membership.get_member(session, cid, u) is None]
+        found = {u: membership.get_member(session, cid, u) for u in set_ids}
+        outsiders = [u for u, m in found.items() if m is None or not m.is_active]
         if outsiders or not set_ids:
             raise InvalidInput("Members", {RoundIds.MEMBERS: "Pick members of the CoP."})
         round_, created = svc.start_als(
@@ -108,7 +109,7 @@ def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tu
             challenge=input_value(values, RoundIds.CHALLENGE) or "",
             set_member_ids=set_ids,
             minutes=minutes,
-            channel_id=channel or community.channel_id or "",
+            channel_id=channel,
             now=utcnow(),
             source_key=f"view:{view['id']}",
         )

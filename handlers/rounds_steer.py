@@ -29,16 +29,22 @@ def _steer(action: Callable[..., Any], note: str | None) -> Callable[..., None]:
             svc.require_control(round_, viewer)
             changed = action(session, round_, now=now, expected_phase=index)
             minutes = svc.minutes_left(round_, now)
-            channel, thread_ts = round_.channel_id, round_.thread_ts
         if changed and note:
             messages = svc.prompts_()["messages"]
-            key = note
+            wording = note
             if note == "resumed" and not minutes and "resumed_by_hand" in messages:
-                key = "resumed_by_hand"  # a phase run by hand has no time left to tell
-            text = messages[key].format(
-                who=escape(viewer.name or "the facilitator"), minutes=minutes or 5
+                wording = "resumed_by_hand"  # a phase run by hand has no time left to tell
+            pressed = (body.get("actions") or [{}])[0].get("action_ts") or now.isoformat()
+            runner.post_note(
+                context["sender"],
+                context["db"],
+                round_id,
+                key=f"round:{round_id}:{note}:{index}:{pressed}",
+                note=wording,
+                minutes=minutes or 5,
+                member_id=viewer.member_id,
+                who=escape(viewer.name or "the facilitator"),
             )
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         runner.publish(context["sender"], context["db"], round_id)
 
     listener.__name__ = f"on_{note or action.__name__}"

@@ -16,22 +16,34 @@ from handlers.middleware import tell, viewer_of
 
 
 def cop_channel(context: BoltContext) -> str | None:
-    return context["settings"].cop_channel
+    """The private channel of the viewer's own CoP: the only place its rounds run."""
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        community = membership.community_by_id(session, viewer.community_id or 0)
+        return community.channel_id if community is not None else None
 
 
 def on_ai(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
+    channel = cop_channel(context)
+    if not channel:
+        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
+        return
     ack()
-    view = builders.ai_modal(topic=args, channel_id=cop_channel(context))
+    view = builders.ai_modal(topic=args, channel_id=channel)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_als(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
+    channel = cop_channel(context)
+    if not channel:
+        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
+        return
     ack()
-    view = builders.als_modal(presenter=body["user_id"], channel_id=cop_channel(context))
+    view = builders.als_modal(presenter=body["user_id"], channel_id=channel)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -56,19 +68,28 @@ def on_list(
 def on_invites(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    wanted = args.strip().lower() != "off"
-    set_invites(context, wanted)
+    """`on` or `off` changes the choice; anything else only says what it is, so that asking
+    never undoes a "no more invitations"."""
+    word = args.strip().lower()
     messages = svc.prompts_()["messages"]
-    ack(response_type="ephemeral", text=messages["opted_in" if wanted else "opted_out"])
+    if word in ("on", "off"):
+        set_invites(context, word == "on")
+        ack(response_type="ephemeral", text=messages["opted_in" if word == "on" else "opted_out"])
+        return
+    wanted = set_invites(context, None)
+    ack(response_type="ephemeral", text=messages["invites_on" if wanted else "invites_off"])
 
 
-def set_invites(context: BoltContext, wanted: bool) -> None:
+def set_invites(context: BoltContext, wanted: bool | None) -> bool:
+    """Change the viewer's choice (None leaves it); returns whether they now want invitations."""
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         member = membership.viewer_member(session, viewer)
         if member is None:
             raise NotAMember()
-        svc.set_invitations(session, member, wanted=wanted)
+        if wanted is not None:
+            svc.set_invitations(session, member, wanted=wanted)
+        return svc.wants_invitations(session, member.id)
 
 
 def on_opt_out(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

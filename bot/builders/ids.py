@@ -57,6 +57,9 @@ class RoundIds(StrEnum):
     PAIR = "round_pair"
     REPORT = "round_report"
     OPT_OUT = "round_opt_out"
+    SHARE = "share"
+    PRESENT_YES = "round_present_yes"
+    PRESENT_NO = "round_present_no"
 
 
 class MeetingIds(StrEnum):

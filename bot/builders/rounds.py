@@ -10,21 +10,21 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     CheckboxesElement,
-    ConversationSelectElement,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
     Option,
     PlainTextInputElement,
+    RadioButtonsElement,
     SectionBlock,
     UserMultiSelectElement,
     UserSelectElement,
 )
 
-from bot.builders.common import date_token, modal, section
+from bot.builders.common import context, date_token, modal, section
 from bot.builders.ids import RoundIds
-from bot.models import Round, RoundKind, RoundStatus
+from bot.models import Round, RoundKind, RoundShare, RoundStatus
 from bot.services import rounds as svc
 from bot.text import escape, plain, truncate
 
@@ -74,20 +74,15 @@ def _minutes_input(block_id: str, label: str, initial: int) -> InputBlock:
     )
 
 
-def _channel_input(channel_id: str | None) -> InputBlock:
-    return InputBlock(
-        block_id=RoundIds.CHANNEL,
-        label="Where should it run?",
-        element=ConversationSelectElement(
-            action_id=RoundIds.INPUT, initial_conversation=channel_id or None
-        ),
-    )
+def _where(channel_id: str) -> dict[str, Any]:
+    """Rounds run only in the CoP's private channel; the form says where rather than asking."""
+    return context(str(_p()["messages"]["where"]).format(channel=f"<#{channel_id}>"))
 
 
-def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
+def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
     p = _p()
     anon = Option(value=RoundIds.ANONYMOUS_YES.value, text="Members may contribute without names")
-    blocks = [
+    blocks: list[Any] = [
         _text_input(
             RoundIds.TOPIC,
             "Affirmative topic",
@@ -96,7 +91,7 @@ def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
             max_length=svc.TOPIC_MAX,
             hint=p["ai"]["topic_hint"],
         ),
-        _channel_input(channel_id),
+        _where(channel_id),
         _minutes_input(
             RoundIds.MINUTES,
             "Minutes per phase (0: I'll move us on by hand)",
@@ -118,7 +113,7 @@ def ai_modal(*, topic: str, channel_id: str | None) -> dict[str, Any]:
     )
 
 
-def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
+def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
     p = _p()
     blocks: list[Any] = [
         InputBlock(
@@ -134,7 +129,7 @@ def als_modal(*, presenter: str, channel_id: str | None) -> dict[str, Any]:
             label="Set members",
             element=UserMultiSelectElement(action_id=RoundIds.INPUT),
         ),
-        _channel_input(channel_id),
+        _where(channel_id),
     ]
     for index, ph in enumerate(p["als"]["phases"]):
         blocks.append(
@@ -203,7 +198,22 @@ def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
                 text=MarkdownTextObject(text=f"You said you'd {escape(truncate(what, 2900))}.")
             ),
             _text_input(RoundIds.TEXT, "How did it go? What did you learn?"),
+            _share_input(),
         ],
+    )
+
+
+def _share_input() -> InputBlock:
+    """The owner's choice for their report; private unless they pick sharing."""
+    messages = _p()["messages"]
+    private = Option(value=RoundShare.PRIVATE.value, text=messages["report_private_option"])
+    shared = Option(value=RoundShare.COP.value, text=messages["report_shared_option"])
+    return InputBlock(
+        block_id=RoundIds.SHARE,
+        label="Who may see it?",
+        element=RadioButtonsElement(
+            action_id=RoundIds.INPUT, options=[private, shared], initial_option=private
+        ),
     )
 
 
@@ -337,6 +347,40 @@ def ask_blocks(text: str, commitment_id: int) -> list[dict[str, Any]]:
             ]
         ).to_dict(),
     ]
+
+
+def presenter_ask(round_: Round, *, starter: str, report_back: bool) -> tuple[str, list[Any]]:
+    """The DM asking a named presenter for their yes (the only place the proposal shows)."""
+    p = _p()["als"]
+    members = ", ".join(f"<@{u}>" for u in round_.set_members) or "—"
+    text = str(p["ask_presenter"]).format(
+        starter=starter,
+        channel=f"<#{round_.channel_id}>",
+        challenge=escape(truncate(" ".join(round_.topic.split()), 600)),
+        members=members,
+        report_back=p["ask_report_back"] if report_back else "",
+    )
+    value = str(round_.id)
+    return truncate(text, 3000), [
+        section(truncate(text, 3000)),
+        ActionsBlock(
+            elements=[
+                _button(p["ask_yes"], RoundIds.PRESENT_YES, value, "primary"),
+                _button(p["ask_no"], RoundIds.PRESENT_NO, value),
+            ]
+        ).to_dict(),
+    ]
+
+
+def presenter_answered(round_: Round, *, yes: bool) -> tuple[str, list[Any]]:
+    """What the ask becomes once answered (or withdrawn): no buttons, and nobody's name."""
+    if (round_.settings or {}).get("withdrawn"):
+        text = str(_p()["messages"]["ask_withdrawn"])
+    else:
+        text = str(_p()["als"]["answered_yes" if yes else "answered_no"]).format(
+            channel=f"<#{round_.channel_id}>"
+        )
+    return text, [section(text)]
 
 
 def round_list(lines: list[svc.RoundLine]) -> str:

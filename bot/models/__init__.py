@@ -60,6 +60,9 @@ from bot.models.rounds import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundPost,
+    RoundPostKind,
+    RoundShare,
     RoundStatus,
 )
 from bot.models.stories import (
@@ -109,6 +112,9 @@ __all__ = [
     "RoundKind",
     "RoundNote",
     "RoundOptOut",
+    "RoundPost",
+    "RoundPostKind",
+    "RoundShare",
     "RoundStatus",
     "Rsvp",
     "Story",

@@ -19,9 +19,18 @@ class RoundKind(enum.StrEnum):
 
 
 class RoundStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # a set whose presenter, named by someone else, has not said yes yet
+    DECLINED = "declined"  # the named presenter said no: it never starts
     RUNNING = "running"
     PAUSED = "paused"
     CLOSED = "closed"
+
+
+class RoundShare(enum.StrEnum):
+    """Who may see what a member wrote about how their commitment went."""
+
+    PRIVATE = "private"  # only its owner
+    COP = "cop"  # the CoP's members, in its private space (e.g. their next set's report-back)
 
 
 class Round(Base):
@@ -54,7 +63,7 @@ class Round(Base):
     phase_deadline: Mapped[datetime | None] = mapped_column()
     paused_seconds_left: Mapped[int | None] = mapped_column()
     announced_phase: Mapped[int] = mapped_column(default=-1)
-    invited_phase: Mapped[int] = mapped_column(default=-1)
+    invited_phase: Mapped[int] = mapped_column(default=-1)  # where it invited (once), or -1
     allow_anonymous: Mapped[bool] = mapped_column(default=False)
     opening_note: Mapped[str] = mapped_column(Text, default="")  # ALS report-back
     tea_break_sent: Mapped[bool] = mapped_column(default=False)
@@ -107,6 +116,9 @@ class RoundCommitment(Base):
     reminded_at: Mapped[datetime | None] = mapped_column()
     asked_at: Mapped[datetime | None] = mapped_column()
     report: Mapped[str | None] = mapped_column(Text)
+    report_visibility: Mapped[RoundShare] = mapped_column(
+        _enum(RoundShare, "round_share"), default=RoundShare.PRIVATE, server_default="private"
+    )
     reported_at: Mapped[datetime | None] = mapped_column()
     source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -137,4 +149,32 @@ class RoundOptOut(Base):
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundPostKind(enum.StrEnum):
+    OPENING = "opening"  # the thread's first post: the presenter, set members, report-back
+    CONTRIBUTION = "contribution"  # one contribution or reflection, under its author's name
+    COMMITMENT = "commitment"  # one commitment, under its owner's name
+    NOTE = "note"  # a steering note that names who pressed (paused by …)
+    SYNTHESIS = "synthesis"  # the closing synthesis
+    ASK = "ask"  # the DM asking a named presenter for their yes, naming who proposed it
+
+
+class RoundPost(Base):
+    """A message Kettle posted for a round that carries someone's words or name: where it is,
+    so that forget-me can edit it (or take it down) where it stands."""
+
+    __tablename__ = "round_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RoundPostKind] = mapped_column(_enum(RoundPostKind, "round_post_kind"))
+    ref_id: Mapped[int | None] = mapped_column()  # the contribution or commitment it shows
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a note's wording and minutes
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    stale: Mapped[bool] = mapped_column(default=False, index=True)  # to be edited in Slack
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.builders import rounds as builders
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Round, RoundCommitment, RoundStatus, utcnow
+from bot.models import (
+    Member,
+    Round,
+    RoundCommitment,
+    RoundContribution,
+    RoundPost,
+    RoundPostKind,
+    RoundStatus,
+    utcnow,
+)
 from bot.schedules import setup
 from bot.services import rounds as svc
 from bot.text import escape
@@ -25,13 +37,19 @@ log = logging.getLogger(__name__)
 
 
 def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
-    """Post whatever of this round is not yet in Slack: its opening, current phase, synthesis."""
+    """Post whatever of this round is not yet in Slack: its opening, current phase, synthesis.
+    A set that has not started posts nothing in the channel: its presenter is asked first."""
     with unit_of_work(session_factory) as session:
         round_ = session.get(Round, round_id)
         if round_ is None:
             return
+        started, ask = round_.status in svc.STARTED, svc.awaiting_ask(round_)
         channel, thread_ts = round_.channel_id, round_.thread_ts
-        text, blocks = builders.opening(round_)
+        text, blocks = builders.opening(round_) if started else ("", [])
+    if not started:
+        if ask:
+            ask_presenter(sender, session_factory, round_id)
+        return
     if thread_ts is None:
         outcome = sender.deliver(f"round:{round_id}:opening", channel, text=text, blocks=blocks)
         if not outcome.ts:
@@ -39,6 +57,7 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         thread_ts = outcome.ts
         with unit_of_work(session_factory) as session:
             session.get_one(Round, round_id).thread_ts = thread_ts
+            svc.record_post(session, round_id, RoundPostKind.OPENING, channel, thread_ts)
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
         index = round_.phase_index
@@ -55,7 +74,7 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         closing = round_.status == RoundStatus.CLOSED and not round_.synthesis_posted
         text, blocks = builders.synthesis_post(round_) if closing else ("", [])
     if closing:
-        sender.deliver(
+        outcome = sender.deliver(
             f"round:{round_id}:synthesis",
             channel,
             text=text,
@@ -65,14 +84,170 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         )
         with unit_of_work(session_factory) as session:
             session.get_one(Round, round_id).synthesis_posted = True
+            if outcome.ts:
+                svc.record_post(session, round_id, RoundPostKind.SYNTHESIS, channel, outcome.ts)
+
+
+def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
+    """A set proposed for someone else: ask them privately, and tell the starter it waits."""
+    als = svc.prompts_()["als"]
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        presenter, starter = round_.presenter, round_.facilitator
+        if presenter is None:
+            return
+        text, blocks = builders.presenter_ask(
+            round_,
+            starter=svc.who(starter),
+            report_back=bool(svc.previous_actions(session, presenter)),
+        )
+        presenter_id = presenter.user_id
+        starter_id = starter.user_id if starter is not None else None
+        starter_member = starter.id if starter is not None else None
+        waiting = str(als["asked_starter"]).format(channel=f"<#{round_.channel_id}>")
+    outcome = sender.deliver(f"round:{round_id}:ask", presenter_id, text=text, blocks=blocks)
+    if outcome.ts:
+        dm = sender.resolve_channel(presenter_id)
+        with unit_of_work(session_factory) as session:
+            svc.record_post(
+                session, round_id, RoundPostKind.ASK, dm, outcome.ts, member_id=starter_member
+            )
+    if starter_id:
+        sender.deliver(f"round:{round_id}:proposed", starter_id, text=waiting)
+    with unit_of_work(session_factory) as session:
+        svc.mark_presenter_asked(session, round_id)
+
+
+def tell_starter(sender: Sender, session_factory: SessionFactory, round_id: int) -> None:
+    """The starter hears the presenter's answer, kindly and without a reason."""
+    als = svc.prompts_()["als"]
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        if round_.facilitator is None or round_.status == RoundStatus.PROPOSED:
+            return
+        yes = round_.status != RoundStatus.DECLINED
+        starter_id = round_.facilitator.user_id
+        text = str(als["accepted_starter" if yes else "declined_starter"]).format(
+            channel=f"<#{round_.channel_id}>"
+        )
+    sender.deliver(f"round:{round_id}:answered", starter_id, text=text)
+
+
+def post_line(
+    sender: Sender,
+    session_factory: SessionFactory,
+    round_id: int,
+    kind: RoundPostKind,
+    ref_id: int,
+    text: str,
+) -> None:
+    """A contribution or commitment in the round's thread, once, remembered for forget-me."""
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        channel, thread_ts = round_.channel_id, round_.thread_ts
+    outcome = sender.deliver(
+        f"round:{round_id}:{kind.value}:{ref_id}", channel, text=text, thread_ts=thread_ts
+    )
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            svc.record_post(session, round_id, kind, channel, outcome.ts, ref_id=ref_id)
+
+
+def post_note(
+    sender: Sender,
+    session_factory: SessionFactory,
+    round_id: int,
+    *,
+    key: str,
+    note: str,
+    minutes: int,
+    member_id: int | None,
+    who: str,
+) -> None:
+    """A steering note that names who pressed ("Paused by …"), remembered for forget-me."""
+    text = str(svc.prompts_()["messages"][note]).format(who=who, minutes=minutes)
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, round_id)
+        channel, thread_ts = round_.channel_id, round_.thread_ts
+    outcome = sender.deliver(key, channel, text=text, thread_ts=thread_ts)
+    if outcome.ts:
+        with unit_of_work(session_factory) as session:
+            svc.record_post(
+                session,
+                round_id,
+                RoundPostKind.NOTE,
+                channel,
+                outcome.ts,
+                member_id=member_id,
+                detail={"note": note, "minutes": minutes},
+            )
+
+
+def render_post(session: Session, post: RoundPost) -> tuple[str, list[Any] | None] | None:
+    """What a recorded post should say now; None when it should be taken down."""
+    round_ = session.get_one(Round, post.round_id)
+    messages = svc.prompts_()["messages"]
+    if post.kind == RoundPostKind.OPENING:
+        return builders.opening(round_)
+    if post.kind == RoundPostKind.SYNTHESIS:
+        return builders.synthesis_post(round_)
+    if post.kind == RoundPostKind.ASK:
+        if round_.status == RoundStatus.PROPOSED and round_.presenter is not None:
+            return builders.presenter_ask(
+                round_,
+                starter=svc.who(round_.facilitator),
+                report_back=bool(svc.previous_actions(session, round_.presenter)),
+            )
+        return builders.presenter_answered(round_, yes=round_.status != RoundStatus.DECLINED)
+    if post.kind == RoundPostKind.NOTE:
+        member = session.get(Member, post.member_id) if post.member_id else None
+        detail = post.detail or {}
+        text = str(messages[str(detail.get("note", "paused"))]).format(
+            who=svc.who(member) if member else messages["former"],
+            minutes=int(detail.get("minutes") or 5),
+        )
+        return text, None
+    item = svc.post_content(session, post)
+    if isinstance(item, RoundContribution):
+        who = svc.who(item.member, item.anonymous)
+        return builders.contribution_text(
+            round_, who, item.text, phase_index=item.phase_index
+        ), None
+    if isinstance(item, RoundCommitment):
+        return builders.commitment_text(svc.who(item.member), item.what, svc.local_due(item)), None
+    return None
+
+
+def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
+    """Edit (or take down) every round post marked stale, e.g. after a forget-me: chat.update
+    on its recorded ts. One that fails stays marked for the next tick."""
+    with unit_of_work(session_factory) as session:
+        due = [
+            (p.id, p.channel_id, p.ts, render_post(session, p)) for p in svc.stale_posts(session)
+        ]
+    for post_id, channel, ts, content in due:
+        try:
+            if content is None:
+                sender.client.chat_delete(channel=channel, ts=ts)
+            else:
+                text, blocks = content
+                sender.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                log.warning("could not edit round post %s: %s", ts, exc.response.get("error"))
+                continue
+        except Exception:
+            log.exception("could not edit round post %s; the next tick tries again", ts)
+            continue
+        with unit_of_work(session_factory) as session:
+            svc.settle_post(session, post_id, taken_down=content is None)
 
 
 def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:
     """Open a group DM for each pair of members with the Discover question; returns the count."""
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
-        people = [m.user_id for m in svc.active_members(session, round_.community_id)]
-        groups = svc.pairs(people, seed=round_.id)
+        groups = [[m.user_id for m in g] for g in svc.interview_groups(session, round_)]
         question = (svc.phases(round_.kind)[0].get("questions") or [""])[0]
         text = svc.prompts_()["messages"]["pair"].format(
             topic=escape(round_.topic), question=question
@@ -138,9 +313,12 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
                 "permalink"
             ]
             for member_id, user_id in targets:
+                with unit_of_work(session_factory) as session:
+                    if not svc.wants_invitations(session, member_id):
+                        continue  # said no while the others were being invited
                 text = messages["invite"].format(link=link, **text_args)
                 sender.deliver(
-                    f"round:{round_id}:invite:{index}:{user_id}",
+                    f"round:{round_id}:invite:{user_id}",
                     user_id,
                     text=text,
                     blocks=builders.invite_blocks(text),
@@ -221,6 +399,10 @@ def tick(now: datetime | None = None) -> None:
     _invite(rt.sender, rt.session_factory, now)
     _tea_breaks(rt.sender, rt.session_factory, now)
     _follow_ups(rt.sender, rt.session_factory, now)
+    try:
+        refresh_posts(rt.sender, rt.session_factory)
+    except Exception:
+        log.exception("could not refresh round posts")
 
 
 @setup

@@ -257,6 +257,21 @@ def _round_robin(people: list[int], rng: random.Random) -> list[list[list[int]]]
     return rounds
 
 
+def declines_pairing(session: Session, member_ids: list[int]) -> set[int]:
+    """Those among `member_ids` who said no to being paired: turned pairing off, or paused it.
+    Other pairings (a round's appreciative interviews) honour the same choice."""
+    if not member_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(PairingPreference.member_id).where(
+                PairingPreference.member_id.in_(member_ids),
+                PairingPreference.opted_in.is_(False) | PairingPreference.paused.is_(True),
+            )
+        )
+    )
+
+
 def eligible(session: Session, community_id: int, number: int) -> list[Member]:
     return list(
         session.scalars(

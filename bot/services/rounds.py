@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 import prompts
@@ -22,9 +21,13 @@ from bot.models import (
     RoundKind,
     RoundNote,
     RoundOptOut,
+    RoundPost,
+    RoundPostKind,
+    RoundShare,
     RoundStatus,
+    utcnow,
 )
-from bot.services import clock, membership
+from bot.services import clock, membership, pairing
 from bot.services.knowledge import HealthFigures
 from bot.services.membership import Viewer, active_members
 from bot.text import escape
@@ -40,6 +43,16 @@ class NotFacilitator(KettleError):
 
 class RoundClosed(KettleError):
     user_message = "That round has closed."
+
+
+class NotStarted(KettleError):
+    user_message = "That set hasn't started: it waits for its presenter's yes."
+
+
+# A round is live while it runs or is paused; it has started once it is live or closed. A set
+# proposed for someone else waits for their yes, and a declined one never starts.
+LIVE = (RoundStatus.RUNNING, RoundStatus.PAUSED)
+STARTED = (*LIVE, RoundStatus.CLOSED)
 
 
 def prompts_() -> dict[str, Any]:
@@ -59,7 +72,7 @@ def phase(round_: Round) -> dict[str, Any] | None:
 
 def is_question_phase(round_: Round) -> bool:
     current = phase(round_)
-    return bool(current and current.get("question_phase")) and round_.status != RoundStatus.CLOSED
+    return bool(current and current.get("question_phase")) and round_.status in LIVE
 
 
 # -- starting ------------------------------------------------------------------------------
@@ -75,6 +88,22 @@ def _deadline(round_: Round, now: datetime) -> datetime | None:
     return now + timedelta(minutes=minutes) if minutes else None
 
 
+def round_channel(community: Community, requested: str | None, *, field: str) -> str:
+    """Rounds run only in the CoP's private channel, so what is said in them stays among
+    members; a form (or a forged payload) asking for any other channel is refused."""
+    channel = community.channel_id
+    if not channel:
+        raise InvalidInput(
+            "No CoP channel", {field: "This CoP has no private channel yet, so rounds can't run."}
+        )
+    if requested and requested != channel:
+        raise InvalidInput(
+            "Not the CoP channel",
+            {"channel": "Rounds run only in the CoP's private channel, among members."},
+        )
+    return channel
+
+
 def _existing(session: Session, source_key: str | None) -> Round | None:
     if not source_key:
         return None
@@ -87,16 +116,18 @@ def start_ai(
     community: Community,
     facilitator: Member,
     topic: str,
-    channel_id: str,
     minutes_per_phase: int,
     allow_anonymous: bool,
     now: datetime,
+    channel_id: str | None = None,
     source_key: str | None = None,
 ) -> tuple[Round, bool]:
-    """Open an appreciative-inquiry round in its first phase; the same submission opens one."""
+    """Open an appreciative-inquiry round in its first phase, in the CoP's private channel
+    (`channel_id` is the one a form asked for); the same submission opens one."""
     topic = (topic or "").strip()
     if not topic:
         raise InvalidInput("Name the topic.", {"topic": "Name what you want more of."})
+    channel = round_channel(community, channel_id, field="topic")
     existing = _existing(session, source_key)
     if existing is not None:
         return existing, False
@@ -106,7 +137,7 @@ def start_ai(
         kind=RoundKind.AI,
         topic=topic[:TOPIC_MAX],
         facilitator_id=facilitator.id,
-        channel_id=channel_id,
+        channel_id=channel,
         phase_minutes=_minutes([minutes_per_phase] * count, count),
         phase_index=0,
         phase_started_at=now,
@@ -131,19 +162,23 @@ def start_als(
     challenge: str,
     set_member_ids: list[str],
     minutes: list[int],
-    channel_id: str,
     now: datetime,
+    channel_id: str | None = None,
     source_key: str | None = None,
 ) -> tuple[Round, bool]:
-    """Open an action-learning set; it opens with the presenter's report-back from last time."""
+    """An action-learning set in the CoP's private channel. A member presenting their own
+    challenge opens it at once; anyone else named as presenter is asked first, and the set
+    waits (proposed) for their yes."""
     challenge = (challenge or "").strip()
     if not challenge:
         raise InvalidInput("Describe the challenge.", {"challenge": "A sentence or two, please."})
+    channel = round_channel(community, channel_id, field="challenge")
     existing = _existing(session, source_key)
     if existing is not None:
         return existing, False
     count = len(phases(RoundKind.ALS))
     members = [u for u in dict.fromkeys(set_member_ids) if u and u != presenter.user_id]
+    own = presenter.id == facilitator.id
     round_ = Round(
         community_id=community.id,
         kind=RoundKind.ALS,
@@ -151,19 +186,71 @@ def start_als(
         facilitator_id=facilitator.id,
         presenter_id=presenter.id,
         set_members=members,
-        channel_id=channel_id,
+        channel_id=channel,
         phase_minutes=_minutes(minutes, count),
         phase_index=0,
         phase_started_at=now,
         started_at=now,
         source_key=source_key,
+        status=RoundStatus.RUNNING if own else RoundStatus.PROPOSED,
         settings={},
     )
-    round_.phase_deadline = _deadline(round_, now)
-    round_.opening_note = report_back(session, presenter)
+    if own:
+        _begin(session, round_, presenter, now)
     session.add(round_)
     session.flush()
     return round_, True
+
+
+def _begin(session: Session, round_: Round, presenter: Member, now: datetime) -> None:
+    """The set starts now, opening with the presenter's report-back from last time."""
+    round_.status = RoundStatus.RUNNING
+    round_.phase_index = 0
+    round_.phase_started_at = now
+    round_.started_at = now
+    round_.phase_deadline = _deadline(round_, now)
+    round_.opening_note = report_back(session, presenter)
+
+
+def answer_presenter(
+    session: Session, round_: Round, member: Member, *, yes: bool, now: datetime
+) -> bool:
+    """The named presenter's own answer: yes starts the set, no means it never runs (and what
+    was written about them goes). False when the set is no longer waiting for an answer."""
+    if round_.kind != RoundKind.ALS or round_.presenter_id != member.id:
+        raise NotFound("That request isn't yours to answer.")
+    if round_.status != RoundStatus.PROPOSED:
+        return False
+    if yes:
+        _begin(session, round_, member, now)
+    else:
+        _decline(round_, now)
+    session.flush()
+    return True
+
+
+def _decline(round_: Round, now: datetime, *, withdrawn: bool = False) -> None:
+    if withdrawn:
+        round_.settings = {**(round_.settings or {}), "withdrawn": True}
+    round_.status = RoundStatus.DECLINED
+    round_.closed_at = now
+    round_.topic = ""
+    round_.set_members = []
+    round_.opening_note = ""
+
+
+def mark_presenter_asked(session: Session, round_id: int) -> None:
+    round_ = session.get(Round, round_id)
+    if round_ is not None:
+        round_.settings = {**(round_.settings or {}), "presenter_asked": True}
+        session.flush()
+
+
+def awaiting_ask(round_: Round) -> bool:
+    """A proposed set whose presenter has not been asked yet."""
+    return round_.status == RoundStatus.PROPOSED and not (round_.settings or {}).get(
+        "presenter_asked"
+    )
 
 
 def previous_actions(session: Session, presenter: Member) -> list[RoundCommitment]:
@@ -183,13 +270,20 @@ def previous_actions(session: Session, presenter: Member) -> list[RoundCommitmen
 
 
 def report_back(session: Session, presenter: Member) -> str:
+    """The presenter's actions from last time (already said in that set's thread), and how each
+    went only where they chose to share it."""
     actions = previous_actions(session, presenter)
     if not actions:
         return ""
     p = prompts_()["als"]
     lines = []
     for c in actions:
-        report = escape(c.report) if c.report else p["no_report"]
+        if not c.report:
+            report = p["no_report"]
+        elif c.report_visibility != RoundShare.COP:
+            report = p["report_private"]
+        else:
+            report = escape(c.report)
         lines.append(f"• {escape(c.what)} (by {local_due(c):%d %b}): {report}")
     return str(p["report_back"]).format(
         presenter=escape(presenter.name or "the presenter"), actions="\n".join(lines)
@@ -219,14 +313,17 @@ def require_control(round_: Round, viewer: Viewer) -> None:
         raise NotFacilitator(prompts_()["messages"]["not_facilitator"])
     if round_.status == RoundStatus.CLOSED:
         raise RoundClosed(prompts_()["messages"]["closed"])
+    if round_.status not in LIVE:
+        raise NotStarted(prompts_()["messages"]["not_started"])
 
 
 # -- moving through the phases -------------------------------------------------------------
 
 
 def advance(session: Session, round_: Round, *, now: datetime, expected_phase: int | None) -> bool:
-    """Move to the next phase (or close after the last). A stale button changes nothing."""
-    if round_.status == RoundStatus.CLOSED:
+    """Move to the next phase (or close after the last). A stale button changes nothing, and
+    neither does any button of a set that has not started."""
+    if round_.status not in LIVE:
         return False
     if expected_phase is not None and expected_phase != round_.phase_index:
         return False
@@ -243,7 +340,7 @@ def advance(session: Session, round_: Round, *, now: datetime, expected_phase: i
 
 
 def close(session: Session, round_: Round, *, now: datetime) -> None:
-    if round_.status == RoundStatus.CLOSED:
+    if round_.status not in LIVE:
         return
     round_.status = RoundStatus.CLOSED
     round_.closed_at = now
@@ -279,6 +376,8 @@ def resume(session: Session, round_: Round, *, now: datetime) -> bool:
 
 def extend(session: Session, round_: Round, *, minutes: int, now: datetime) -> None:
     """Give the current phase more time (a phase run by hand gets a deadline from now)."""
+    if round_.status not in LIVE:
+        return
     if round_.status == RoundStatus.PAUSED:
         round_.paused_seconds_left = (round_.paused_seconds_left or 0) + minutes * 60
     else:
@@ -312,17 +411,21 @@ def due_to_advance(session: Session, now: datetime) -> list[Round]:
 
 
 def unannounced(session: Session) -> list[Round]:
-    """Rounds whose opening, current phase or synthesis has not been posted yet."""
+    """Rounds whose opening, current phase or synthesis has not been posted yet, and proposed
+    sets whose presenter has not been asked yet."""
     candidates = session.scalars(
         select(Round).where(
-            (Round.status != RoundStatus.CLOSED) | (Round.synthesis_posted.is_(False))
+            Round.status.in_(LIVE)
+            | (Round.status == RoundStatus.PROPOSED)
+            | ((Round.status == RoundStatus.CLOSED) & Round.synthesis_posted.is_(False))
         )
     )
     return [
         r
         for r in candidates
-        if r.thread_ts is None
-        or (r.status != RoundStatus.CLOSED and r.announced_phase < r.phase_index)
+        if awaiting_ask(r)
+        or (r.status in STARTED and r.thread_ts is None)
+        or (r.status in LIVE and r.announced_phase < r.phase_index)
         or (r.status == RoundStatus.CLOSED and not r.synthesis_posted)
     ]
 
@@ -332,7 +435,7 @@ def unannounced(session: Session) -> list[Round]:
 
 def may_contribute(round_: Round, viewer: Viewer) -> bool:
     current = phase(round_)
-    if current is None or round_.status == RoundStatus.CLOSED or not viewer.is_member:
+    if current is None or round_.status not in LIVE or not viewer.is_member:
         return False
     if viewer.community_id != round_.community_id:
         return False
@@ -431,8 +534,15 @@ def add_commitment(
 
 
 def record_report(
-    session: Session, commitment_id: int, member_id: int, *, text: str, now: datetime
+    session: Session,
+    commitment_id: int,
+    member_id: int,
+    *,
+    text: str,
+    shared: bool,
+    now: datetime,
 ) -> RoundCommitment:
+    """How it went, as its owner tells it, with their choice: private unless they share it."""
     commitment = session.get(RoundCommitment, commitment_id)
     if commitment is None or commitment.member_id != member_id:
         raise NotFound()
@@ -440,6 +550,7 @@ def record_report(
     if not text:
         raise InvalidInput("Tell us a little.", {"text": "A few words are plenty."})
     commitment.report = text[:TEXT_MAX]
+    commitment.report_visibility = RoundShare.COP if shared else RoundShare.PRIVATE
     commitment.reported_at = now
     session.flush()
     return commitment
@@ -449,37 +560,46 @@ def record_report(
 
 
 def due_invitations(session: Session, now: datetime) -> list[tuple[Round, list[Member]]]:
-    """AI rounds some minutes into a phase: members who have not contributed and not opted out."""
+    """AI rounds some minutes into a phase that have not invited anyone yet: members quiet in
+    that phase, not yet invited to this round, who have not said no. A round invites once,
+    never again in a later phase."""
     after = timedelta(minutes=int(prompts_().get("invite_after_minutes", 5)))
     rounds = session.scalars(
-        select(Round).where(Round.status == RoundStatus.RUNNING, Round.kind == RoundKind.AI)
+        select(Round).where(
+            Round.status == RoundStatus.RUNNING,
+            Round.kind == RoundKind.AI,
+            Round.invited_phase < 0,
+        )
     )
     out = []
     for r in rounds:
-        if r.invited_phase >= r.phase_index or r.announced_phase < r.phase_index:
-            continue
-        if r.phase_started_at + after > now:
+        if r.announced_phase < r.phase_index or r.phase_started_at + after > now:
             continue
         spoke = {c.member_id for c in r.contributions if c.phase_index == r.phase_index}
         spoke |= {c.member_id for c in r.commitments}
         noted = set(
             session.scalars(
                 select(RoundNote.member_id).where(
-                    RoundNote.round_id == r.id,
-                    RoundNote.phase_index == r.phase_index,
-                    RoundNote.kind == "invite",
+                    RoundNote.round_id == r.id, RoundNote.kind == "invite"
                 )
             )
         )
-        opted = set(session.scalars(select(RoundOptOut.member_id)))
         people = [
-            m for m in active_members(session, r.community_id) if m.id not in spoke | noted | opted
+            m
+            for m in active_members(session, r.community_id)
+            if m.id not in spoke | noted and wants_invitations(session, m.id)
         ]
         out.append((r, people))
     return out
 
 
+def wants_invitations(session: Session, member_id: int) -> bool:
+    """False once the member said "no more invitations"; it holds for every round after."""
+    return session.get(RoundOptOut, member_id) is None
+
+
 def mark_invited(session: Session, round_id: int, phase_index: int) -> None:
+    """The round has sent its invitations (in this phase); it sends no more."""
     round_ = session.get(Round, round_id)
     if round_ is not None and round_.invited_phase < phase_index:
         round_.invited_phase = phase_index
@@ -519,7 +639,7 @@ def set_invitations(session: Session, member: Member, *, wanted: bool) -> None:
 def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
     after = timedelta(minutes=int(prompts_().get("tea_break_after_minutes", 60)))
     rounds = session.scalars(
-        select(Round).where(Round.status != RoundStatus.CLOSED, Round.tea_break_sent.is_(False))
+        select(Round).where(Round.status.in_(LIVE), Round.tea_break_sent.is_(False))
     )
     return [r for r in rounds if r.thread_ts and r.started_at + after <= now]
 
@@ -558,9 +678,7 @@ def due_asks(session: Session, now: datetime) -> list[RoundCommitment]:
     )
     presenting = set(
         session.scalars(
-            select(Round.presenter_id).where(
-                Round.kind == RoundKind.ALS, Round.status != RoundStatus.CLOSED
-            )
+            select(Round.presenter_id).where(Round.kind == RoundKind.ALS, Round.status.in_(LIVE))
         )
     )
     out = []
@@ -602,19 +720,25 @@ def round_for_thread(session: Session, channel_id: str, thread_ts: str) -> Round
         select(Round).where(
             Round.channel_id == channel_id,
             Round.thread_ts == thread_ts,
-            Round.status != RoundStatus.CLOSED,
+            Round.status.in_(LIVE),
         )
     )
 
 
-def pairs(user_ids: list[str], *, seed: int) -> list[tuple[str, ...]]:
-    """Pairs for appreciative interviews (a trio when the count is odd), stable for a round."""
-    people = sorted(set(user_ids))
-    random.Random(seed).shuffle(people)
-    groups = [tuple(people[i : i + 2]) for i in range(0, len(people) - 1, 2)]
-    if len(people) % 2 == 1 and groups:
-        groups[-1] = (*groups[-1], people[-1])
-    return groups
+def interview_groups(session: Session, round_: Round) -> list[list[Member]]:
+    """Pairs (a trio when the count is odd) for appreciative interviews, stable for a round.
+    They honour pairing's choices: nobody who turned pairing off or paused it, and never two
+    people one of whom asked not to be paired with the other (someone is left out only when
+    every grouping would do that). Nobody is told why."""
+    people = {m.id: m for m in active_members(session, round_.community_id)}
+    ids = [i for i in people if i not in pairing.declines_pairing(session, list(people))]
+    groups = pairing.make_groups(
+        ids,
+        costs={},
+        forbidden=pairing.forbidden_pairs(session, ids),
+        seed=f"interview:{round_.id}",
+    )
+    return [[people[i] for i in group] for group in groups]
 
 
 @dataclass(frozen=True)
@@ -628,9 +752,11 @@ class RoundLine:
 
 
 def list_rounds(session: Session, community_id: int, *, limit: int = 10) -> list[RoundLine]:
+    """Rounds that have started: a set still waiting for its presenter's yes names them, so
+    it shows nowhere until they say it."""
     rows = session.scalars(
         select(Round)
-        .where(Round.community_id == community_id)
+        .where(Round.community_id == community_id, Round.status.in_(STARTED))
         .order_by(Round.started_at.desc(), Round.id.desc())
         .limit(limit)
     )
@@ -673,13 +799,20 @@ def synthesis(round_: Round) -> str:
 
 def forget_member(session: Session, member: Member) -> None:
     """Forget-me: what they said in rounds and their commitments go, or stay without their
-    name, as they chose for their stories; their opt-out and notes go; they leave each set."""
+    name, as they chose for their stories; their opt-out and notes go; they leave each set; a
+    set they presented loses their report-back (and, unless they keep their words, its
+    challenge); a proposal waiting on them, or made by them, is withdrawn. Every post that
+    carries their words or name is marked to be edited (or taken down) in Slack."""
     keep = membership.forget_scope(session).keep_stories
+    removed = str(prompts_()["messages"]["removed"])
     touched: set[int] = set()
+    said: list[int] = []
+    committed: list[int] = []
     for row in session.scalars(
         select(RoundContribution).where(RoundContribution.member_id == member.id)
     ):
         touched.add(row.round_id)
+        said.append(row.id)
         if keep:
             row.member_id = None
             row.anonymous = True
@@ -689,24 +822,114 @@ def forget_member(session: Session, member: Member) -> None:
         select(RoundCommitment).where(RoundCommitment.member_id == member.id)
     ):
         touched.add(commitment.round_id)
+        committed.append(commitment.id)
         if keep:
             commitment.member_id = None
         else:
             session.delete(commitment)
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
+    named: set[int] = set()
     for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
         if member.user_id in (round_.set_members or []):
             round_.set_members = [u for u in round_.set_members if u != member.user_id]
+            named.add(round_.id)
         if round_.facilitator_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                _decline(round_, utcnow(), withdrawn=True)  # who asked is gone
             round_.facilitator_id = None
+            named.add(round_.id)
         if round_.presenter_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                _decline(round_, utcnow(), withdrawn=True)  # nobody is left to say yes
             round_.presenter_id = None
+            round_.opening_note = ""
+            if not keep and round_.topic:
+                round_.topic = removed
+            named.add(round_.id)
     session.flush()
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
         if round_.synthesis is not None:
             session.expire(round_, ["contributions", "commitments"])
             round_.synthesis = synthesis(round_)
+    _mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
+    session.flush()
+
+
+def _mark_posts(
+    session: Session, member: Member, *, rounds: set[int], said: list[int], committed: list[int]
+) -> None:
+    """Mark every recorded post that carries the member's words or name as stale."""
+    whole = (RoundPost.round_id.in_(rounds)) & RoundPost.kind.in_(
+        (RoundPostKind.OPENING, RoundPostKind.SYNTHESIS, RoundPostKind.ASK)
+    )
+    theirs = (
+        ((RoundPost.kind == RoundPostKind.CONTRIBUTION) & RoundPost.ref_id.in_(said))
+        | ((RoundPost.kind == RoundPostKind.COMMITMENT) & RoundPost.ref_id.in_(committed))
+        | (RoundPost.member_id == member.id)
+    )
+    session.execute(update(RoundPost).where(whole | theirs).values(stale=True))
+    session.execute(
+        update(RoundPost).where(RoundPost.member_id == member.id).values(member_id=None)
+    )
+
+
+# -- where round posts are, so that forget-me can reach them ---------------------------------------
+
+
+def record_post(
+    session: Session,
+    round_id: int,
+    kind: RoundPostKind,
+    channel_id: str,
+    ts: str,
+    *,
+    ref_id: int | None = None,
+    member_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Remember where a post that carries someone's words or name is (once per message)."""
+    found = session.scalar(
+        select(RoundPost.id).where(RoundPost.channel_id == channel_id, RoundPost.ts == ts)
+    )
+    if found is not None:
+        return
+    session.add(
+        RoundPost(
+            round_id=round_id,
+            kind=kind,
+            ref_id=ref_id,
+            member_id=member_id,
+            detail=detail,
+            channel_id=channel_id,
+            ts=ts,
+        )
+    )
+    session.flush()
+
+
+def stale_posts(session: Session) -> list[RoundPost]:
+    return list(session.scalars(select(RoundPost).where(RoundPost.stale.is_(True))))
+
+
+def post_content(session: Session, post: RoundPost) -> RoundContribution | RoundCommitment | None:
+    """What a contribution or commitment post shows; None once it has been deleted."""
+    if post.kind == RoundPostKind.CONTRIBUTION:
+        return session.get(RoundContribution, post.ref_id or 0)
+    if post.kind == RoundPostKind.COMMITMENT:
+        return session.get(RoundCommitment, post.ref_id or 0)
+    return None
+
+
+def settle_post(session: Session, post_id: int, *, taken_down: bool) -> None:
+    """The post now says what it should (or is gone)."""
+    post = session.get(RoundPost, post_id)
+    if post is None:
+        return
+    if taken_down:
+        session.delete(post)
+    else:
+        post.stale = False
     session.flush()
 
 
@@ -740,6 +963,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "what": c.what,
                 "due_at": c.due_at.isoformat(),
                 "report": c.report,
+                "report_visibility": c.report_visibility.value,
             }
             for topic, c in committed
         ],
@@ -766,6 +990,7 @@ def health_figures(
         session.scalars(
             select(Round).where(
                 Round.community_id == community_id,
+                Round.status.in_(STARTED),
                 Round.started_at >= since,
                 Round.started_at < now,
             )

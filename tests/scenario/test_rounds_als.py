@@ -44,6 +44,11 @@ def start_als(kettle: Kettle, presenter: str = MEMBER) -> Round:
         return round_
 
 
+def radio(value: str) -> dict[str, Any]:
+    option = {"value": value, "text": {"type": "plain_text", "text": value}}
+    return {"type": "radio_buttons", "selected_option": option}
+
+
 def current(kettle: Kettle, round_id: int) -> Round:
     with kettle.db() as session:
         round_ = session.get_one(Round, round_id)
@@ -175,9 +180,10 @@ def test_full_action_learning_set_and_the_next_one(kettle: Kettle) -> None:
     kettle.click(MEMBER, RoundIds.REPORT, value=str(commitment_id))
     view = kettle.fake.last_view()
     assert view is not None and view["callback_id"] == RoundIds.REPORT_MODAL
-    kettle.submit(MEMBER, view, state(**{RoundIds.TEXT: text_value("Two came back")}))
+    shared = {RoundIds.TEXT: text_value("Two came back"), RoundIds.SHARE: radio("cop")}
+    kettle.submit(MEMBER, view, state(**shared))
 
-    # The next set for the same presenter opens with that report-back.
+    # The next set for the same presenter opens with that report-back, which they shared.
     second = start_als(kettle)
     opening = next(m for m in kettle.fake.messages(COP) if m["ts"] == second.thread_ts)
     assert "Last time" in str(opening["blocks"]) and "Two came back" in str(opening["blocks"])

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.models import Community, Member, Role, RoundStatus
+from bot.services import pairing
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
 
@@ -73,14 +74,43 @@ def test_phases_advance_by_timer_pause_extend_and_close(db_session: Session) -> 
     assert "&lt;b&gt;we sang&lt;/b&gt; (Amina)" in (r.synthesis or "")  # anonymity not allowed
 
 
-def test_advice_patterns_and_pairs() -> None:
+def test_advice_patterns() -> None:
     assert svc.looks_like_advice("Have you tried asking them")
     assert svc.looks_like_advice("I would just pay them")
     assert not svc.looks_like_advice("Have you tried asking them?")
     assert not svc.looks_like_advice("Tell me more about the board")
-    groups = svc.pairs(["A", "B", "C", "D", "E"], seed=1)
-    assert sorted(u for g in groups for u in g) == ["A", "B", "C", "D", "E"]
-    assert [len(g) for g in groups] == [2, 3] and groups == svc.pairs(list("EDCBA"), seed=1)
+
+
+def test_interview_groups_honour_pairing_choices(db_session: Session) -> None:
+    community, convenor, member = setup_community(db_session)
+    others = [Member(community_id=community.id, user_id=f"U{i}", name=f"M{i}") for i in range(4)]
+    db_session.add_all(others)
+    db_session.flush()
+    r, _ = svc.start_ai(
+        db_session,
+        community=community,
+        facilitator=convenor,
+        topic="t",
+        minutes_per_phase=0,
+        allow_anonymous=False,
+        now=NOW,
+    )
+    everyone = [convenor, member, *others]
+    groups = svc.interview_groups(db_session, r)
+    assert sorted(m.id for g in groups for m in g) == sorted(m.id for m in everyone)
+    assert [len(g) for g in groups] == [2, 2, 2] and groups == svc.interview_groups(db_session, r)
+
+    off, paused, avoider, avoided = others[0], others[1], member, convenor
+    pairing.set_opted_in(db_session, off, False)
+    pairing.set_opted_in(db_session, paused, True)
+    pairing.set_paused(db_session, paused, True)
+    pairing.set_opted_in(db_session, others[2], True)  # taking part: still in
+    pairing.avoid(db_session, avoider, avoided)
+    groups = svc.interview_groups(db_session, r)
+    paired = {m.id for g in groups for m in g}
+    assert off.id not in paired and paused.id not in paired
+    assert {avoider.id, avoided.id, others[2].id, others[3].id} == paired
+    assert all({avoider.id, avoided.id} - {m.id for m in g} for g in groups)
 
 
 def test_commitment_dates_reminders_and_asks(db_session: Session) -> None:
