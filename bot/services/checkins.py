@@ -26,6 +26,8 @@ from bot.models import (
 from bot.services import clock, membership
 from bot.services.knowledge import HealthFigures
 
+# The choices that let the convenors read a check-in; "just me" is the member's alone.
+SHARED = tuple(v for v in Visibility if v.convenors_may_see)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEXT_MAX = 1000
 LOW_MOOD = 2
@@ -618,7 +620,9 @@ def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
     """The check-in response rate: of the check-in DMs sent in the window to this community's
-    members, the share answered. Each answer counts as activity (never what it said)."""
+    members, the share answered. An answer shared with the convenors counts as its author's
+    activity (never what it said); a "just me" answer is the member's alone and counts nowhere
+    a convenor could see it by name."""
     figures = HealthFigures()
     members = dict(
         session.execute(
@@ -629,6 +633,7 @@ def health_figures(
         select(Checkin.member_id, Checkin.week, Checkin.updated_at).where(
             Checkin.community_id == community_id,
             Checkin.status == CheckinStatus.ANSWERED,
+            Checkin.visibility.in_(SHARED),
             Checkin.updated_at >= since,
             Checkin.updated_at < now,
         )

@@ -647,7 +647,8 @@ def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
     """Meeting participation: for each occurrence that ended in the window, the share of active
-    members who said they were going or answered its pulse. Each attendance is activity."""
+    members who said they were going, as the post shows by name. Each is activity. The pulse
+    is answered without a name, and a "maybe" is only counted on the post: neither counts here."""
     figures = HealthFigures()
     members = {m.id: m.user_id for m in _active(session, community_id)}
     if not members:
@@ -672,12 +673,6 @@ def health_figures(
                 MeetingRsvp.meeting_id == meeting.id,
                 MeetingRsvp.occurrence.in_(days),
                 MeetingRsvp.response == Rsvp.GOING,
-            )
-        ):
-            present[day].add(member_id)
-        for day, member_id in session.execute(
-            select(MeetingPulse.occurrence, MeetingPulse.member_id).where(
-                MeetingPulse.meeting_id == meeting.id, MeetingPulse.occurrence.in_(days)
             )
         ):
             present[day].add(member_id)
