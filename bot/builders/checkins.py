@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
+from bot import privacy
 from bot.builders.common import context, modal, options, section
 from bot.builders.ids import CheckinIds
 from bot.models import Checkin, CheckinStatus, Visibility
@@ -301,19 +302,21 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
     """The convenors' weekly summary; at most 50 blocks, support requests first."""
     p = _p()
     title = p["summary_title"].format(week=summary.week)
-    spread = "  ".join(
-        f"{_p()['mood_emoji'].get(str(level), '')} {summary.moods.get(level, 0)}"
-        for level in range(1, 6)
-    )
+    if summary.moods is None:
+        mood = p["summary_too_few"].format(min=privacy.MIN_SHARED)
+    else:
+        moods = summary.moods
+        spread = "  ".join(
+            f"{p['mood_emoji'].get(str(level), '')} {moods.get(level, 0)}" for level in range(1, 6)
+        )
+        mood = p["summary_mood"].format(spread=spread)
     blocks: list[dict[str, Any]] = [
         HeaderBlock(text=plain(title, 150)).to_dict(),
         SectionBlock(
             text=MarkdownTextObject(
-                text=p["summary_counts"].format(
-                    answered=summary.answered, sent=summary.sent, skipped=summary.skipped
-                )
+                text=p["summary_counts"].format(shared=summary.shared_count, sent=summary.sent)
                 + "\n"
-                + p["summary_mood"].format(spread=spread)
+                + mood
             )
         ).to_dict(),
     ]

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import privacy
 from bot.errors import InvalidInput
 from bot.models import (
     Checkin,
@@ -28,6 +29,7 @@ from bot.services.knowledge import HealthFigures
 
 # The choices that let the convenors read a check-in; "just me" is the member's alone.
 SHARED = tuple(v for v in Visibility if v.convenors_may_see)
+RATE = "Check-ins shared"  # the health report's figure
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEXT_MAX = 1000
 LOW_MOOD = 2
@@ -320,7 +322,7 @@ def due_summaries(
     for back in (0, 7, 14):
         week = week_of(today - timedelta(days=back))
         close = window_close(session, community, week, workspace_tz)
-        if close <= now < close + timedelta(days=7) and checkins_sent(session, week):
+        if close <= now < close + timedelta(days=7) and checkins_sent(session, community.id, week):
             keys = [
                 (u, summary_key(community.id, week, u))
                 for u in membership.convenor_ids(session, community.id)
@@ -479,25 +481,42 @@ def recent_checkins(session: Session, member_id: int, *, limit: int = 6) -> list
 # -- what convenors hear ------------------------------------------------------------------------
 
 
-def checkins_sent(session: Session, week: str) -> int:
-    """How many members were sent the week's check-in (a week nobody was sent has no summary)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}"))
+def sent_to(session: Session, community_id: int, week: str) -> set[int]:
+    """The members of this community who were sent the week's check-in DM."""
+    keys = session.scalars(
+        select(Delivery.key).where(
+            Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}")
+        )
+    ).all()
+    owners = {int(k.split(":")[1]) for k in keys if k.split(":")[1].isdigit()}
+    if not owners:
+        return set()
+    return set(
+        session.scalars(
+            select(Member.id).where(Member.community_id == community_id, Member.id.in_(owners))
+        )
     )
-    return int(count or 0)
+
+
+def checkins_sent(session: Session, community_id: int, week: str) -> int:
+    """How many members were sent the week's check-in (a week nobody was sent has no summary)."""
+    return len(sent_to(session, community_id, week))
 
 
 @dataclass
 class Summary:
+    """What the convenors may know of a week: only what members shared with them. Nothing of a
+    "just me" answer, not even that it was given, so no count can be worked back to anyone."""
+
     week: str
-    sent: int
-    answered: int
-    skipped: int
-    moods: Counter[int] = field(default_factory=Counter)
+    sent: int  # members asked this week: sent the DM, or who shared anyway
+    moods: Counter[int] | None  # the spread of shared moods; None when too few shared
     support: list[Checkin] = field(default_factory=list)  # shared and asked for support, first
     shared: list[Checkin] = field(default_factory=list)  # the rest of what was shared
+
+    @property
+    def shared_count(self) -> int:
+        return len(self.support) + len(self.shared)
 
 
 def asked_for_support(checkin: Checkin) -> bool:
@@ -508,27 +527,29 @@ def asked_for_support(checkin: Checkin) -> bool:
 
 
 def summarise(session: Session, *, community: Community, week: str) -> Summary:
-    """Counts and the mood spread include everyone; words and names only where shared."""
-    checkins = list(
+    """Counts, the mood spread, words and names: all from shared answers only; the spread only
+    when at least `privacy.MIN_SHARED` shared."""
+    shared = list(
         session.scalars(
             select(Checkin)
             .options(selectinload(Checkin.member))
-            .where(Checkin.community_id == community.id, Checkin.week == week)
+            .where(
+                Checkin.community_id == community.id,
+                Checkin.week == week,
+                Checkin.status == CheckinStatus.ANSWERED,
+                Checkin.visibility.in_(SHARED),
+            )
             .order_by(Checkin.id)
         )
     )
-    sent = checkins_sent(session, week)
-    answered = [c for c in checkins if c.status == CheckinStatus.ANSWERED]
+    asked = sent_to(session, community.id, week) | {c.member_id for c in shared}
+    moods = Counter(c.mood for c in shared if c.mood)
     summary = Summary(
         week=week,
-        sent=max(sent, len(checkins)),
-        answered=len(answered),
-        skipped=len(checkins) - len(answered),
-        moods=Counter(c.mood for c in answered if c.mood),
+        sent=len(asked),
+        moods=moods if privacy.enough(sum(moods.values())) else None,
     )
-    for checkin in answered:
-        if not checkin.visibility.convenors_may_see:
-            continue
+    for checkin in shared:
         (summary.support if asked_for_support(checkin) else summary.shared).append(checkin)
     return summary
 
@@ -619,10 +640,10 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
 def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
-    """The check-in response rate: of the check-in DMs sent in the window to this community's
-    members, the share answered. An answer shared with the convenors counts as its author's
-    activity (never what it said); a "just me" answer is the member's alone and counts nowhere
-    a convenor could see it by name."""
+    """Check-ins shared: of the check-in DMs sent in the window to this community's members, the
+    share answered and shared with the convenors. A shared answer counts as its author's activity
+    (never what it said); a "just me" answer is the member's alone and counts nowhere, in no
+    rate and no tier."""
     figures = HealthFigures()
     members = dict(
         session.execute(
@@ -659,14 +680,16 @@ def health_figures(
         if owner.isdigit() and int(owner) in members:
             sent.add((int(owner), week))
     if sent:
-        answered = session.execute(
+        shared = session.execute(
             select(Checkin.member_id, Checkin.week).where(
                 Checkin.community_id == community_id,
                 Checkin.status == CheckinStatus.ANSWERED,
+                Checkin.visibility.in_(SHARED),
                 Checkin.member_id.in_({m for m, _w in sent}),
             )
         ).all()
-        done = {(m, w) for m, w in answered} & sent
-        figures.rates["Check-in response rate"] = len(done) / len(sent)
+        done = {(m, w) for m, w in shared} & sent
+        figures.rates[RATE] = len(done) / len(sent)
+        figures.counted[RATE] = len({m for m, _w in done})
         figures.notes.append(f"{len(sent)} weekly check-ins were sent in this period.")
     return figures

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from bot import privacy
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
     Callout,
@@ -605,7 +606,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
 CORE, ACTIVE, PERIPHERAL = "core", "active", "peripheral"
 TIERS = (CORE, ACTIVE, PERIPHERAL)
 # Figures other capabilities supply; the report says "not measured yet" until one does.
-EXPECTED_RATES = ("Check-in response rate", "Round participation", "Meeting participation")
+EXPECTED_RATES = ("Check-ins shared", "Round participation", "Meeting participation")
 
 
 @dataclass
@@ -613,12 +614,16 @@ class HealthFigures:
     """What one capability knows about the CoP's health over the report's window.
 
     `activity` counts each member's contributions (by Slack user id), `last_active` their latest
-    one; both feed the participation tiers. `rates` are fractions 0..1 shown as percentages.
+    one; both feed the participation tiers and name people, so they come only from what members
+    did where the convenors could see their name. `rates` are fractions 0..1 shown as
+    percentages, each over what members shared; `counted` says how many different members each
+    rate stands on, and a rate over fewer than `privacy.MIN_SHARED` is not shown.
     """
 
     activity: dict[str, int] = field(default_factory=dict)
     last_active: dict[str, datetime] = field(default_factory=dict)
     rates: dict[str, float | None] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -647,6 +652,7 @@ class HealthReport:
     new_members: list[str]
     quiet_members: list[str]
     notes: list[str]
+    too_few: list[str] = field(default_factory=list)  # rates over too few people to show
 
 
 def _month_starts(now: datetime, months: int) -> list[datetime]:
@@ -717,15 +723,21 @@ def health_report(
     activity: dict[str, int] = {}
     last_active: dict[str, datetime] = {}
     rates: dict[str, float | None] = dict.fromkeys(EXPECTED_RATES)
+    too_few: list[str] = []
     for fig in figures:
         for user_id, count in fig.activity.items():
             activity[user_id] = activity.get(user_id, 0) + count
         for user_id, when in fig.last_active.items():
             if user_id not in last_active or when > last_active[user_id]:
                 last_active[user_id] = when
-        rates.update(fig.rates)
+        for name, value in fig.rates.items():
+            if value is not None and not privacy.enough(fig.counted.get(name, 0)):
+                rates[name] = None
+                too_few.append(name)
+            else:
+                rates[name] = value
         notes.extend(fig.notes)
-    if rates.get("Check-in response rate") is None:
+    if rates.get("Check-ins shared") is None and "Check-ins shared" not in too_few:
         note = _deliveries_note(session, since)
         if note:
             notes.append(note)
@@ -770,6 +782,7 @@ def health_report(
         new_members=new_members,
         quiet_members=quiet,
         notes=notes,
+        too_few=too_few,
     )
 
 

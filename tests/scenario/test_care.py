@@ -5,6 +5,7 @@ enough shared answers, care nudges go only when asked for, and weekly check-ins 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,8 @@ from bot.builders.ids import CheckinIds, MeetingIds
 from bot.models import Community, utcnow
 from bot.schedules import knowledge as knowledge_schedule
 from bot.schedules import meetings as meetings_schedule
-from bot.services import membership
+from bot.schedules.checkins import run_tick
+from bot.services import checkins, membership
 from bot.services.membership import SlackProfile
 from tests.conftest import CONVENOR, MEMBER, MEMBER2
 from tests.fakeslack import build_state_values
@@ -93,3 +95,106 @@ def test_an_anonymous_pulse_answer_never_names_its_author_in_the_health_report(
     report = monthly_report(kettle)
     assert "Rohan" in quiet_line(report)
     assert "Amina" not in report
+
+
+# -- 2. aggregates over shared answers only, and only over enough of them ------------------------
+
+PRIYA, SAM = "UPRIYA", "USAM"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def checkin_tick(now: datetime) -> None:
+    run_tick(runtime.current(), now=now)
+
+
+def week_summary(kettle: Kettle, week: str) -> str:
+    with kettle.db() as session:
+        community = session.scalars(select(Community)).one()
+        close = checkins.window_close(session, community, week, "Europe/London")
+    checkin_tick(close)
+    found = [
+        m for m in kettle.fake.dm_messages(CONVENOR) if f"Check-ins for {week}" in m.get("text", "")
+    ]
+    assert len(found) == 1
+    return json.dumps(found[0]["blocks"], ensure_ascii=False)
+
+
+def test_the_mood_spread_counts_only_shared_moods_and_only_over_enough_of_them(
+    kettle: Kettle,
+) -> None:
+    add_member(kettle, PRIYA, "Priya")
+    add_member(kettle, SAM, "Sam")
+    week = "2026-W14"
+    checkin_tick(utc(2026, 3, 30, 14, 0))  # everyone's DM: five members
+    # Amina, struggling, checks in "just me"; three others share with the convenors.
+    check_in(kettle, MEMBER, week, {CheckinIds.MOOD: "1", CheckinIds.VISIBILITY: "private"})
+    for user, mood in ((MEMBER2, "4"), (PRIYA, "4"), (SAM, "5")):
+        check_in(kettle, user, week, {CheckinIds.MOOD: mood, CheckinIds.VISIBILITY: "convenors"})
+    kettle.click(CONVENOR, CheckinIds.SKIP_BUTTON, value=week)
+    summary = week_summary(kettle, week)
+    # Subtracting the named moods from the spread leaves nothing of Amina's.
+    assert ":cloud_with_rain: 0" in summary and ":mostly_sunny: 2" in summary
+    assert ":sunny: 1" in summary
+    assert "*3* of 5" in summary and "skipped" not in summary
+    assert "Amina" not in summary
+
+    # The next week two share: too few for a spread that could not be worked back to them.
+    week = "2026-W15"
+    checkin_tick(utc(2026, 4, 6, 14, 0))
+    check_in(kettle, MEMBER, week, {CheckinIds.MOOD: "1", CheckinIds.VISIBILITY: "private"})
+    for user in (MEMBER2, PRIYA):
+        check_in(kettle, user, week, {CheckinIds.MOOD: "3", CheckinIds.VISIBILITY: "cop"})
+    summary = week_summary(kettle, week)
+    assert "too few shared to show a spread" in summary
+    assert ":cloud_with_rain:" not in summary and ":partly_sunny:" not in summary
+    assert "Rohan" in summary and "Priya" in summary  # what they shared is still there
+
+
+def health_comment(kettle: Kettle) -> str:
+    before = len(kettle.fake.calls_to("files.completeUploadExternal"))
+    kettle.command(CONVENOR, "/cop", "health")
+    uploads = kettle.fake.calls_to("files.completeUploadExternal")
+    assert len(uploads) == before + 1
+    return str(uploads[-1]["initial_comment"])
+
+
+def rate_line(report: str, name: str) -> str:
+    return next((line for line in report.splitlines() if name in line), "")
+
+
+def test_the_health_reports_checkin_rate_counts_only_shared_answers_over_enough_people(
+    kettle: Kettle,
+) -> None:
+    add_member(kettle, PRIYA, "Priya")
+    add_member(kettle, SAM, "Sam")
+    week = "2026-W14"
+    checkin_tick(utc(2026, 3, 30, 14, 0))  # five check-ins sent
+    check_in(kettle, MEMBER, week, {CheckinIds.MOOD: "2", CheckinIds.VISIBILITY: "private"})
+    check_in(kettle, CONVENOR, week, {CheckinIds.MOOD: "2", CheckinIds.VISIBILITY: "private"})
+    for user in (MEMBER2, PRIYA):
+        check_in(kettle, user, week, {CheckinIds.MOOD: "4", CheckinIds.VISIBILITY: "convenors"})
+    line = rate_line(health_comment(kettle), "Check-ins shared")
+    assert "too few shared to show" in line and "%" not in line
+
+    check_in(kettle, SAM, week, {CheckinIds.MOOD: "4", CheckinIds.VISIBILITY: "cop"})
+    line = rate_line(health_comment(kettle), "Check-ins shared")
+    assert "60%" in line  # three of five shared; the two "just me" answers are not in it
+
+
+def test_the_pulse_summary_waits_for_enough_answers(kettle: Kettle) -> None:
+    add_member(kettle, PRIYA, "Priya")
+    post, start = tomorrows_meeting(kettle)
+    for user in (MEMBER, MEMBER2, PRIYA):
+        click_on(kettle, user, post, MeetingIds.RSVP_GOING)
+    meetings_schedule.run_tick(runtime.current(), start + timedelta(minutes=65))
+    answer_pulse(kettle, MEMBER, 1)
+    answer_pulse(kettle, MEMBER2, 5)
+    meetings_schedule.run_tick(runtime.current(), start + timedelta(hours=26))
+    (summary,) = [
+        m["text"] for m in kettle.fake.dm_messages(CONVENOR) if "answered" in m.get("text", "")
+    ]
+    # Two answers: a spread or an average would tell each what the other said.
+    assert "too few" in summary and "average" not in summary and "1:" not in summary

@@ -154,7 +154,8 @@ def test_buttons_form_reminder_summary_and_care(kettle: Kettle) -> None:
     summaries = [m for m in kettle.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
     assert len(summaries) == 1
     text = str(summaries[0]["blocks"])
-    assert "*2* of 3 checked in, *1* skipped" in text
+    assert "*1* of 3 shared their check-in" in text and "skipped" not in text
+    assert "too few shared to show a spread" in text
     assert "Amina" in text and "&lt;!channel&gt;" in text
     assert "Secret win" not in text and "Esther" not in text
     assert text.index("Asked for support") < text.index("Amina")

@@ -144,7 +144,7 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
     thanks = kettle.fake.dm_messages(CONVENOR)[-1]["text"]
     assert "Thank you" in thanks and "summary" not in thanks
 
-    # The summary when the week closes: counts, spread, shared words escaped, no private ones.
+    # The summary when the week closes: shared counts, shared words escaped, no private ones.
     with kettle.db() as session:
         community = session.scalars(select(Community)).one()
         close = checkins.window_close(session, community, week, "Europe/London")
@@ -152,7 +152,8 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
     summaries = [m for m in kettle.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
     assert len(summaries) == 1
     summary = json.dumps(summaries[0]["blocks"], ensure_ascii=False)
-    assert "*3* of 4 checked in, *1* skipped" in summary
+    assert "*2* of 4 shared their check-in" in summary and "skipped" not in summary
+    assert "too few shared to show a spread" in summary
     assert "&lt;!channel&gt; got the grant 🎉" in summary and "<!channel>" not in summary
     assert "&lt;@UCONV&gt;" in summary and "&amp; co" in summary
     assert "Rohan" in summary and "Esther" in summary

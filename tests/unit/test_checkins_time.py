@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Member, MemberStatus
+from bot.models import Community, Member, MemberStatus, Visibility
 from bot.services import checkins
 from bot.services.checkins import Schedule
 
@@ -133,8 +133,6 @@ def test_a_second_answer_updates_the_first_and_a_skip_never_overwrites(
 
 
 def test_care_signals_only_for_members_who_share(db_session: Session, community: Community) -> None:
-    from bot.models import Visibility
-
     low = checkins.Answer(mood=2, visibility=Visibility.CONVENORS)
     sharer = _member(db_session, community, "USHARE", "Europe/London")
     private = _member(db_session, community, "UPRIV", "Europe/London")
@@ -175,8 +173,9 @@ def test_checkin_command_counts_for_the_check_in_just_sent_when_the_day_is_not_m
         db_session, community=community, now=utc(2026, 3, 29, 18, 0), workspace_tz="UTC"
     )
     assert [d.week for d in sunday_dm] == [week] == ["2026-W13"]
-    checkins.record_answer(db_session, member=london, week=week, answer=checkins.Answer(mood=4))
-    assert checkins.summarise(db_session, community=community, week=week).answered == 1
+    shared = checkins.Answer(mood=4, visibility=Visibility.CONVENORS)
+    checkins.record_answer(db_session, member=london, week=week, answer=shared)
+    assert checkins.summarise(db_session, community=community, week=week).shared_count == 1
     next_sunday = checkins.due_checkins(
         db_session, community=community, now=utc(2026, 4, 5, 17, 0), workspace_tz="UTC"
     )

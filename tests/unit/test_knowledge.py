@@ -120,7 +120,9 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
         session: Session, community_id: int, since: datetime, now: datetime
     ) -> knowledge.HealthFigures:
         return knowledge.HealthFigures(
-            rates={"Check-in response rate": 0.75}, notes=["from check-ins"]
+            rates={"Check-ins shared": 0.75, "Round participation": 0.5},
+            counted={"Check-ins shared": 3, "Round participation": 2},
+            notes=["from check-ins"],
         )
 
     knowledge.register_health_provider(checkins)
@@ -130,10 +132,14 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
         knowledge.HEALTH_PROVIDERS.remove(checkins)
     assert report.tiers == {"core": ["Amina"], "active": [], "peripheral": ["Rohan"]}
     assert report.new_members == ["Rohan"] and report.quiet_members == ["Amina"]
-    assert report.rates["Check-in response rate"] == 0.75
+    assert report.rates["Check-ins shared"] == 0.75
     assert report.rates["Meeting participation"] is None
+    # Over two people, a rate could be worked back to them: it is withheld.
+    assert report.rates["Round participation"] is None
+    assert report.too_few == ["Round participation"]
     assert sum(c.get("success", 0) for _m, c in report.stories_by_month) == 4
     summary = health_summary(report)
-    assert "75%" in summary and "not measured yet" in summary
+    assert "75%" in summary and "not measured yet" in summary and "50%" not in summary
+    assert "Round participation: too few shared to show" in summary
     png = health_chart(report)
     assert png.startswith(b"\x89PNG")
