@@ -93,7 +93,14 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
 def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
     p = _p()
     moods = options(p["moods"])
-    seen_by = options(p["visibility"])
+    seen_by = [
+        Option(
+            value=value,
+            text=plain(label, 75),
+            description=plain(p["visibility_help"][value], 75),
+        )
+        for value, label in p["visibility"].items()
+    ]
     answered = existing is not None and existing.status == CheckinStatus.ANSWERED
 
     def initial_mood() -> Option | None:
@@ -118,8 +125,10 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             ),
         )
 
-    call_option = Option(
-        value=CheckinIds.WANTS_CALL_YES.value, text=plain(p["wants_call_label"], 75)
+    tell_option = Option(
+        value=CheckinIds.TELL_CONVENORS_YES.value,
+        text=plain(p["tell_convenors_label"], 75),
+        description=plain(p["tell_convenors_help"], 75),
     )
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=p["modal_intro"])),
@@ -147,14 +156,14 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             existing.support if answered and existing else None,
         ),
         InputBlock(
-            block_id=CheckinIds.WANTS_CALL,
+            block_id=CheckinIds.TELL_CONVENORS,
             label=" ",
             optional=True,
             element=CheckboxesElement(
                 action_id=CheckinIds.INPUT,
-                options=[call_option],
-                initial_options=[call_option]
-                if answered and existing and existing.wants_call
+                options=[tell_option],
+                initial_options=[tell_option]
+                if answered and existing and existing.tell_convenors
                 else None,
             ),
         ),
@@ -348,7 +357,7 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
 def care_message(signal: CareSignal) -> tuple[str, list[dict[str, Any]]]:
     p = _p()
     name = escape(signal.name)
-    body = p["care_support" if signal.reason == "support" else "care_low_mood"].format(name=name)
+    body = p["care_support"].format(name=name)
     return p["care_text"].format(name=name), [section(truncate(body, 3000))]
 
 

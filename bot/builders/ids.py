@@ -153,8 +153,8 @@ class CheckinIds(StrEnum):
     WIN = "checkin_win"
     CHALLENGE = "checkin_challenge"
     SUPPORT = "checkin_support"
-    WANTS_CALL = "checkin_wants_call"
-    WANTS_CALL_YES = "call"
+    TELL_CONVENORS = "checkin_tell_convenors"
+    TELL_CONVENORS_YES = "tell"
     VISIBILITY = "checkin_visibility"
     INPUT = "value"  # the action_id of the element inside each input block
     OPEN_BUTTON = "checkin_open"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
@@ -47,7 +47,10 @@ class Checkin(Base):
     win: Mapped[str] = mapped_column(Text, default="")
     challenge: Mapped[str] = mapped_column(Text, default="")
     support: Mapped[str] = mapped_column(Text, default="")
-    wants_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_call: Mapped[bool] = mapped_column(Boolean, default=False)  # earlier forms' call box
+    # "Tell the convenors I could use a hand — they'll get a DM with my name": the only thing
+    # that sends a care nudge, whoever may read the answers.
+    tell_convenors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visibility: Mapped[Visibility] = mapped_column(
         _enum(Visibility, "checkin_visibility"), default=Visibility.PRIVATE
     )

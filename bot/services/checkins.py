@@ -1,5 +1,5 @@
 """Weekly check-ins: when each member is due (in their own time zone), what they said, what the
-convenors hear, and when someone might need a call."""
+convenors hear (only what was shared with them), and the care nudge a member can ask for."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ SHARED = tuple(v for v in Visibility if v.convenors_may_see)
 RATE = "Check-ins shared"  # the health report's figure
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEXT_MAX = 1000
-LOW_MOOD = 2
 PAUSE_MAX_DAYS = 366
 REMINDER_CHOICES = (4, 8, 24, 48)
 WINDOW_CHOICES = (24, 48, 72, 96, 120, 144)
@@ -344,7 +343,7 @@ class Answer:
     win: str = ""
     challenge: str = ""
     support: str = ""
-    wants_call: bool = False
+    tell_convenors: bool = False
     visibility: Visibility = Visibility.PRIVATE
 
 
@@ -355,7 +354,7 @@ def validate_answer(
     win: str | None,
     challenge: str | None,
     support: str | None,
-    wants_call: bool,
+    tell_convenors: bool,
     visibility: str | None,
     field_ids: dict[str, str],
 ) -> Answer:
@@ -381,7 +380,7 @@ def validate_answer(
         win=(win or "").strip(),
         challenge=(challenge or "").strip(),
         support=(support or "").strip(),
-        wants_call=wants_call,
+        tell_convenors=tell_convenors,
         visibility=seen_by,
     )
 
@@ -404,7 +403,7 @@ def record_answer(session: Session, *, member: Member, week: str, answer: Answer
     checkin.win = answer.win
     checkin.challenge = answer.challenge
     checkin.support = answer.support
-    checkin.wants_call = answer.wants_call
+    checkin.tell_convenors = answer.tell_convenors
     checkin.visibility = answer.visibility
     session.flush()
     return checkin
@@ -520,9 +519,10 @@ class Summary:
 
 
 def asked_for_support(checkin: Checkin) -> bool:
-    """Ticking "I'd welcome a call", or saying what support would help, both ask for support."""
+    """Ticking "Tell the convenors I could use a hand" (or an earlier form's call box), or saying
+    what support would help, put a shared answer first in the summary."""
     return checkin.status == CheckinStatus.ANSWERED and (
-        checkin.wants_call or bool((checkin.support or "").strip())
+        checkin.tell_convenors or checkin.wants_call or bool((checkin.support or "").strip())
     )
 
 
@@ -559,40 +559,28 @@ class CareSignal:
     member_id: int
     name: str
     week: str
-    reason: str  # "support" or "low_mood"
-
-
-def previous_week(week: str) -> str:
-    year, number = week.split("-W")
-    return week_of(date.fromisocalendar(int(year), int(number), 1) - timedelta(days=7))
 
 
 def care_signal(session: Session, checkin: Checkin) -> CareSignal | None:
-    """A kind nudge is due when a member who shares with the convenors asks for support, or
-    reports a low mood two weeks running (both weeks shared)."""
-    if checkin.status != CheckinStatus.ANSWERED or not checkin.visibility.convenors_may_see:
+    """A kind nudge goes to the convenors only when the member asked for one: they ticked "Tell
+    the convenors I could use a hand — they'll get a DM with my name". Nothing else sends one,
+    not a low mood, not words about support; the box is honoured whoever may read the answers,
+    and the nudge carries the name alone."""
+    if checkin.status != CheckinStatus.ANSWERED or not checkin.tell_convenors:
         return None
     member = session.get(Member, checkin.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         return None
-    if asked_for_support(checkin):
-        return CareSignal(member.id, member.name, checkin.week, "support")
-    if checkin.mood is not None and checkin.mood <= LOW_MOOD:
-        before = get_checkin(session, member.id, previous_week(checkin.week))
-        if (
-            before is not None
-            and before.status == CheckinStatus.ANSWERED
-            and before.visibility.convenors_may_see
-            and before.mood is not None
-            and before.mood <= LOW_MOOD
-        ):
-            return CareSignal(member.id, member.name, checkin.week, "low_mood")
-    return None
+    return CareSignal(member.id, member.name, checkin.week)
 
 
 def care_signals(session: Session, *, community: Community, weeks: list[str]) -> list[CareSignal]:
     checkins = session.scalars(
-        select(Checkin).where(Checkin.community_id == community.id, Checkin.week.in_(weeks))
+        select(Checkin).where(
+            Checkin.community_id == community.id,
+            Checkin.week.in_(weeks),
+            Checkin.tell_convenors.is_(True),
+        )
     )
     return [s for c in checkins if (s := care_signal(session, c)) is not None]
 
@@ -627,6 +615,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "challenge": c.challenge,
                 "support": c.support,
                 "wants_call": c.wants_call,
+                "tell_convenors": c.tell_convenors,
                 "visibility": c.visibility.value,
                 "created_at": c.created_at.isoformat(),
                 "updated_at": c.updated_at.isoformat(),

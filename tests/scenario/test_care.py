@@ -198,3 +198,73 @@ def test_the_pulse_summary_waits_for_enough_answers(kettle: Kettle) -> None:
     ]
     # Two answers: a spread or an average would tell each what the other said.
     assert "too few" in summary and "average" not in summary and "1:" not in summary
+
+
+# -- 3. a care nudge only when the member asked for one, in words that say what happens ----------
+
+
+def care_nudges(kettle: Kettle) -> list[dict[str, Any]]:
+    return [m for m in kettle.fake.dm_messages(CONVENOR) if "gentle note" in m.get("text", "")]
+
+
+def test_two_low_moods_shared_send_no_nudge_nobody_asked_for(kettle: Kettle) -> None:
+    for week, monday in (("2026-W14", utc(2026, 3, 30, 14, 0)), ("2026-W15", utc(2026, 4, 6, 14))):
+        checkin_tick(monday)
+        check_in(kettle, MEMBER2, week, {CheckinIds.MOOD: "1", CheckinIds.VISIBILITY: "convenors"})
+        checkin_tick(monday + timedelta(minutes=5))  # the tick's catch-up of care nudges too
+    # Amina shares what support would help, but does not tick the box that sends a DM.
+    answers = {
+        CheckinIds.MOOD: "3",
+        CheckinIds.SUPPORT: "Time, mostly",
+        CheckinIds.VISIBILITY: "convenors",
+    }
+    check_in(kettle, MEMBER, "2026-W15", answers)
+    checkin_tick(utc(2026, 4, 6, 15, 0))
+    assert care_nudges(kettle) == []
+    assert "low mood" not in json.dumps(kettle.fake.dm_messages(CONVENOR))
+    # What they shared still reaches the convenors where they were told it would: the summary.
+    summary = week_summary(kettle, "2026-W15")
+    assert "Time, mostly" in summary and "Rohan" in summary
+
+
+def test_the_form_says_who_sees_what_and_the_care_box_does_what_it_says(kettle: Kettle) -> None:
+    kettle.command(MEMBER, "/checkin")
+    view = kettle.fake.last_view()
+    assert view is not None
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    seen_by = {
+        o["value"]: o["text"]["text"] + " — " + o["description"]["text"]
+        for o in blocks[CheckinIds.VISIBILITY]["element"]["options"]
+    }
+    assert "Only you" in seen_by["private"]
+    assert "convenors" in seen_by["convenors"] and "name" in seen_by["convenors"]
+    assert "CoP" in seen_by["cop"]
+    (box,) = blocks[CheckinIds.TELL_CONVENORS]["element"]["options"]
+    assert "Tell the convenors I could use a hand" in box["text"]["text"]
+    assert "they'll get a DM with my name" in box["text"]["text"]
+
+    # Amina keeps her words to herself and ticks the box: the convenor hears her name, nothing else.
+    secret = "PRIVATE-WORDS about the funding bid"
+    kettle.submit(
+        MEMBER,
+        view,
+        build_state_values(
+            view,
+            {
+                CheckinIds.MOOD: "2",
+                CheckinIds.ON_MIND: secret,
+                CheckinIds.SUPPORT: secret,
+                CheckinIds.TELL_CONVENORS: [CheckinIds.TELL_CONVENORS_YES.value],
+                CheckinIds.VISIBILITY: "private",
+            },
+        ),
+    )
+    (nudge,) = care_nudges(kettle)
+    assert "Amina" in nudge["text"] and "could use a hand" in json.dumps(nudge["blocks"])
+    assert "PRIVATE-WORDS" not in json.dumps(kettle.fake.dm_messages(CONVENOR))
+    thanks = kettle.fake.dm_messages(MEMBER)[-1]["text"]
+    assert "Only you can see your answers" in thanks and "told the convenors" in thanks
+    # The same answer again, or the tick's catch-up, sends no second nudge.
+    kettle.submit(MEMBER, view, build_state_values(view, {CheckinIds.MOOD: "2"}))
+    checkin_tick(utcnow())
+    assert len(care_nudges(kettle)) == 1

@@ -1,0 +1,30 @@
+"""checkins: the member's care box, asked in words that say what happens
+
+Revision ID: 0010c
+Revises: 0009
+Create Date: 2026-12-01 23:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010c"
+down_revision: str | Sequence[str] | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # A new column rather than the old call box: a tick given under the old words never meant
+    # "send the convenors a DM", so it must never be read as that.
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tell_convenors", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.drop_column("tell_convenors")
