@@ -86,6 +86,7 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
     blocks = [
         section(truncate(intro, 3000)),
         dm_actions(week),
+        context(p["dm_off_hint"]),
     ]
     return text, blocks
 
@@ -199,7 +200,8 @@ def pause_modal(today: date) -> dict[str, Any]:
                 element=DatePickerElement(
                     action_id=CheckinIds.INPUT, initial_date=today.isoformat()
                 ),
-            )
+            ),
+            context(p["pause_off_hint"]),
         ],
     )
 
@@ -372,7 +374,12 @@ def trend(checkins: list[Checkin]) -> str:
 
 
 def home_section(
-    recent: list[Checkin], *, schedule: Schedule, is_convenor: bool, paused_until: date | None
+    recent: list[Checkin],
+    *,
+    schedule: Schedule,
+    is_convenor: bool,
+    paused_until: date | None,
+    off: bool = False,
 ) -> list[dict[str, Any]]:
     p = _p()
     button = ButtonElement(
@@ -389,22 +396,25 @@ def home_section(
         blocks.append(section(truncate("\n".join(lines), 3000)))
     else:
         blocks.append(context(p["home_none"]))
-    notes = [
-        p["home_schedule"].format(
-            weekday=WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
-        )
-    ]
-    if paused_until is not None:
-        notes.append(p["paused"].format(until=paused_until.strftime("%d %b %Y")))
+    if off:
+        notes = [p["home_off"]]
+    else:
+        notes = [
+            p["home_schedule"].format(
+                weekday=WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
+            )
+        ]
+        if paused_until is not None:
+            notes.append(p["paused"].format(until=paused_until.strftime("%d %b %Y")))
     blocks.append(context(" ".join(notes)))
+    buttons = [
+        ButtonElement(text=p["home_on_button"], action_id=CheckinIds.ON_BUTTON)
+        if off
+        else ButtonElement(text=p["home_off_button"], action_id=CheckinIds.OFF_BUTTON)
+    ]
     if is_convenor:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=p["home_settings_button"], action_id=CheckinIds.SETTINGS_BUTTON
-                    )
-                ]
-            ).to_dict()
+        buttons.append(
+            ButtonElement(text=p["home_settings_button"], action_id=CheckinIds.SETTINGS_BUTTON)
         )
+    blocks.append(ActionsBlock(elements=buttons).to_dict())
     return blocks

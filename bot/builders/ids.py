@@ -160,6 +160,8 @@ class CheckinIds(StrEnum):
     OPEN_BUTTON = "checkin_open"
     SKIP_BUTTON = "checkin_skip"
     PAUSE_BUTTON = "checkin_pause"
+    OFF_BUTTON = "checkin_off"
+    ON_BUTTON = "checkin_on"
     DM_ACTIONS = "checkin_dm_actions"
     PAUSE_MODAL = "checkin_pause_modal"
     PAUSE_UNTIL = "pause"

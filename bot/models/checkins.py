@@ -1,4 +1,5 @@
-"""Weekly check-ins: what each member said (or that they skipped), and who chose to pause."""
+"""Weekly check-ins: what each member said (or that they skipped), and who chose to pause them
+or turn them off."""
 
 from __future__ import annotations
 
@@ -58,6 +59,17 @@ class Checkin(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     member: Mapped[Member] = relationship()
+
+
+class CheckinOptOut(Base):
+    """A member who turned weekly check-ins off: no DM and no reminder until they turn them on."""
+
+    __tablename__ = "checkin_optouts"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CheckinPause(Base):

@@ -15,6 +15,7 @@ from bot import privacy
 from bot.errors import InvalidInput
 from bot.models import (
     Checkin,
+    CheckinOptOut,
     CheckinPause,
     CheckinStatus,
     Community,
@@ -204,6 +205,11 @@ def _answered_weeks(session: Session, member_ids: list[int], weeks: set[str]) ->
     return {(m, w) for m, w in rows if m in wanted}
 
 
+def _offs(session: Session, member_ids: list[int]) -> set[int]:
+    wanted = set(member_ids)
+    return {m for m in session.scalars(select(CheckinOptOut.member_id)) if m in wanted}
+
+
 def _pauses(session: Session, member_ids: list[int]) -> dict[int, date]:
     rows = session.execute(select(CheckinPause.member_id, CheckinPause.until)).all()
     wanted = set(member_ids)
@@ -254,14 +260,17 @@ def due_checkins(
 
 
 def _drop_done(session: Session, candidates: list[Due]) -> list[Due]:
+    """Every check-in job's one filter: not sent already, not answered, not paused, not off."""
     ids = [d.member_id for d in candidates]
     answered = _answered_weeks(session, ids, {d.week for d in candidates})
     pauses = _pauses(session, ids)
+    off = _offs(session, ids)
     sent = sent_keys(session, [d.key for d in candidates])
     return [
         d
         for d in candidates
         if d.key not in sent
+        and d.member_id not in off
         and (d.member_id, d.week) not in answered
         and not (d.member_id in pauses and pauses[d.member_id] >= d.day)
     ]
@@ -457,6 +466,30 @@ def paused_until(session: Session, member_id: int, today: date) -> date | None:
     return row.until if row is not None and row.until >= today else None
 
 
+def turn_off(session: Session, *, member: Member) -> bool:
+    """Weekly check-ins off for good, until the member turns them on; returns whether this
+    changed anything. Their own `/checkin` still works: it is theirs to use."""
+    if session.get(CheckinOptOut, member.id) is not None:
+        return False
+    session.add(CheckinOptOut(member_id=member.id))
+    session.flush()
+    return True
+
+
+def turn_on(session: Session, *, member: Member) -> bool:
+    """Weekly check-ins on again from the next one; returns whether they were off."""
+    row = session.get(CheckinOptOut, member.id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def is_off(session: Session, member_id: int) -> bool:
+    return session.get(CheckinOptOut, member_id) is not None
+
+
 def week_for_member(
     session: Session, *, member: Member, community: Community, now: datetime, workspace_tz: str
 ) -> str:
@@ -593,13 +626,14 @@ def enabled_communities(session: Session) -> list[Community]:
 
 
 def forget_member(session: Session, member: Member) -> None:
-    """Forget-me: a member's check-ins and holiday pause go; they are theirs alone."""
+    """Forget-me: a member's check-ins, holiday pause and "off" go; they are theirs alone."""
     session.execute(delete(Checkin).where(Checkin.member_id == member.id))
     session.execute(delete(CheckinPause).where(CheckinPause.member_id == member.id))
+    session.execute(delete(CheckinOptOut).where(CheckinOptOut.member_id == member.id))
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:
-    """My data: every check-in (with who could see it) and any pause."""
+    """My data: every check-in (with who could see it), any pause, and whether they are off."""
     rows = session.scalars(
         select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.week)
     )
@@ -623,6 +657,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
             for c in rows
         ],
         "paused_until": pause.until.isoformat() if pause is not None else None,
+        "weekly_checkins_off": is_off(session, member.id),
     }
 
 

@@ -20,7 +20,7 @@ from bot.schedules import meetings as meetings_schedule
 from bot.schedules.checkins import run_tick
 from bot.services import checkins, membership
 from bot.services.membership import SlackProfile
-from tests.conftest import CONVENOR, MEMBER, MEMBER2
+from tests.conftest import CONVENOR, MEMBER, MEMBER2, OUTSIDER
 from tests.fakeslack import build_state_values
 from tests.harness import Kettle
 from tests.scenario.test_meetings import click_on, plan
@@ -268,3 +268,80 @@ def test_the_form_says_who_sees_what_and_the_care_box_does_what_it_says(kettle: 
     kettle.submit(MEMBER, view, build_state_values(view, {CheckinIds.MOOD: "2"}))
     checkin_tick(utcnow())
     assert len(care_nudges(kettle)) == 1
+
+
+# -- 4. weekly check-ins can be turned off for good, and every check-in job honours it -----------
+
+
+def reminders(kettle: Kettle, user: str) -> list[dict[str, Any]]:
+    return [m for m in kettle.fake.dm_messages(user) if "nudge" in m.get("text", "")]
+
+
+def weekly_dms(kettle: Kettle, user: str) -> list[dict[str, Any]]:
+    return [m for m in kettle.fake.dm_messages(user) if "time for a cup of tea" in m["text"]]
+
+
+def home_text(kettle: Kettle, user: str) -> str:
+    kettle.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D9"})
+    return json.dumps(kettle.fake.home(user), ensure_ascii=False)
+
+
+def test_checkins_turned_off_from_the_app_home_stay_off_until_turned_on(kettle: Kettle) -> None:
+    monday = utc(2026, 3, 30, 14, 0)
+    checkin_tick(monday)
+    assert len(weekly_dms(kettle, MEMBER)) == 1
+    home = home_text(kettle, MEMBER)
+    assert CheckinIds.OFF_BUTTON in home
+    kettle.click(MEMBER, CheckinIds.OFF_BUTTON)
+    home = json.dumps(kettle.fake.home(MEMBER), ensure_ascii=False)
+    assert "Weekly check-ins are off" in home and CheckinIds.ON_BUTTON in home
+    assert CheckinIds.OFF_BUTTON not in home
+
+    # This week's reminder and every later week's DM honour it; the others carry on.
+    checkin_tick(monday + timedelta(hours=25))
+    assert reminders(kettle, MEMBER) == [] and len(reminders(kettle, MEMBER2)) == 1
+    for weeks in range(1, 5):
+        checkin_tick(monday + timedelta(weeks=weeks))
+        checkin_tick(monday + timedelta(weeks=weeks, hours=25))
+    assert len(weekly_dms(kettle, MEMBER)) == 1 and len(weekly_dms(kettle, MEMBER2)) == 5
+    assert reminders(kettle, MEMBER) == []
+
+    # The convenors' count is of those asked: Amina, who turned them off, is not missing from it.
+    check_in(kettle, MEMBER2, "2026-W18", {CheckinIds.MOOD: "4", CheckinIds.VISIBILITY: "cop"})
+    assert "*1* of 2 shared" in week_summary(kettle, "2026-W18")
+
+    # Back on, from the App Home: the next week's DM comes again.
+    kettle.click(MEMBER, CheckinIds.ON_BUTTON)
+    assert "Weekly check-ins are off" not in json.dumps(kettle.fake.home(MEMBER))
+    checkin_tick(monday + timedelta(weeks=5))
+    assert len(weekly_dms(kettle, MEMBER)) == 2
+
+
+def test_checkin_off_and_on_by_command_and_the_home_shows_a_pause(kettle: Kettle) -> None:
+    reply = kettle.command(MEMBER, "/checkin", "off")
+    assert reply.json["response_type"] == "ephemeral" and "off" in reply.json["text"]
+    assert "already off" in kettle.command(MEMBER, "/checkin", "off").json["text"]
+    checkin_tick(utc(2026, 3, 30, 14, 0))
+    assert weekly_dms(kettle, MEMBER) == [] and len(weekly_dms(kettle, MEMBER2)) == 1
+    assert "Weekly check-ins are off" in home_text(kettle, MEMBER)
+    # A check-in is still hers to make whenever she likes.
+    kettle.command(MEMBER, "/checkin")
+    assert kettle.fake.last_view()["callback_id"] == CheckinIds.MODAL  # type: ignore[index]
+
+    reply = kettle.command(MEMBER, "/checkin", "on")
+    assert "back on" in reply.json["text"]
+    assert "not off" in kettle.command(MEMBER, "/checkin", "on").json["text"]
+    checkin_tick(utc(2026, 4, 6, 14, 0))
+    assert len(weekly_dms(kettle, MEMBER)) == 1
+
+    # A pause shows on the App Home too, and what "off" would do instead.
+    kettle.click(MEMBER2, CheckinIds.PAUSE_BUTTON, value="2026-W15")
+    view = kettle.fake.last_view()
+    assert view is not None and "/checkin off" in json.dumps(view)
+    until = (utcnow() + timedelta(days=20)).date()
+    kettle.submit(
+        MEMBER2, view, build_state_values(view, {CheckinIds.PAUSE_UNTIL: until.isoformat()})
+    )
+    home = home_text(kettle, MEMBER2)
+    assert "paused until" in home and CheckinIds.OFF_BUTTON in home
+    assert kettle.command(OUTSIDER, "/checkin", "off").json["response_type"] == "ephemeral"
