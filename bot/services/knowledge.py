@@ -687,16 +687,20 @@ def _stories_figures(
     return figures
 
 
-def _deliveries_note(session: Session, since: datetime) -> str | None:
-    sent = session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(
+def _deliveries_note(session: Session, community_id: int, since: datetime) -> str | None:
+    """How many check-ins this community's members were sent (keys are `checkin:<member>:…`)."""
+    members = {
+        str(m)
+        for m in session.scalars(select(Member.id).where(Member.community_id == community_id))
+    }
+    keys = session.scalars(
+        select(Delivery.key).where(
             Delivery.key.like("checkin:%"),
             Delivery.status == DeliveryStatus.SENT,
             Delivery.created_at >= since,
         )
     )
+    sent = sum(1 for key in keys if key.split(":")[1] in members)
     return f"{sent} weekly check-ins were sent in this period." if sent else None
 
 
@@ -738,7 +742,7 @@ def health_report(
                 rates[name] = value
         notes.extend(fig.notes)
     if rates.get("Check-ins shared") is None and "Check-ins shared" not in too_few:
-        note = _deliveries_note(session, since)
+        note = _deliveries_note(session, community.id, since)
         if note:
             notes.append(note)
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.builders.knowledge import health_chart, health_summary
-from bot.models import Community, Consent, Member, Role, Story, StoryKind
+from bot.models import Community, Consent, Delivery, DeliveryStatus, Member, Role, Story, StoryKind
 from bot.services import export, knowledge, stories
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
@@ -143,3 +143,30 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
     assert "Round participation: too few shared to show" in summary
     png = health_chart(report)
     assert png.startswith(b"\x89PNG")
+
+
+def test_health_report_counts_only_this_communitys_checkins(
+    db_session: Session, cop: tuple
+) -> None:
+    community, _amina, _rohan = cop
+    other = Community(slug="other", name="Other CoP", settings={})
+    db_session.add(other)
+    db_session.flush()
+    stranger = Member(community_id=other.id, user_id="UX", name="Xu", joined_at=NOW)
+    db_session.add(stranger)
+    db_session.flush()
+    db_session.add(
+        Delivery(
+            key=f"checkin:{stranger.id}:2026-W50",
+            channel="UX",
+            status=DeliveryStatus.SENT,
+            created_at=NOW - timedelta(days=1),
+        )
+    )
+    db_session.flush()
+    report = knowledge.health_report(db_session, community, now=NOW)
+    assert not any("check-ins were sent" in note for note in report.notes)
+    assert any(
+        "1 weekly check-ins were sent" in note
+        for note in knowledge.health_report(db_session, other, now=NOW).notes
+    )
