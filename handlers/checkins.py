@@ -1,5 +1,5 @@
-"""/checkin, the DM's buttons (Check in, Skip this week, Pause until…), the form, and the
-convenors' settings. Each concern has its module; this one registers them and adds the App Home
+"""/checkin, the DM's buttons (Check in, Skip this week, Pause until…), turning check-ins off and
+on, the form, and the convenors' settings. Each concern has its module; this one registers them and adds the App Home
 section."""
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from bot.services.membership import Viewer
 from handlers import home, registry
 from handlers.checkins_form import on_checkin_command, on_checkin_submitted, on_open_button
 from handlers.checkins_pause import (
+    on_off_button,
+    on_off_command,
+    on_on_button,
+    on_on_command,
     on_pause_button,
     on_pause_submitted,
     on_resume_command,
@@ -39,6 +43,7 @@ def checkins_home_section(session: Session, viewer: Viewer) -> list[dict[str, An
         schedule=checkins.get_schedule(community),
         is_convenor=viewer.is_convenor,
         paused_until=checkins.paused_until(session, viewer.member_id, utcnow().date()),
+        off=checkins.is_off(session, viewer.member_id),
     )
 
 
@@ -61,7 +66,19 @@ def register(app: App) -> None:
         on_resume_command,
         usage="ends a pause early: check-ins start again from the next one",
     )
+    registry.subcommand(
+        app,
+        Command.CHECKIN,
+        "off",
+        on_off_command,
+        usage="turns weekly check-ins off for you, until you turn them back on",
+    )
+    registry.subcommand(
+        app, Command.CHECKIN, "on", on_on_command, usage="turns weekly check-ins back on"
+    )
     app.action(CheckinIds.OPEN_BUTTON, middleware=[members_only])(on_open_button)
+    app.action(CheckinIds.OFF_BUTTON, middleware=[members_only])(on_off_button)
+    app.action(CheckinIds.ON_BUTTON, middleware=[members_only])(on_on_button)
     app.action(CheckinIds.SKIP_BUTTON, middleware=[members_only])(on_skip_button)
     app.action(CheckinIds.PAUSE_BUTTON, middleware=[members_only])(on_pause_button)
     app.action(CheckinIds.SETTINGS_BUTTON, middleware=[convenors_only])(on_settings_button)

@@ -78,8 +78,8 @@ def parse_answer(view: dict[str, Any]) -> checkins.Answer:
         win=input_value(values, CheckinIds.WIN),
         challenge=input_value(values, CheckinIds.CHALLENGE),
         support=input_value(values, CheckinIds.SUPPORT),
-        wants_call=CheckinIds.WANTS_CALL_YES.value
-        in (input_value(values, CheckinIds.WANTS_CALL) or []),
+        tell_convenors=CheckinIds.TELL_CONVENORS_YES.value
+        in (input_value(values, CheckinIds.TELL_CONVENORS) or []),
         visibility=input_value(values, CheckinIds.VISIBILITY),
         field_ids=builders.FIELD_IDS,
     )
@@ -109,6 +109,8 @@ def on_checkin_submitted(
         Visibility.CONVENORS: p["thanks_where_convenors"],
         Visibility.COP: p["thanks_where_cop"],
     }[answer.visibility]
+    if signal is not None:
+        where += " " + p["thanks_told"]
     client.chat_postMessage(channel=viewer.user_id, text=p["thanks"].format(where=where))
     if signal is not None:
         text, blocks = builders.care_message(signal)

@@ -1,4 +1,4 @@
-"""Stepping back from check-ins: Skip this week and Pause until…."""
+"""Stepping back from check-ins: Skip this week, Pause until…, and off (until turned on)."""
 
 from __future__ import annotations
 
@@ -94,3 +94,46 @@ def on_resume_command(
     p = prompts.load("checkins")
     ack(response_type="ephemeral", text=p["resumed" if was_paused else "not_paused"])
     home.publish_home(client, context["db"], viewer.user_id)
+
+
+def _switch(context: BoltContext, *, off: bool) -> bool:
+    """Turn the viewer's weekly check-ins off or on; whether that changed anything."""
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        member = membership.viewer_member(session, viewer)
+        if member is None:
+            raise NotAMember()
+        if off:
+            return checkins.turn_off(session, member=member)
+        return checkins.turn_on(session, member=member)
+
+
+def on_off_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    """`/checkin off`: no weekly DM or reminder until `/checkin on`."""
+    changed = _switch(context, off=True)
+    p = prompts.load("checkins")
+    ack(response_type="ephemeral", text=p["off_done" if changed else "off_already"])
+    home.publish_home(client, context["db"], viewer_of(context).user_id)
+
+
+def on_on_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    changed = _switch(context, off=False)
+    p = prompts.load("checkins")
+    ack(response_type="ephemeral", text=p["on_done" if changed else "on_already"])
+    home.publish_home(client, context["db"], viewer_of(context).user_id)
+
+
+def on_off_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _switch(context, off=True)
+    home.publish_home(client, context["db"], viewer_of(context).user_id)
+
+
+def on_on_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    _switch(context, off=False)
+    home.publish_home(client, context["db"], viewer_of(context).user_id)

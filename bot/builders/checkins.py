@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
+from bot import privacy
 from bot.builders.common import context, modal, options, section
 from bot.builders.ids import CheckinIds
 from bot.models import Checkin, CheckinStatus, Visibility
@@ -85,6 +86,7 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
     blocks = [
         section(truncate(intro, 3000)),
         dm_actions(week),
+        context(p["dm_off_hint"]),
     ]
     return text, blocks
 
@@ -92,7 +94,14 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
 def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
     p = _p()
     moods = options(p["moods"])
-    seen_by = options(p["visibility"])
+    seen_by = [
+        Option(
+            value=value,
+            text=plain(label, 75),
+            description=plain(p["visibility_help"][value], 75),
+        )
+        for value, label in p["visibility"].items()
+    ]
     answered = existing is not None and existing.status == CheckinStatus.ANSWERED
 
     def initial_mood() -> Option | None:
@@ -117,8 +126,10 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             ),
         )
 
-    call_option = Option(
-        value=CheckinIds.WANTS_CALL_YES.value, text=plain(p["wants_call_label"], 75)
+    tell_option = Option(
+        value=CheckinIds.TELL_CONVENORS_YES.value,
+        text=plain(p["tell_convenors_label"], 75),
+        description=plain(p["tell_convenors_help"], 75),
     )
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=p["modal_intro"])),
@@ -146,14 +157,14 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             existing.support if answered and existing else None,
         ),
         InputBlock(
-            block_id=CheckinIds.WANTS_CALL,
+            block_id=CheckinIds.TELL_CONVENORS,
             label=" ",
             optional=True,
             element=CheckboxesElement(
                 action_id=CheckinIds.INPUT,
-                options=[call_option],
-                initial_options=[call_option]
-                if answered and existing and existing.wants_call
+                options=[tell_option],
+                initial_options=[tell_option]
+                if answered and existing and existing.tell_convenors
                 else None,
             ),
         ),
@@ -189,7 +200,8 @@ def pause_modal(today: date) -> dict[str, Any]:
                 element=DatePickerElement(
                     action_id=CheckinIds.INPUT, initial_date=today.isoformat()
                 ),
-            )
+            ),
+            context(p["pause_off_hint"]),
         ],
     )
 
@@ -301,19 +313,21 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
     """The convenors' weekly summary; at most 50 blocks, support requests first."""
     p = _p()
     title = p["summary_title"].format(week=summary.week)
-    spread = "  ".join(
-        f"{_p()['mood_emoji'].get(str(level), '')} {summary.moods.get(level, 0)}"
-        for level in range(1, 6)
-    )
+    if summary.moods is None:
+        mood = p["summary_too_few"].format(min=privacy.MIN_SHARED)
+    else:
+        moods = summary.moods
+        spread = "  ".join(
+            f"{p['mood_emoji'].get(str(level), '')} {moods.get(level, 0)}" for level in range(1, 6)
+        )
+        mood = p["summary_mood"].format(spread=spread)
     blocks: list[dict[str, Any]] = [
         HeaderBlock(text=plain(title, 150)).to_dict(),
         SectionBlock(
             text=MarkdownTextObject(
-                text=p["summary_counts"].format(
-                    answered=summary.answered, sent=summary.sent, skipped=summary.skipped
-                )
+                text=p["summary_counts"].format(shared=summary.shared_count, sent=summary.sent)
                 + "\n"
-                + p["summary_mood"].format(spread=spread)
+                + mood
             )
         ).to_dict(),
     ]
@@ -345,7 +359,7 @@ def summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:
 def care_message(signal: CareSignal) -> tuple[str, list[dict[str, Any]]]:
     p = _p()
     name = escape(signal.name)
-    body = p["care_support" if signal.reason == "support" else "care_low_mood"].format(name=name)
+    body = p["care_support"].format(name=name)
     return p["care_text"].format(name=name), [section(truncate(body, 3000))]
 
 
@@ -360,7 +374,12 @@ def trend(checkins: list[Checkin]) -> str:
 
 
 def home_section(
-    recent: list[Checkin], *, schedule: Schedule, is_convenor: bool, paused_until: date | None
+    recent: list[Checkin],
+    *,
+    schedule: Schedule,
+    is_convenor: bool,
+    paused_until: date | None,
+    off: bool = False,
 ) -> list[dict[str, Any]]:
     p = _p()
     button = ButtonElement(
@@ -377,22 +396,25 @@ def home_section(
         blocks.append(section(truncate("\n".join(lines), 3000)))
     else:
         blocks.append(context(p["home_none"]))
-    notes = [
-        p["home_schedule"].format(
-            weekday=WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
-        )
-    ]
-    if paused_until is not None:
-        notes.append(p["paused"].format(until=paused_until.strftime("%d %b %Y")))
+    if off:
+        notes = [p["home_off"]]
+    else:
+        notes = [
+            p["home_schedule"].format(
+                weekday=WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
+            )
+        ]
+        if paused_until is not None:
+            notes.append(p["paused"].format(until=paused_until.strftime("%d %b %Y")))
     blocks.append(context(" ".join(notes)))
+    buttons = [
+        ButtonElement(text=p["home_on_button"], action_id=CheckinIds.ON_BUTTON)
+        if off
+        else ButtonElement(text=p["home_off_button"], action_id=CheckinIds.OFF_BUTTON)
+    ]
     if is_convenor:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=p["home_settings_button"], action_id=CheckinIds.SETTINGS_BUTTON
-                    )
-                ]
-            ).to_dict()
+        buttons.append(
+            ButtonElement(text=p["home_settings_button"], action_id=CheckinIds.SETTINGS_BUTTON)
         )
+    blocks.append(ActionsBlock(elements=buttons).to_dict())
     return blocks

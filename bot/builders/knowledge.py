@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
+from bot import privacy
 from bot.builders.common import context, modal, options, safe_link, section
 from bot.builders.ids import KnowledgeIds, StoryIds
 from bot.builders.stories import kind_label, story_blocks
@@ -509,6 +510,12 @@ def _pct(value: float | None) -> str:
     return "not measured yet" if value is None else f"{round(value * 100)}%"
 
 
+def _rate(report: HealthReport, name: str) -> str:
+    if name in report.too_few:
+        return _p()["health_too_few"].format(min=privacy.MIN_SHARED)
+    return _pct(report.rates.get(name))
+
+
 def health_summary(report: HealthReport) -> str:
     """A short text summary that goes with the chart."""
     p = _p()
@@ -521,7 +528,7 @@ def health_summary(report: HealthReport) -> str:
         f"{len(t['peripheral'])} peripheral. _{p['health_intro']}_",
         f"• {told} stories in the last {len(report.stories_by_month)} months.",
     ]
-    lines += [f"• {escape(name)}: {_pct(value)}" for name, value in report.rates.items()]
+    lines += [f"• {escape(name)}: {_rate(report, name)}" for name in report.rates]
     if report.new_members:
         lines.append("• New: " + ", ".join(escape(n) for n in report.new_members))
     if report.quiet_members:
@@ -587,7 +594,8 @@ def health_chart(report: HealthReport) -> bytes:
     names = list(report.rates)
     rate_values = [(v or 0) * 100 for v in report.rates.values()]
     bars = ax.barh(names, rate_values, color="#264653")
-    ax.bar_label(bars, labels=[_pct(v) for v in report.rates.values()], padding=3, fontsize=9)
+    labels = ["too few shared" if n in report.too_few else _pct(report.rates[n]) for n in names]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_title("Participation rates")

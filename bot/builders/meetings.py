@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
+from bot import privacy
 from bot.builders.common import context, date_token, modal, safe_link, section
 from bot.builders.ids import MeetingIds
 from bot.models import Meeting, MeetingStatus, Repeat, Rsvp
@@ -397,8 +398,10 @@ def note_modal(meeting_id: int, day: date) -> dict[str, Any]:
 def summary_text(meeting: Meeting, occ: Occurrence, summary: PulseSummary) -> str:
     p = _p()["pulse"]
     day = f"{occ.day.day} {occ.day:%b %Y}"
-    if not summary.answers:
-        return p["summary_none"].format(title=escape(meeting.title), day=day)
+    if summary.too_few:
+        return p["summary_too_few"].format(
+            title=escape(meeting.title), day=day, min=privacy.MIN_SHARED
+        )
     head = p["summary"].format(
         title=escape(meeting.title),
         day=day,

@@ -7,6 +7,7 @@ from bot.models.base import (
 )
 from bot.models.checkins import (
     Checkin,
+    CheckinOptOut,
     CheckinPause,
     CheckinStatus,
     Visibility,
@@ -79,6 +80,7 @@ __all__ = [
     "CalloutAnswer",
     "CalloutStatus",
     "Checkin",
+    "CheckinOptOut",
     "CheckinPause",
     "CheckinStatus",
     "Community",

@@ -1,11 +1,12 @@
-"""Weekly check-ins: what each member said (or that they skipped), and who chose to pause."""
+"""Weekly check-ins: what each member said (or that they skipped), and who chose to pause them
+or turn them off."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
@@ -47,7 +48,10 @@ class Checkin(Base):
     win: Mapped[str] = mapped_column(Text, default="")
     challenge: Mapped[str] = mapped_column(Text, default="")
     support: Mapped[str] = mapped_column(Text, default="")
-    wants_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_call: Mapped[bool] = mapped_column(Boolean, default=False)  # earlier forms' call box
+    # "Tell the convenors I could use a hand — they'll get a DM with my name": the only thing
+    # that sends a care nudge, whoever may read the answers.
+    tell_convenors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visibility: Mapped[Visibility] = mapped_column(
         _enum(Visibility, "checkin_visibility"), default=Visibility.PRIVATE
     )
@@ -55,6 +59,17 @@ class Checkin(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     member: Mapped[Member] = relationship()
+
+
+class CheckinOptOut(Base):
+    """A member who turned weekly check-ins off: no DM and no reminder until they turn them on."""
+
+    __tablename__ = "checkin_optouts"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CheckinPause(Base):

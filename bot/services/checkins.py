@@ -1,5 +1,5 @@
 """Weekly check-ins: when each member is due (in their own time zone), what they said, what the
-convenors hear, and when someone might need a call."""
+convenors hear (only what was shared with them), and the care nudge a member can ask for."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import privacy
 from bot.errors import InvalidInput
 from bot.models import (
     Checkin,
+    CheckinOptOut,
     CheckinPause,
     CheckinStatus,
     Community,
@@ -26,9 +28,11 @@ from bot.models import (
 from bot.services import clock, membership
 from bot.services.knowledge import HealthFigures
 
+# The choices that let the convenors read a check-in; "just me" is the member's alone.
+SHARED = tuple(v for v in Visibility if v.convenors_may_see)
+RATE = "Check-ins shared"  # the health report's figure
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEXT_MAX = 1000
-LOW_MOOD = 2
 PAUSE_MAX_DAYS = 366
 REMINDER_CHOICES = (4, 8, 24, 48)
 WINDOW_CHOICES = (24, 48, 72, 96, 120, 144)
@@ -201,6 +205,11 @@ def _answered_weeks(session: Session, member_ids: list[int], weeks: set[str]) ->
     return {(m, w) for m, w in rows if m in wanted}
 
 
+def _offs(session: Session, member_ids: list[int]) -> set[int]:
+    wanted = set(member_ids)
+    return {m for m in session.scalars(select(CheckinOptOut.member_id)) if m in wanted}
+
+
 def _pauses(session: Session, member_ids: list[int]) -> dict[int, date]:
     rows = session.execute(select(CheckinPause.member_id, CheckinPause.until)).all()
     wanted = set(member_ids)
@@ -251,14 +260,17 @@ def due_checkins(
 
 
 def _drop_done(session: Session, candidates: list[Due]) -> list[Due]:
+    """Every check-in job's one filter: not sent already, not answered, not paused, not off."""
     ids = [d.member_id for d in candidates]
     answered = _answered_weeks(session, ids, {d.week for d in candidates})
     pauses = _pauses(session, ids)
+    off = _offs(session, ids)
     sent = sent_keys(session, [d.key for d in candidates])
     return [
         d
         for d in candidates
         if d.key not in sent
+        and d.member_id not in off
         and (d.member_id, d.week) not in answered
         and not (d.member_id in pauses and pauses[d.member_id] >= d.day)
     ]
@@ -318,7 +330,7 @@ def due_summaries(
     for back in (0, 7, 14):
         week = week_of(today - timedelta(days=back))
         close = window_close(session, community, week, workspace_tz)
-        if close <= now < close + timedelta(days=7) and checkins_sent(session, week):
+        if close <= now < close + timedelta(days=7) and checkins_sent(session, community.id, week):
             keys = [
                 (u, summary_key(community.id, week, u))
                 for u in membership.convenor_ids(session, community.id)
@@ -340,7 +352,7 @@ class Answer:
     win: str = ""
     challenge: str = ""
     support: str = ""
-    wants_call: bool = False
+    tell_convenors: bool = False
     visibility: Visibility = Visibility.PRIVATE
 
 
@@ -351,7 +363,7 @@ def validate_answer(
     win: str | None,
     challenge: str | None,
     support: str | None,
-    wants_call: bool,
+    tell_convenors: bool,
     visibility: str | None,
     field_ids: dict[str, str],
 ) -> Answer:
@@ -377,7 +389,7 @@ def validate_answer(
         win=(win or "").strip(),
         challenge=(challenge or "").strip(),
         support=(support or "").strip(),
-        wants_call=wants_call,
+        tell_convenors=tell_convenors,
         visibility=seen_by,
     )
 
@@ -400,7 +412,7 @@ def record_answer(session: Session, *, member: Member, week: str, answer: Answer
     checkin.win = answer.win
     checkin.challenge = answer.challenge
     checkin.support = answer.support
-    checkin.wants_call = answer.wants_call
+    checkin.tell_convenors = answer.tell_convenors
     checkin.visibility = answer.visibility
     session.flush()
     return checkin
@@ -454,6 +466,30 @@ def paused_until(session: Session, member_id: int, today: date) -> date | None:
     return row.until if row is not None and row.until >= today else None
 
 
+def turn_off(session: Session, *, member: Member) -> bool:
+    """Weekly check-ins off for good, until the member turns them on; returns whether this
+    changed anything. Their own `/checkin` still works: it is theirs to use."""
+    if session.get(CheckinOptOut, member.id) is not None:
+        return False
+    session.add(CheckinOptOut(member_id=member.id))
+    session.flush()
+    return True
+
+
+def turn_on(session: Session, *, member: Member) -> bool:
+    """Weekly check-ins on again from the next one; returns whether they were off."""
+    row = session.get(CheckinOptOut, member.id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def is_off(session: Session, member_id: int) -> bool:
+    return session.get(CheckinOptOut, member_id) is not None
+
+
 def week_for_member(
     session: Session, *, member: Member, community: Community, now: datetime, workspace_tz: str
 ) -> str:
@@ -477,56 +513,76 @@ def recent_checkins(session: Session, member_id: int, *, limit: int = 6) -> list
 # -- what convenors hear ------------------------------------------------------------------------
 
 
-def checkins_sent(session: Session, week: str) -> int:
-    """How many members were sent the week's check-in (a week nobody was sent has no summary)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}"))
+def sent_to(session: Session, community_id: int, week: str) -> set[int]:
+    """The members of this community who were sent the week's check-in DM."""
+    keys = session.scalars(
+        select(Delivery.key).where(
+            Delivery.status == DeliveryStatus.SENT, Delivery.key.like(f"checkin:%:{week}")
+        )
+    ).all()
+    owners = {int(k.split(":")[1]) for k in keys if k.split(":")[1].isdigit()}
+    if not owners:
+        return set()
+    return set(
+        session.scalars(
+            select(Member.id).where(Member.community_id == community_id, Member.id.in_(owners))
+        )
     )
-    return int(count or 0)
+
+
+def checkins_sent(session: Session, community_id: int, week: str) -> int:
+    """How many members were sent the week's check-in (a week nobody was sent has no summary)."""
+    return len(sent_to(session, community_id, week))
 
 
 @dataclass
 class Summary:
+    """What the convenors may know of a week: only what members shared with them. Nothing of a
+    "just me" answer, not even that it was given, so no count can be worked back to anyone."""
+
     week: str
-    sent: int
-    answered: int
-    skipped: int
-    moods: Counter[int] = field(default_factory=Counter)
+    sent: int  # members asked this week: sent the DM, or who shared anyway
+    moods: Counter[int] | None  # the spread of shared moods; None when too few shared
     support: list[Checkin] = field(default_factory=list)  # shared and asked for support, first
     shared: list[Checkin] = field(default_factory=list)  # the rest of what was shared
 
+    @property
+    def shared_count(self) -> int:
+        return len(self.support) + len(self.shared)
+
 
 def asked_for_support(checkin: Checkin) -> bool:
-    """Ticking "I'd welcome a call", or saying what support would help, both ask for support."""
+    """Ticking "Tell the convenors I could use a hand" (or an earlier form's call box), or saying
+    what support would help, put a shared answer first in the summary."""
     return checkin.status == CheckinStatus.ANSWERED and (
-        checkin.wants_call or bool((checkin.support or "").strip())
+        checkin.tell_convenors or checkin.wants_call or bool((checkin.support or "").strip())
     )
 
 
 def summarise(session: Session, *, community: Community, week: str) -> Summary:
-    """Counts and the mood spread include everyone; words and names only where shared."""
-    checkins = list(
+    """Counts, the mood spread, words and names: all from shared answers only; the spread only
+    when at least `privacy.MIN_SHARED` shared."""
+    shared = list(
         session.scalars(
             select(Checkin)
             .options(selectinload(Checkin.member))
-            .where(Checkin.community_id == community.id, Checkin.week == week)
+            .where(
+                Checkin.community_id == community.id,
+                Checkin.week == week,
+                Checkin.status == CheckinStatus.ANSWERED,
+                Checkin.visibility.in_(SHARED),
+            )
             .order_by(Checkin.id)
         )
     )
-    sent = checkins_sent(session, week)
-    answered = [c for c in checkins if c.status == CheckinStatus.ANSWERED]
+    asked = sent_to(session, community.id, week) | {c.member_id for c in shared}
+    moods = Counter(c.mood for c in shared if c.mood)
     summary = Summary(
         week=week,
-        sent=max(sent, len(checkins)),
-        answered=len(answered),
-        skipped=len(checkins) - len(answered),
-        moods=Counter(c.mood for c in answered if c.mood),
+        sent=len(asked),
+        moods=moods if privacy.enough(sum(moods.values())) else None,
     )
-    for checkin in answered:
-        if not checkin.visibility.convenors_may_see:
-            continue
+    for checkin in shared:
         (summary.support if asked_for_support(checkin) else summary.shared).append(checkin)
     return summary
 
@@ -536,40 +592,28 @@ class CareSignal:
     member_id: int
     name: str
     week: str
-    reason: str  # "support" or "low_mood"
-
-
-def previous_week(week: str) -> str:
-    year, number = week.split("-W")
-    return week_of(date.fromisocalendar(int(year), int(number), 1) - timedelta(days=7))
 
 
 def care_signal(session: Session, checkin: Checkin) -> CareSignal | None:
-    """A kind nudge is due when a member who shares with the convenors asks for support, or
-    reports a low mood two weeks running (both weeks shared)."""
-    if checkin.status != CheckinStatus.ANSWERED or not checkin.visibility.convenors_may_see:
+    """A kind nudge goes to the convenors only when the member asked for one: they ticked "Tell
+    the convenors I could use a hand — they'll get a DM with my name". Nothing else sends one,
+    not a low mood, not words about support; the box is honoured whoever may read the answers,
+    and the nudge carries the name alone."""
+    if checkin.status != CheckinStatus.ANSWERED or not checkin.tell_convenors:
         return None
     member = session.get(Member, checkin.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         return None
-    if asked_for_support(checkin):
-        return CareSignal(member.id, member.name, checkin.week, "support")
-    if checkin.mood is not None and checkin.mood <= LOW_MOOD:
-        before = get_checkin(session, member.id, previous_week(checkin.week))
-        if (
-            before is not None
-            and before.status == CheckinStatus.ANSWERED
-            and before.visibility.convenors_may_see
-            and before.mood is not None
-            and before.mood <= LOW_MOOD
-        ):
-            return CareSignal(member.id, member.name, checkin.week, "low_mood")
-    return None
+    return CareSignal(member.id, member.name, checkin.week)
 
 
 def care_signals(session: Session, *, community: Community, weeks: list[str]) -> list[CareSignal]:
     checkins = session.scalars(
-        select(Checkin).where(Checkin.community_id == community.id, Checkin.week.in_(weeks))
+        select(Checkin).where(
+            Checkin.community_id == community.id,
+            Checkin.week.in_(weeks),
+            Checkin.tell_convenors.is_(True),
+        )
     )
     return [s for c in checkins if (s := care_signal(session, c)) is not None]
 
@@ -582,13 +626,14 @@ def enabled_communities(session: Session) -> list[Community]:
 
 
 def forget_member(session: Session, member: Member) -> None:
-    """Forget-me: a member's check-ins and holiday pause go; they are theirs alone."""
+    """Forget-me: a member's check-ins, holiday pause and "off" go; they are theirs alone."""
     session.execute(delete(Checkin).where(Checkin.member_id == member.id))
     session.execute(delete(CheckinPause).where(CheckinPause.member_id == member.id))
+    session.execute(delete(CheckinOptOut).where(CheckinOptOut.member_id == member.id))
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:
-    """My data: every check-in (with who could see it) and any pause."""
+    """My data: every check-in (with who could see it), any pause, and whether they are off."""
     rows = session.scalars(
         select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.week)
     )
@@ -604,6 +649,7 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "challenge": c.challenge,
                 "support": c.support,
                 "wants_call": c.wants_call,
+                "tell_convenors": c.tell_convenors,
                 "visibility": c.visibility.value,
                 "created_at": c.created_at.isoformat(),
                 "updated_at": c.updated_at.isoformat(),
@@ -611,14 +657,17 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
             for c in rows
         ],
         "paused_until": pause.until.isoformat() if pause is not None else None,
+        "weekly_checkins_off": is_off(session, member.id),
     }
 
 
 def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
-    """The check-in response rate: of the check-in DMs sent in the window to this community's
-    members, the share answered. Each answer counts as activity (never what it said)."""
+    """Check-ins shared: of the check-in DMs sent in the window to this community's members, the
+    share answered and shared with the convenors. A shared answer counts as its author's activity
+    (never what it said); a "just me" answer is the member's alone and counts nowhere, in no
+    rate and no tier."""
     figures = HealthFigures()
     members = dict(
         session.execute(
@@ -629,6 +678,7 @@ def health_figures(
         select(Checkin.member_id, Checkin.week, Checkin.updated_at).where(
             Checkin.community_id == community_id,
             Checkin.status == CheckinStatus.ANSWERED,
+            Checkin.visibility.in_(SHARED),
             Checkin.updated_at >= since,
             Checkin.updated_at < now,
         )
@@ -654,14 +704,16 @@ def health_figures(
         if owner.isdigit() and int(owner) in members:
             sent.add((int(owner), week))
     if sent:
-        answered = session.execute(
+        shared = session.execute(
             select(Checkin.member_id, Checkin.week).where(
                 Checkin.community_id == community_id,
                 Checkin.status == CheckinStatus.ANSWERED,
+                Checkin.visibility.in_(SHARED),
                 Checkin.member_id.in_({m for m, _w in sent}),
             )
         ).all()
-        done = {(m, w) for m, w in answered} & sent
-        figures.rates["Check-in response rate"] = len(done) / len(sent)
+        done = {(m, w) for m, w in shared} & sent
+        figures.rates[RATE] = len(done) / len(sent)
+        figures.counted[RATE] = len({m for m, _w in done})
         figures.notes.append(f"{len(sent)} weekly check-ins were sent in this period.")
     return figures

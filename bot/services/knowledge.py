@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session, UOWTransaction, selectinload
 
+from bot import privacy
 from bot.db import lock
 from bot.errors import KettleError, NotAConvenor, NotFound
 from bot.models import (
@@ -829,7 +830,7 @@ def blog_draft(session: Session, community: Community, *, now: datetime) -> Blog
 CORE, ACTIVE, PERIPHERAL = "core", "active", "peripheral"
 TIERS = (CORE, ACTIVE, PERIPHERAL)
 # Figures other capabilities supply; the report says "not measured yet" until one does.
-EXPECTED_RATES = ("Check-in response rate", "Round participation", "Meeting participation")
+EXPECTED_RATES = ("Check-ins shared", "Round participation", "Meeting participation")
 
 
 @dataclass
@@ -837,12 +838,16 @@ class HealthFigures:
     """What one capability knows about the CoP's health over the report's window.
 
     `activity` counts each member's contributions (by Slack user id), `last_active` their latest
-    one; both feed the participation tiers. `rates` are fractions 0..1 shown as percentages.
+    one; both feed the participation tiers and name people, so they come only from what members
+    did where the convenors could see their name. `rates` are fractions 0..1 shown as
+    percentages, each over what members shared; `counted` says how many different members each
+    rate stands on, and a rate over fewer than `privacy.MIN_SHARED` is not shown.
     """
 
     activity: dict[str, int] = field(default_factory=dict)
     last_active: dict[str, datetime] = field(default_factory=dict)
     rates: dict[str, float | None] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -871,6 +876,7 @@ class HealthReport:
     new_members: list[str]
     quiet_members: list[str]
     notes: list[str]
+    too_few: list[str] = field(default_factory=list)  # rates over too few people to show
 
 
 def _month_starts(now: datetime, months: int) -> list[datetime]:
@@ -905,16 +911,20 @@ def _stories_figures(
     return figures
 
 
-def _deliveries_note(session: Session, since: datetime) -> str | None:
-    sent = session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(
+def _deliveries_note(session: Session, community_id: int, since: datetime) -> str | None:
+    """How many check-ins this community's members were sent (keys are `checkin:<member>:…`)."""
+    members = {
+        str(m)
+        for m in session.scalars(select(Member.id).where(Member.community_id == community_id))
+    }
+    keys = session.scalars(
+        select(Delivery.key).where(
             Delivery.key.like("checkin:%"),
             Delivery.status == DeliveryStatus.SENT,
             Delivery.created_at >= since,
         )
     )
+    sent = sum(1 for key in keys if key.split(":")[1] in members)
     return f"{sent} weekly check-ins were sent in this period." if sent else None
 
 
@@ -941,16 +951,22 @@ def health_report(
     activity: dict[str, int] = {}
     last_active: dict[str, datetime] = {}
     rates: dict[str, float | None] = dict.fromkeys(EXPECTED_RATES)
+    too_few: list[str] = []
     for fig in figures:
         for user_id, count in fig.activity.items():
             activity[user_id] = activity.get(user_id, 0) + count
         for user_id, when in fig.last_active.items():
             if user_id not in last_active or when > last_active[user_id]:
                 last_active[user_id] = when
-        rates.update(fig.rates)
+        for name, value in fig.rates.items():
+            if value is not None and not privacy.enough(fig.counted.get(name, 0)):
+                rates[name] = None
+                too_few.append(name)
+            else:
+                rates[name] = value
         notes.extend(fig.notes)
-    if rates.get("Check-in response rate") is None:
-        note = _deliveries_note(session, since)
+    if rates.get("Check-ins shared") is None and "Check-ins shared" not in too_few:
+        note = _deliveries_note(session, community.id, since)
         if note:
             notes.append(note)
 
@@ -994,6 +1010,7 @@ def health_report(
         new_members=new_members,
         quiet_members=quiet,
         notes=notes,
+        too_few=too_few,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import privacy
 from bot.errors import InvalidInput, NotFound
 from bot.models import (
     Community,
@@ -586,9 +587,14 @@ class PulseSummary:
     spread: dict[int, int]
     notes: list[str]
 
+    @property
+    def too_few(self) -> bool:
+        return not privacy.enough(self.answers)
+
 
 def pulse_summary(session: Session, meeting_id: int, day: date) -> PulseSummary:
-    """Scores and notes without names: the convenor learns how it went, not who said what."""
+    """Scores and notes without names: the convenor learns how it went, not who said what; and
+    nothing at all from fewer than `privacy.MIN_SHARED` answers, which could be told apart."""
     rows = list(
         session.scalars(
             select(MeetingPulse).where(
@@ -596,6 +602,8 @@ def pulse_summary(session: Session, meeting_id: int, day: date) -> PulseSummary:
             )
         )
     )
+    if not privacy.enough(len(rows)):
+        return PulseSummary(len(rows), None, {}, [])
     scores = [r.score for r in rows if r.score is not None]
     spread = {n: scores.count(n) for n in range(1, 6)}
     notes = sorted(r.note for r in rows if r.note)
@@ -647,7 +655,8 @@ def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
     """Meeting participation: for each occurrence that ended in the window, the share of active
-    members who said they were going or answered its pulse. Each attendance is activity."""
+    members who said they were going, as the post shows by name. Each is activity. The pulse
+    is answered without a name, and a "maybe" is only counted on the post: neither counts here."""
     figures = HealthFigures()
     members = {m.id: m.user_id for m in _active(session, community_id)}
     if not members:
@@ -661,6 +670,7 @@ def health_figures(
         )
     )
     attended_total = possible = 0
+    going: set[int] = set()
     for meeting in held:
         ended = [o for o in occurrences(meeting, start=since, end=now) if o.ends_at <= now]
         if not ended:
@@ -675,14 +685,9 @@ def health_figures(
             )
         ):
             present[day].add(member_id)
-        for day, member_id in session.execute(
-            select(MeetingPulse.occurrence, MeetingPulse.member_id).where(
-                MeetingPulse.meeting_id == meeting.id, MeetingPulse.occurrence.in_(days)
-            )
-        ):
-            present[day].add(member_id)
         for occ in ended:
             came = present[occ.day] & members.keys()
+            going |= came
             attended_total += len(came)
             possible += len(members)
             for member_id in came:
@@ -695,4 +700,5 @@ def health_figures(
                     figures.last_active[user_id] = occ.starts_at
     if possible:
         figures.rates["Meeting participation"] = attended_total / possible
+        figures.counted["Meeting participation"] = len(going)
     return figures

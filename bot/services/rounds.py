@@ -981,8 +981,9 @@ def health_figures(
     session: Session, community_id: int, since: datetime, now: datetime
 ) -> HealthFigures:
     """Round participation: across the rounds started in the window, the share of those who
-    could contribute (the set's members, or every active member) who did. Named contributions
-    are activity; anonymous ones count only in the rate."""
+    could contribute (the set's members, or every active member) who did under their name.
+    Named contributions are activity too. An anonymous one counts nowhere: even in the rate it
+    would tell, beside the named ones, whether its author was someone who had not spoken."""
     figures = HealthFigures()
     active = {m.id: m.user_id for m in active_members(session, community_id)}
     by_user = {user_id: member_id for member_id, user_id in active.items()}
@@ -997,6 +998,7 @@ def health_figures(
         )
     )
     took_part = possible = 0
+    named: set[int] = set()
     for round_ in rounds:
         if round_.kind == RoundKind.ALS and round_.set_members:
             eligible = {by_user[u] for u in round_.set_members if u in by_user}
@@ -1004,17 +1006,17 @@ def health_figures(
             eligible = set(active)
         contributors: set[int] = set()
         for c in round_.contributions:
-            if c.member_id is None or c.member_id not in active:
+            if c.member_id is None or c.member_id not in active or c.anonymous:
                 continue
             contributors.add(c.member_id)
-            if c.anonymous:
-                continue
             user_id = active[c.member_id]
             figures.activity[user_id] = figures.activity.get(user_id, 0) + 1
             if user_id not in figures.last_active or c.created_at > figures.last_active[user_id]:
                 figures.last_active[user_id] = c.created_at
         took_part += len(contributors & eligible)
         possible += len(eligible)
+        named |= contributors & eligible
     if possible:
         figures.rates["Round participation"] = took_part / possible
+        figures.counted["Round participation"] = len(named)
     return figures

@@ -103,7 +103,7 @@ def test_buttons_form_reminder_summary_and_care(kettle: Kettle) -> None:
     week = actions["elements"][0]["value"]
     assert week == "2026-W14"
 
-    # MEMBER checks in, shares with convenors and asks for a call: a care nudge goes at once.
+    # MEMBER checks in, shares with convenors and asks for a hand: a care nudge goes at once.
     kettle.click(MEMBER, CheckinIds.OPEN_BUTTON, value=week)
     view = kettle.fake.last_view()
     assert view is not None and view["callback_id"] == CheckinIds.MODAL
@@ -113,13 +113,13 @@ def test_buttons_form_reminder_summary_and_care(kettle: Kettle) -> None:
             CheckinIds.MOOD: "2",
             CheckinIds.ON_MIND: "Funding <!channel> worries",
             CheckinIds.SUPPORT: "Someone to talk grants through",
-            CheckinIds.WANTS_CALL: [CheckinIds.WANTS_CALL_YES.value],
+            CheckinIds.TELL_CONVENORS: [CheckinIds.TELL_CONVENORS_YES.value],
             CheckinIds.VISIBILITY: "convenors",
         },
     )
     reply = kettle.submit(MEMBER, view, values)
     assert reply.status == 200 and not reply.text
-    care = [m for m in kettle.fake.dm_messages(CONVENOR) if "asked for support" in str(m["blocks"])]
+    care = [m for m in kettle.fake.dm_messages(CONVENOR) if "use a hand" in str(m["blocks"])]
     assert len(care) == 1 and "Amina" in str(care[0]["blocks"])
     # A second answer updates the first; the care nudge is not repeated.
     kettle.submit(MEMBER, view, values)
@@ -154,7 +154,8 @@ def test_buttons_form_reminder_summary_and_care(kettle: Kettle) -> None:
     summaries = [m for m in kettle.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
     assert len(summaries) == 1
     text = str(summaries[0]["blocks"])
-    assert "*2* of 3 checked in, *1* skipped" in text
+    assert "*1* of 3 shared their check-in" in text and "skipped" not in text
+    assert "too few shared to show a spread" in text
     assert "Amina" in text and "&lt;!channel&gt;" in text
     assert "Secret win" not in text and "Esther" not in text
     assert text.index("Asked for support") < text.index("Amina")

@@ -97,7 +97,7 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
         assert "check-in time" in json.dumps(dms[0]["blocks"])
     assert kettle.fake.dm_messages(OUTSIDER) == []
 
-    # Amina answers "just me", low, and even ticks the call box: nobody hears of it.
+    # Amina answers "just me", low, and writes what support would help: nobody hears of it.
     check_in(
         kettle,
         MEMBER,
@@ -106,7 +106,6 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
             CheckinIds.MOOD: "2",
             CheckinIds.ON_MIND: SECRET,
             CheckinIds.SUPPORT: SECRET,
-            CheckinIds.WANTS_CALL: [CheckinIds.WANTS_CALL_YES.value],
             CheckinIds.VISIBILITY: "private",
         },
     )
@@ -144,7 +143,7 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
     thanks = kettle.fake.dm_messages(CONVENOR)[-1]["text"]
     assert "Thank you" in thanks and "summary" not in thanks
 
-    # The summary when the week closes: counts, spread, shared words escaped, no private ones.
+    # The summary when the week closes: shared counts, shared words escaped, no private ones.
     with kettle.db() as session:
         community = session.scalars(select(Community)).one()
         close = checkins.window_close(session, community, week, "Europe/London")
@@ -152,13 +151,15 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
     summaries = [m for m in kettle.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
     assert len(summaries) == 1
     summary = json.dumps(summaries[0]["blocks"], ensure_ascii=False)
-    assert "*3* of 4 checked in, *1* skipped" in summary
+    assert "*2* of 4 shared their check-in" in summary and "skipped" not in summary
+    assert "too few shared to show a spread" in summary
     assert "&lt;!channel&gt; got the grant 🎉" in summary and "<!channel>" not in summary
     assert "&lt;@UCONV&gt;" in summary and "&amp; co" in summary
     assert "Rohan" in summary and "Esther" in summary
     assert "Amina" not in summary and "Tama" not in summary
 
-    # Week 15: Amina low again (just me), Rohan low again (shared): only Rohan's nudge.
+    # Week 15: Amina low again (just me), Rohan low again (shared) and, this time, he ticks the
+    # box that tells the convenors he could use a hand: only Rohan's nudge, because he asked.
     week2 = "2026-W15"
     tick(utc(2026, 4, 6, 14, 0))
     check_in(
@@ -167,10 +168,19 @@ def test_two_weeks_of_tea_and_a_just_me_answer_that_reaches_no_one_else(kettle: 
         week2,
         {CheckinIds.MOOD: "1", CheckinIds.CHALLENGE: SECRET, CheckinIds.VISIBILITY: "private"},
     )
-    check_in(kettle, MEMBER2, week2, {CheckinIds.MOOD: "1", CheckinIds.VISIBILITY: "convenors"})
+    check_in(
+        kettle,
+        MEMBER2,
+        week2,
+        {
+            CheckinIds.MOOD: "1",
+            CheckinIds.TELL_CONVENORS: [CheckinIds.TELL_CONVENORS_YES.value],
+            CheckinIds.VISIBILITY: "convenors",
+        },
+    )
     nudges = [m for m in kettle.fake.dm_messages(CONVENOR) if "gentle note" in m["text"]]
     assert [n["text"] for n in nudges] == ["A gentle note about Rohan"]
-    assert "low mood two weeks running" in json.dumps(nudges[0]["blocks"])
+    assert "could use a hand" in json.dumps(nudges[0]["blocks"])
 
     # Everyone else's App Home, the convenor's my data, the health report and the shared export.
     for user in (CONVENOR, MEMBER2, KIWI):
@@ -327,7 +337,7 @@ def test_a_big_week_fits_one_summary_with_everyone_who_shared(kettle: Kettle) ->
                 answer=checkins.Answer(
                     mood=1 + i % 5,
                     win=f"Win number {i} 🎉",
-                    wants_call=i % 7 == 0,
+                    tell_convenors=i % 7 == 0,
                     visibility=Visibility.CONVENORS,
                 ),
             )

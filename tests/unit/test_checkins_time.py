@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Member, MemberStatus
+from bot.models import Community, Member, MemberStatus, Visibility
 from bot.services import checkins
 from bot.services.checkins import Schedule
 
@@ -132,30 +132,25 @@ def test_a_second_answer_updates_the_first_and_a_skip_never_overwrites(
     assert first.id == second.id == skipped.id and skipped.mood == 4 and not newly
 
 
-def test_care_signals_only_for_members_who_share(db_session: Session, community: Community) -> None:
-    from bot.models import Visibility
-
-    low = checkins.Answer(mood=2, visibility=Visibility.CONVENORS)
+def test_care_signals_only_when_the_member_ticked_the_box(
+    db_session: Session, community: Community
+) -> None:
+    low = checkins.Answer(mood=1, support="Time", visibility=Visibility.CONVENORS)
     sharer = _member(db_session, community, "USHARE", "Europe/London")
     private = _member(db_session, community, "UPRIV", "Europe/London")
-    caller = _member(db_session, community, "UCALL", "Europe/London")
-    for member, answer in ((sharer, low), (private, checkins.Answer(mood=1))):
-        checkins.record_answer(db_session, member=member, week="2026-W13", answer=answer)
-    this_week = checkins.record_answer(db_session, member=sharer, week="2026-W14", answer=low)
-    hidden = checkins.record_answer(
-        db_session, member=private, week="2026-W14", answer=checkins.Answer(mood=1)
-    )
+    for week in ("2026-W13", "2026-W14"):
+        quiet = checkins.record_answer(db_session, member=sharer, week=week, answer=low)
+    assert checkins.care_signal(db_session, quiet) is None  # low twice, words on support: no ask
     asked = checkins.record_answer(
         db_session,
-        member=caller,
+        member=private,
         week="2026-W14",
-        answer=checkins.Answer(mood=4, wants_call=True, visibility=Visibility.COP),
+        answer=checkins.Answer(mood=4, tell_convenors=True),
     )
-    assert checkins.care_signal(db_session, this_week).reason == "low_mood"  # type: ignore[union-attr]
-    assert checkins.care_signal(db_session, hidden) is None
-    assert checkins.care_signal(db_session, asked).reason == "support"  # type: ignore[union-attr]
-    first_week_low = checkins.record_answer(db_session, member=caller, week="2026-W15", answer=low)
-    assert checkins.care_signal(db_session, first_week_low) is None  # W14 was not low
+    signal = checkins.care_signal(db_session, asked)
+    assert signal is not None and (signal.member_id, signal.week) == (private.id, "2026-W14")
+    weeks = ["2026-W13", "2026-W14"]
+    assert checkins.care_signals(db_session, community=community, weeks=weeks) == [signal]
 
 
 def test_checkin_command_counts_for_the_check_in_just_sent_when_the_day_is_not_monday(
@@ -175,8 +170,9 @@ def test_checkin_command_counts_for_the_check_in_just_sent_when_the_day_is_not_m
         db_session, community=community, now=utc(2026, 3, 29, 18, 0), workspace_tz="UTC"
     )
     assert [d.week for d in sunday_dm] == [week] == ["2026-W13"]
-    checkins.record_answer(db_session, member=london, week=week, answer=checkins.Answer(mood=4))
-    assert checkins.summarise(db_session, community=community, week=week).answered == 1
+    shared = checkins.Answer(mood=4, visibility=Visibility.CONVENORS)
+    checkins.record_answer(db_session, member=london, week=week, answer=shared)
+    assert checkins.summarise(db_session, community=community, week=week).shared_count == 1
     next_sunday = checkins.due_checkins(
         db_session, community=community, now=utc(2026, 4, 5, 17, 0), workspace_tz="UTC"
     )

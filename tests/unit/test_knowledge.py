@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.builders.knowledge import health_chart, health_summary
-from bot.models import Community, Consent, Member, Role, Story, StoryKind
+from bot.models import Community, Consent, Delivery, DeliveryStatus, Member, Role, Story, StoryKind
 from bot.services import export, knowledge, stories
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
@@ -130,7 +130,9 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
         session: Session, community_id: int, since: datetime, now: datetime
     ) -> knowledge.HealthFigures:
         return knowledge.HealthFigures(
-            rates={"Check-in response rate": 0.75}, notes=["from check-ins"]
+            rates={"Check-ins shared": 0.75, "Round participation": 0.5},
+            counted={"Check-ins shared": 3, "Round participation": 2},
+            notes=["from check-ins"],
         )
 
     knowledge.register_health_provider(checkins)
@@ -140,10 +142,41 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
         knowledge.HEALTH_PROVIDERS.remove(checkins)
     assert report.tiers == {"core": ["Amina"], "active": [], "peripheral": ["Rohan"]}
     assert report.new_members == ["Rohan"] and report.quiet_members == ["Amina"]
-    assert report.rates["Check-in response rate"] == 0.75
+    assert report.rates["Check-ins shared"] == 0.75
     assert report.rates["Meeting participation"] is None
+    # Over two people, a rate could be worked back to them: it is withheld.
+    assert report.rates["Round participation"] is None
+    assert report.too_few == ["Round participation"]
     assert sum(c.get("success", 0) for _m, c in report.stories_by_month) == 4
     summary = health_summary(report)
-    assert "75%" in summary and "not measured yet" in summary
+    assert "75%" in summary and "not measured yet" in summary and "50%" not in summary
+    assert "Round participation: too few shared to show" in summary
     png = health_chart(report)
     assert png.startswith(b"\x89PNG")
+
+
+def test_health_report_counts_only_this_communitys_checkins(
+    db_session: Session, cop: tuple
+) -> None:
+    community, _amina, _rohan = cop
+    other = Community(slug="other", name="Other CoP", settings={})
+    db_session.add(other)
+    db_session.flush()
+    stranger = Member(community_id=other.id, user_id="UX", name="Xu", joined_at=NOW)
+    db_session.add(stranger)
+    db_session.flush()
+    db_session.add(
+        Delivery(
+            key=f"checkin:{stranger.id}:2026-W50",
+            channel="UX",
+            status=DeliveryStatus.SENT,
+            created_at=NOW - timedelta(days=1),
+        )
+    )
+    db_session.flush()
+    report = knowledge.health_report(db_session, community, now=NOW)
+    assert not any("check-ins were sent" in note for note in report.notes)
+    assert any(
+        "1 weekly check-ins were sent" in note
+        for note in knowledge.health_report(db_session, other, now=NOW).notes
+    )

@@ -154,15 +154,21 @@ def test_validation_names_each_bad_field() -> None:
     }
 
 
-def test_pulse_summary_has_no_names(db_session: Session) -> None:
+def test_pulse_summary_has_no_names_and_waits_for_enough_answers(db_session: Session) -> None:
     meeting, people = setup_meeting(db_session)
     day = date(2031, 1, 7)
+    occ = meetings.occurrence_at(meeting, day)
     meetings.record_pulse(db_session, meeting, people[1], day, score=4)
     meetings.record_pulse(db_session, meeting, people[2], day, score=5, note="Loved it")
     meetings.record_pulse(db_session, meeting, people[2], day, note="Loved it <!channel>")
+    two = meetings.pulse_summary(db_session, meeting.id, day)
+    assert two.too_few and (two.average, two.spread, two.notes) == (None, {}, [])
+    text = builders.summary_text(meeting, occ, two)
+    assert "too few" in text and "Loved it" not in text and "4" not in text.split(":")[-1]
+    meetings.record_pulse(db_session, meeting, people[0], day, score=3)
     summary = meetings.pulse_summary(db_session, meeting.id, day)
-    assert (summary.answers, summary.average, summary.notes) == (2, 4.5, ["Loved it <!channel>"])
-    text = builders.summary_text(meeting, meetings.occurrence_at(meeting, day), summary)
+    assert (summary.answers, summary.average, summary.notes) == (3, 4.0, ["Loved it <!channel>"])
+    text = builders.summary_text(meeting, occ, summary)
     assert "Rohan" not in text and "&lt;!channel&gt;" in text
     with pytest.raises(InvalidInput):
         meetings.record_pulse(db_session, meeting, people[1], day, score=6)

@@ -52,6 +52,7 @@ from bot.models import (
     StoryFile,
     StoryKind,
     Tip,
+    Visibility,
 )
 from bot.services import checkins, knowledge, membership, pairing, rounds
 from bot.services.membership import SlackProfile
@@ -376,12 +377,21 @@ def test_mydata_has_a_section_from_each_capability(
     }
 
 
-def test_health_report_shows_real_rates(db_session: Session, community: Community) -> None:
+def test_health_report_shows_real_rates_over_what_was_shared(
+    db_session: Session, community: Community
+) -> None:
     conv = admit(db_session, community, CONV, "Cora", role=Role.CONVENOR)
     amina = admit(db_session, community, "UAMINA", "Amina")
     rohan = admit(db_session, community, "UROHAN", "Rohan")
+    priya = admit(db_session, community, "UPRIYA", "Priya")
+    sam = admit(db_session, community, "USAM", "Sam")
     week = "2026-W09"
-    for m in (amina, rohan):
+    for m, seen_by in (
+        (amina, Visibility.CONVENORS),
+        (rohan, Visibility.COP),
+        (priya, Visibility.CONVENORS),
+        (sam, Visibility.PRIVATE),
+    ):
         db_session.add(
             Delivery(
                 key=checkins.checkin_key(m.id, week),
@@ -390,16 +400,17 @@ def test_health_report_shows_real_rates(db_session: Session, community: Communit
                 created_at=NOW - timedelta(days=6),
             )
         )
-    db_session.add(
-        Checkin(
-            community_id=community.id,
-            member_id=amina.id,
-            week=week,
-            status=CheckinStatus.ANSWERED,
-            created_at=NOW - timedelta(days=5),
-            updated_at=NOW - timedelta(days=5),
+        db_session.add(
+            Checkin(
+                community_id=community.id,
+                member_id=m.id,
+                week=week,
+                status=CheckinStatus.ANSWERED,
+                visibility=seen_by,
+                created_at=NOW - timedelta(days=5),
+                updated_at=NOW - timedelta(days=5),
+            )
         )
-    )
     ai = Round(
         community_id=community.id,
         kind=RoundKind.AI,
@@ -409,15 +420,17 @@ def test_health_report_shows_real_rates(db_session: Session, community: Communit
     )
     db_session.add(ai)
     db_session.flush()
-    db_session.add(
-        RoundContribution(
-            round_id=ai.id,
-            phase_index=0,
-            member_id=rohan.id,
-            text="x",
-            created_at=NOW - timedelta(9),
+    for m, anonymous in ((rohan, False), (sam, True)):
+        db_session.add(
+            RoundContribution(
+                round_id=ai.id,
+                phase_index=0,
+                member_id=m.id,
+                text="x",
+                anonymous=anonymous,
+                created_at=NOW - timedelta(9),
+            )
         )
-    )
     meeting = Meeting(
         community_id=community.id,
         convenor_id=conv.id,
@@ -446,13 +459,45 @@ def test_health_report_shows_real_rates(db_session: Session, community: Communit
     )
     db_session.flush()
     report = knowledge.health_report(db_session, community, now=NOW)
-    assert report.rates["Check-in response rate"] == pytest.approx(0.5)
-    assert report.rates["Round participation"] == pytest.approx(1 / 3)
-    assert report.rates["Meeting participation"] == pytest.approx(2 / 3)
-    assert sorted(report.tiers["active"]) == ["Amina", "Cora", "Rohan"]
+    # Three of the four check-ins sent were shared: Sam's "just me" one is in no figure.
+    assert report.rates["Check-ins shared"] == pytest.approx(0.75)
+    # One named contributor, one going: too few to show without singling anyone out.
+    assert report.too_few == ["Round participation", "Meeting participation"]
+    assert report.rates["Round participation"] is None
+    # Sam's anonymous contribution and Cora's pulse answer make neither of them active.
+    assert sorted(report.tiers["active"]) == ["Amina", "Priya", "Rohan"]
+    assert sorted(report.tiers["peripheral"]) == ["Cora", "Sam"]
     summary = health_summary(report)
-    assert "50%" in summary and "33%" in summary and "67%" in summary
+    assert "Check-ins shared: 75%" in summary
+    assert "Round participation: too few shared to show" in summary
     assert "not measured yet" not in summary
+
+
+def test_round_participation_counts_only_contributions_made_under_a_name(
+    db_session: Session, community: Community
+) -> None:
+    people = [admit(db_session, community, f"U{i}", f"Person {i}") for i in range(5)]
+    ai = Round(
+        community_id=community.id,
+        kind=RoundKind.AI,
+        topic="Best of us",
+        channel_id="C0COP",
+        started_at=NOW - timedelta(days=10),
+    )
+    db_session.add(ai)
+    db_session.flush()
+    for m in people[:3]:
+        db_session.add(RoundContribution(round_id=ai.id, phase_index=0, member_id=m.id, text="x"))
+    db_session.add(
+        RoundContribution(
+            round_id=ai.id, phase_index=0, member_id=people[3].id, anonymous=True, text="y"
+        )
+    )
+    db_session.flush()
+    figures = rounds.health_figures(db_session, community.id, NOW - timedelta(days=90), NOW)
+    assert figures.rates["Round participation"] == pytest.approx(3 / 5)
+    assert figures.counted["Round participation"] == 3
+    assert "U3" not in figures.activity
 
 
 def test_pairing_starter_comes_from_what_a_member_chose_to_show(
