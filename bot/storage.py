@@ -4,10 +4,12 @@ are kept once. A file lives at `<files_dir>/<sha[:2]>/<sha>`; the database keeps
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import tempfile
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
@@ -44,6 +46,38 @@ def exists(files_dir: Path, sha256: str) -> bool:
 
 def remove(files_dir: Path, sha256: str) -> None:
     path_for(files_dir, sha256).unlink(missing_ok=True)
+
+
+# -- where bytes may come from ------------------------------------------------------------------
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL, lower-cased, default port left out; None for
+    anything else (file:, data:, ftp:, a URL with a user name or password, no host)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == (443 if scheme == "https" else 80):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def download(
