@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy import select
 from bot import storage
 from bot.builders.ids import KnowledgeIds, MembershipIds
 from bot.config import Settings
-from bot.models import FileStatus, StoryFile
+from bot.models import Community, FileStatus, StoryFile, utcnow
+from bot.schedules import housekeeping
 from tests.conftest import MEMBER, make_settings
 from tests.fakeslack import FakeSlack, HeaderRecorder
 from tests.harness import Kettle
@@ -307,6 +309,31 @@ def test_a_file_slack_will_not_serve_is_marked_failed_and_its_sender_told(
         kettle.fake.file_contents[slack_file["id"]] = b"ID3"
     kettle.event(file_event(kettle, slack_file))
     assert rows(kettle) == [(slack_file["id"], FileStatus.KEPT, 3)]
+
+
+def test_a_file_whose_fetching_stopped_is_given_up_and_its_sender_told(
+    kettle: Kettle, settings: Settings
+) -> None:
+    with kettle.db() as session:
+        community_id = session.scalar(select(Community.id))
+        session.add(
+            StoryFile(
+                community_id=community_id,
+                uploader_user_id=MEMBER,
+                slack_file_id="F0STALE",
+                name="lost <clip>.m4a",
+                sha256="",
+                size=100,
+                status=FileStatus.PENDING,
+                created_at=utcnow() - timedelta(hours=2),
+            )
+        )
+    assert housekeeping.give_up_stale_files() == 1
+    assert housekeeping.give_up_stale_files() == 0
+    assert rows(kettle) == [("F0STALE", FileStatus.FAILED, 0)]
+    messages = [m["text"] for m in kettle.fake.dm_messages(MEMBER)]
+    assert len(messages) == 1
+    assert "I couldn't fetch *lost &lt;clip&gt;.m4a* from Slack" in messages[0]
 
 
 def test_a_file_still_being_fetched_when_its_sender_is_forgotten_is_not_kept(
