@@ -187,7 +187,7 @@ def download(
                 raise TooLarge(max_bytes)
             total = 0
             try:
-                while chunk := response.read(CHUNK):
+                while chunk := response.read1(CHUNK):  # returns as bytes arrive
                     total += len(chunk)
                     if total > max_bytes:
                         raise TooLarge(max_bytes)
