@@ -26,6 +26,7 @@ def create_app(
     sender: Sender | None = None,
     listener_executor: Executor | None = None,
     background_executor: Executor | None = None,
+    download_executor: Executor | None = None,
 ) -> App:
     """Build the app; request verification stays on, so every request must be signed."""
     app = App(
@@ -45,11 +46,17 @@ def create_app(
     background = background_executor or ThreadPoolExecutor(
         max_workers=4, thread_name_prefix="after-ack"
     )
+    # Fetching the files members send can take minutes; two threads of their own do it, so a
+    # large file holds neither a listener (other requests' acks) nor the after-ack pool.
+    downloads = download_executor or ThreadPoolExecutor(
+        max_workers=2, thread_name_prefix="file-download"
+    )
 
     def provide(context: BoltContext, next: object) -> None:
         context["settings"] = settings
         context["sender"] = sender
         context["background"] = background
+        context["downloads"] = downloads
         next()  # type: ignore[operator]
 
     app.use(provide)

@@ -7,10 +7,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import storage
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///kettle.db"
+#: Where Slack serves the bytes of files (url_private, url_private_download): files.slack.com,
+#: which sends some downloads on to files-origin.slack.com. Only these get the bot token.
+SLACK_FILE_HOSTS: tuple[str, ...] = ("https://files.slack.com", "https://files-origin.slack.com")
+MB = 1024 * 1024
+DEFAULT_FILE_MAX_MB = 50
+DEFAULT_FILE_QUOTA_MB = 500
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -35,6 +44,9 @@ class Settings:
     workspace_tz: str = "Europe/London"
     prompts_dir: Path | None = None
     files_dir: Path = Path("kettle-files")
+    file_hosts: tuple[str, ...] = SLACK_FILE_HOSTS
+    file_max_bytes: int = DEFAULT_FILE_MAX_MB * MB
+    file_quota_bytes: int = DEFAULT_FILE_QUOTA_MB * MB
     threads: int = 8
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -67,6 +79,37 @@ _NUMERIC_SETTINGS: tuple[tuple[str, float, float, str], ...] = (
     ("KETTLE_CLAIM_LEASE_SECONDS", 1, 3600, "seconds"),
     ("KETTLE_FANOUT_WORKERS", 1, 64, "workers"),
 )
+
+
+def file_hosts_from(text: str) -> tuple[str, ...]:
+    """KETTLE_FILE_HOSTS: comma-separated host names (https) or origins; Slack's when blank.
+    Plain http is accepted only for a stand-in for Slack on this machine (loopback)."""
+    hosts: list[str] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        url = entry if "://" in entry else f"https://{entry}"
+        origin = storage.origin_of(url)
+        parts = urlsplit(url)
+        if origin is None or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError(
+                f"KETTLE_FILE_HOSTS has {entry!r}: give host names like files.slack.com, "
+                "separated by commas"
+            )
+        if origin.startswith("http://") and not storage.is_loopback(parts.hostname or ""):
+            raise ConfigError(
+                f"KETTLE_FILE_HOSTS has {entry!r}: Slack's file hosts use https; plain http is "
+                "only for a stand-in for Slack on this machine (127.0.0.1)"
+            )
+        hosts.append(origin)
+    return tuple(dict.fromkeys(hosts)) or SLACK_FILE_HOSTS
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int, high: int) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or not 1 <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number of megabytes from 1 to {high}")
+    return int(text) * MB
 
 
 def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
@@ -163,6 +206,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
         raise ConfigError("KETTLE_THREADS must be a number between 1 and 64")
 
+    file_hosts = file_hosts_from(env.get("KETTLE_FILE_HOSTS", ""))
+    file_max_bytes = _megabytes(env, "KETTLE_FILE_MAX_MB", DEFAULT_FILE_MAX_MB, 1024)
+    file_quota_bytes = _megabytes(env, "KETTLE_FILE_QUOTA_MB", DEFAULT_FILE_QUOTA_MB, 1024 * 1024)
+    if file_quota_bytes < file_max_bytes:
+        raise ConfigError(
+            "KETTLE_FILE_QUOTA_MB must be at least KETTLE_FILE_MAX_MB: "
+            "a member's room for files holds at least one file"
+        )
+
     for name, low, high, unit in _NUMERIC_SETTINGS:
         text = env.get(name, "").strip()
         if not text:
@@ -188,6 +240,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         workspace_tz=workspace_tz,
         prompts_dir=prompts_dir,
         files_dir=Path(env.get("KETTLE_FILES_DIR", "").strip() or "kettle-files"),
+        file_hosts=file_hosts,
+        file_max_bytes=file_max_bytes,
+        file_quota_bytes=file_quota_bytes,
         threads=int(threads_text),
         extra={k: v for k, v in env.items() if k.startswith("KETTLE_")},
     )

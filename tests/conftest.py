@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bot import migrate, runtime
+from bot import migrate, runtime, storage
 from bot.config import Settings, normalise_database_url
 from bot.db import make_engine, make_session_factory
 from bot.delivery import PostRateLimiter, Sender
@@ -111,6 +111,8 @@ def make_settings(fake: FakeSlack, **overrides: object) -> Settings:
         "cop_channel": COP,
         "movement_channel": MOVEMENT,
         "community_name": "People's CoP",
+        # The fake serves files on loopback; in production this stays at Slack's file hosts.
+        "file_hosts": (storage.origin_of(fake.api_url),),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

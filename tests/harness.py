@@ -84,6 +84,7 @@ class Kettle:
         self.sender = sender or Sender(client, session_factory, limiter=PostRateLimiter(0))
         self.executor = TrackingExecutor()
         self.background = TrackingExecutor(max_workers=4)
+        self.downloads = TrackingExecutor(max_workers=2)
         self.app = create_app(
             settings,
             client=client,
@@ -91,6 +92,7 @@ class Kettle:
             sender=self.sender,
             listener_executor=self.executor,
             background_executor=self.background,
+            download_executor=self.downloads,
         )
         self.signer = SlackSigner(settings.signing_secret)
         self._server: Any = None
@@ -118,6 +120,7 @@ class Kettle:
                     self._thread.join(timeout=5)
             self.executor.shutdown(wait=True)
             self.background.shutdown(wait=True)
+            self.downloads.shutdown(wait=True)
 
     def _serve(self) -> None:
         """Waitress's loop, one poll at a time, so that stopping never closes a polled socket."""
@@ -128,12 +131,13 @@ class Kettle:
         server.task_dispatcher.shutdown()
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait for work Kettle does after acknowledging (listeners, lazy posts)."""
+        """Wait for work Kettle does after acknowledging (listeners, lazy posts, downloads)."""
         deadline = time.monotonic() + timeout
+        pools = (self.executor, self.background, self.downloads)
         while True:
-            self.executor.wait_idle(max(0.01, deadline - time.monotonic()))
-            self.background.wait_idle(max(0.01, deadline - time.monotonic()))
-            if self.executor.idle and self.background.idle:
+            for pool in pools:
+                pool.wait_idle(max(0.01, deadline - time.monotonic()))
+            if all(pool.idle for pool in pools):
                 return
 
     @contextmanager

@@ -13,11 +13,19 @@ from bot.models.core import _enum
 from bot.models.stories import Consent, Story
 
 
+class FileStatus(enum.StrEnum):
+    PENDING = "pending"  # noted; its bytes are being fetched from Slack
+    KEPT = "kept"  # the bytes are in Kettle's store
+    FAILED = "failed"  # they could not be fetched; the sender was told
+
+
 class StoryFile(Base):
     """A voice clip, video or file a member sent Kettle, kept in Kettle's own storage.
 
     `story_id` is empty until the member turns it into a story; `sha256` names the bytes in
-    the content-addressed store, so the same file sent twice is kept once.
+    the content-addressed store, so the same file sent twice is kept once. A row is noted
+    `pending` as the message arrives and becomes `kept` or `failed` once the bytes are fetched
+    (after the acknowledgement); while pending, `size` is what Slack says the file weighs.
     """
 
     __tablename__ = "story_files"
@@ -37,6 +45,9 @@ class StoryFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     message_text: Mapped[str] = mapped_column(Text, default="")
     permalink: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[FileStatus] = mapped_column(
+        _enum(FileStatus, "file_status"), default=FileStatus.KEPT, server_default="kept"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     story: Mapped[Story | None] = relationship()

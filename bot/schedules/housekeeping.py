@@ -1,16 +1,27 @@
-"""Housekeeping: forget inbound delivery ids once Slack can no longer retry them."""
+"""Housekeeping: forget inbound delivery ids once Slack can no longer retry them; give up on
+files whose fetching stopped (telling their senders) and forget them once long failed."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete
 
-from bot import runtime
+from bot import delivery, runtime
 from bot.db import unit_of_work
 from bot.models import ProcessedRequest, utcnow
 from bot.schedules import setup
+from bot.services import knowledge
+from bot.text import escape
+
+log = logging.getLogger(__name__)
+
+#: A file still pending this long after it arrived is not being fetched any more (a download
+#: gives up after minutes); its process stopped.
+STALE_FILE = timedelta(hours=1)
+FORGET_FAILED_FILE = timedelta(days=30)
 
 
 def prune_processed_requests() -> None:
@@ -21,8 +32,41 @@ def prune_processed_requests() -> None:
         session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < cutoff))
 
 
+def give_up_stale_files() -> int:
+    """Mark files left pending by a stopped process failed, and tell each sender to send it
+    again (through the outbox, once); returns how many."""
+    rt = runtime.current()
+    keys: list[str] = []
+    with unit_of_work(rt.session_factory) as session:
+        for row in knowledge.stale_files(session, older_than=utcnow() - STALE_FILE):
+            name = row.name
+            failed = knowledge.fail_file(session, row.id)
+            if failed is None or not failed.uploader_user_id:
+                continue
+            key = f"file-failed:{failed.id}:stale:{failed.created_at.isoformat()}"
+            text = knowledge.could_not_fetch(escape(name)).user_message
+            delivery.queue(session, key, failed.uploader_user_id, text=text)
+            keys.append(key)
+        knowledge.prune_failed_files(session, older_than=utcnow() - FORGET_FAILED_FILE)
+    for key in keys:
+        try:
+            rt.sender.deliver_queued(key)
+        except Exception:
+            log.exception("could not tell a sender their file was not kept; the outbox will")
+    return len(keys)
+
+
 @setup
 def housekeeping_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.housekeeping:give_up_stale_files",
+        trigger="interval",
+        minutes=15,
+        id="housekeeping:stale-files",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         "bot.schedules.housekeeping:prune_processed_requests",
         trigger="cron",

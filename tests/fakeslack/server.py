@@ -32,11 +32,12 @@ from .blockkit import (
 )
 from .socketmode import SocketMode
 
-__all__ = ["FakeSlack", "SlackError"]
+__all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
 
 JSON = dict[str, Any]
 
 TRIGGER_TTL_SECONDS = 3.0
+DOWNLOAD_CHUNK = 64 * 1024
 
 _TZ_LABELS = {
     ("Europe/London", False): "Greenwich Mean Time",
@@ -239,6 +240,12 @@ class FakeSlack:
         self.homes: dict[str, list[JSON]] = {}
         self.files: dict[str, JSON] = {}
         self.file_contents: dict[str, bytes] = {}
+        #: How a file's download is answered: {"redirect": url, "send_length": bool}.
+        self._file_serving: dict[str, JSON] = {}
+        #: Bytes of each file's body actually written to a downloader (a client that hangs up
+        #: early leaves this short of the file's size).
+        self.download_bytes_sent: dict[str, int] = {}
+        self._download_gate: threading.Event | None = None
         self._pending_uploads: dict[str, JSON] = {}
         self.triggers: dict[str, float] = {}
         self._used_triggers: set[str] = set()
@@ -549,13 +556,44 @@ class FakeSlack:
         filetype: str,
         *,
         title: str | None = None,
+        declared_size: int | None = None,
+        send_length: bool = True,
     ) -> JSON:
-        """Simulate a file uploaded by a user; returns a Slack-shaped file object."""
+        """Simulate a file uploaded by a user; returns a Slack-shaped file object.
+
+        `declared_size` is the size the file object claims (Slack's word, or a forger's);
+        `send_length=False` serves the download without a Content-Length, ended by closing."""
         with self.lock:
             file_id = self._new_id("F")
             obj = self._make_file(file_id, name, title or name, user_id, content, mimetype)
             obj["filetype"] = filetype
+            if declared_size is not None:
+                obj["size"] = declared_size
+            self._file_serving[file_id] = {"send_length": send_length}
             return copy.deepcopy(obj)
+
+    def redirect_download(self, file_id: str, location: str) -> None:
+        """An authenticated download of the file answers 302 to `location` (as Slack sends
+        some downloads on to another of its hosts)."""
+        with self.lock:
+            self._file_serving.setdefault(file_id, {})["redirect"] = location
+
+    def origin_url(self, file_id: str) -> str:
+        """Where the file is served on a second path of this fake, like Slack's file origin."""
+        with self.lock:
+            meta = self.files[file_id]
+            return f"{self.base_url}/files-origin/{self.team_id}-{file_id}/{quote(meta['name'])}"
+
+    def hold_downloads(self) -> threading.Event:
+        """Downloads wait (up to 30 s) until the returned event is set."""
+        gate = threading.Event()
+        with self.lock:
+            self._download_gate = gate
+        return gate
+
+    def downloads(self) -> list[JSON]:
+        """Every request for a file's bytes: its path and the Authorization header it carried."""
+        return self.calls_to("<download>")
 
     def issue_trigger_id(self) -> str:
         """A fresh trigger id, valid for ``trigger_ttl`` seconds of ``fake.clock``."""
@@ -725,7 +763,7 @@ class FakeSlack:
                 self._handle_api(h, path[len("/api/") :], split.query, raw)
             elif path.startswith("/upload/v1/") and verb == "POST":
                 self._handle_upload(h, path.rsplit("/", 1)[-1], raw)
-            elif path.startswith("/files-pri/") and verb == "GET":
+            elif path.startswith(("/files-pri/", "/files-origin/")) and verb == "GET":
                 self._handle_download(h, path)
             elif path.startswith("/response/") and verb == "POST":
                 self._handle_response_url(h, path.rsplit("/", 1)[-1], raw)
@@ -880,20 +918,52 @@ class FakeSlack:
         self._send(h, 200, f"OK - {len(data)}".encode(), "text/plain")
 
     def _handle_download(self, h: _Handler, path: str) -> None:
-        if self._bearer(h) != self.bot_token:
-            # Slack answers unauthenticated downloads with a redirect to an HTML sign-in page.
-            self._send(h, 302, b"", "text/html", {"Location": f"{self.base_url}/signin"})
-            return
         parts = path.split("/")
         # /files-pri/<team>-<file_id>/download/<name>  or  /files-pri/<team>-<file_id>/<name>
         file_id = parts[2].split("-", 1)[-1] if len(parts) > 2 else ""
         with self.lock:
+            self.calls.append(
+                (
+                    "<download>",
+                    {
+                        "path": path,
+                        "file_id": file_id,
+                        "authorization": h.headers.get("Authorization") or "",
+                    },
+                )
+            )
             content = self.file_contents.get(file_id)
             meta = self.files.get(file_id)
+            serving = dict(self._file_serving.get(file_id) or {})
+            gate = self._download_gate
+        if self._bearer(h) != self.bot_token:
+            # Slack answers unauthenticated downloads with a redirect to an HTML sign-in page.
+            self._send(h, 302, b"", "text/html", {"Location": f"{self.base_url}/signin"})
+            return
+        if gate is not None:
+            gate.wait(timeout=30)
         if content is None or meta is None:
             self._send(h, 404, b"not found", "text/plain")
             return
-        self._send(h, 200, content, meta.get("mimetype") or "application/octet-stream")
+        if serving.get("redirect") and path.startswith("/files-pri/"):
+            self._send(h, 302, b"", "text/plain", {"Location": str(serving["redirect"])})
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", meta.get("mimetype") or "application/octet-stream")
+        if serving.get("send_length", True):
+            h.send_header("Content-Length", str(len(content)))
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+        sent = 0
+        try:
+            for start in range(0, len(content), DOWNLOAD_CHUNK):
+                h.wfile.write(content[start : start + DOWNLOAD_CHUNK])
+                sent += len(content[start : start + DOWNLOAD_CHUNK])
+                with self.lock:
+                    self.download_bytes_sent[file_id] = sent
+        except OSError:
+            pass  # the downloader hung up
 
     def _handle_response_url(self, h: _Handler, url_id: str, raw: bytes) -> None:
         with self.lock:
@@ -1715,3 +1785,64 @@ class FakeSlack:
 
 class _Dropped(Exception):
     pass
+
+
+class _RecorderHandler(BaseHTTPRequestHandler):
+    server: _RecorderServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        recorder = self.server.recorder
+        with recorder.lock:
+            recorder.requests.append({"path": self.path, "headers": dict(self.headers.items())})
+        body = b"bytes from somewhere else"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+
+class _RecorderServer(ThreadingHTTPServer):
+    daemon_threads = True
+    recorder: HeaderRecorder
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.recorder.lock:
+            self.recorder.connections += 1
+        super().process_request(request, client_address)
+
+
+class HeaderRecorder:
+    """A second web server on loopback, not Slack, that notes every connection and the headers
+    of every request it is sent (to see what a redirect off Slack's hosts would carry)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: list[JSON] = []
+        self.connections = 0
+        self._httpd = _RecorderServer(("127.0.0.1", 0), _RecorderHandler)
+        self._httpd.recorder = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self) -> HeaderRecorder:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -86,3 +86,43 @@ def test_bad_values_name_the_variable(changes: dict[str, str], named: str) -> No
     message = str(caught.value)
     assert message.startswith(named)
     assert "\n" not in message
+
+
+def test_files_come_from_slacks_file_hosts_by_default() -> None:
+    s = settings_from()
+    assert s.file_hosts == ("https://files.slack.com", "https://files-origin.slack.com")
+    assert s.file_max_bytes == 50 * 1024 * 1024
+    assert s.file_quota_bytes == 500 * 1024 * 1024
+
+
+def test_file_hosts_and_limits_can_be_set() -> None:
+    s = settings_from(
+        KETTLE_FILE_HOSTS="files.slack.com, https://files.example-grid.slack.com:8443, "
+        "http://127.0.0.1:9999",
+        KETTLE_FILE_MAX_MB="20",
+        KETTLE_FILE_QUOTA_MB="100",
+    )
+    assert s.file_hosts == (
+        "https://files.slack.com",
+        "https://files.example-grid.slack.com:8443",
+        "http://127.0.0.1:9999",
+    )
+    assert (s.file_max_bytes, s.file_quota_bytes) == (20 * 1024 * 1024, 100 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"KETTLE_FILE_HOSTS": "http://files.slack.com"}, "KETTLE_FILE_HOSTS"),
+        ({"KETTLE_FILE_HOSTS": "file:///tmp"}, "KETTLE_FILE_HOSTS"),
+        ({"KETTLE_FILE_HOSTS": "https://files.slack.com/files-pri"}, "KETTLE_FILE_HOSTS"),
+        ({"KETTLE_FILE_HOSTS": "https://me@files.slack.com"}, "KETTLE_FILE_HOSTS"),
+        ({"KETTLE_FILE_MAX_MB": "0"}, "KETTLE_FILE_MAX_MB"),
+        ({"KETTLE_FILE_MAX_MB": "lots"}, "KETTLE_FILE_MAX_MB"),
+        ({"KETTLE_FILE_QUOTA_MB": "-1"}, "KETTLE_FILE_QUOTA_MB"),
+        ({"KETTLE_FILE_MAX_MB": "100", "KETTLE_FILE_QUOTA_MB": "50"}, "KETTLE_FILE_QUOTA_MB"),
+    ],
+)
+def test_bad_file_settings_are_named(changes: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        settings_from(**changes)

@@ -11,7 +11,18 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.builders.knowledge import health_chart, health_summary
-from bot.models import Community, Consent, Delivery, DeliveryStatus, Member, Role, Story, StoryKind
+from bot.models import (
+    Community,
+    Consent,
+    Delivery,
+    DeliveryStatus,
+    FileStatus,
+    Member,
+    Role,
+    Story,
+    StoryFile,
+    StoryKind,
+)
 from bot.services import export, knowledge, stories
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
@@ -180,3 +191,49 @@ def test_health_report_counts_only_this_communitys_checkins(
         "1 weekly check-ins were sent" in note
         for note in knowledge.health_report(db_session, other, now=NOW).notes
     )
+
+
+# -- files a member sent: pending, kept or failed, within their room ---------------------------
+
+
+def test_a_file_being_fetched_holds_its_room_and_a_failed_one_gives_it_back(
+    db_session: Session, cop: tuple[Community, Member, Member]
+) -> None:
+    community, amina, _ = cop
+    limits = knowledge.FileLimits(max_bytes=600, quota_bytes=1000)
+
+    def send(file_id: str, size: int) -> tuple[StoryFile, bool]:
+        return knowledge.record_file(
+            db_session,
+            community_id=community.id,
+            uploader_user_id=amina.user_id,
+            slack_file={"id": file_id, "name": f"{file_id}.m4a", "size": size},
+            limits=limits,
+        )
+
+    first, fetch = send("F1", 600)
+    assert fetch and first.status == FileStatus.PENDING
+    assert send("F1", 600) == (first, False)  # the same file again: nothing more to fetch
+    with pytest.raises(knowledge.FileRefused, match=r"\*F2.m4a\*.*larger than 600 bytes"):
+        send("F2", 601)
+    with pytest.raises(knowledge.FileRefused, match="already take 600 bytes of the 1000 bytes"):
+        send("F2", 500)  # two messages at once cannot both squeeze in
+
+    limit = knowledge.fetch_limit(db_session, first.id, limits)
+    assert limit == knowledge.FetchLimit(max_bytes=600, by_quota=False, used=0)
+    assert knowledge.fail_file(db_session, first.id) is first
+    assert knowledge.fetch_limit(db_session, first.id, limits) is None
+    second, fetch = send("F2", 500)
+    assert fetch
+    assert knowledge.fetch_limit(db_session, second.id, limits) == knowledge.FetchLimit(
+        max_bytes=600, by_quota=False, used=0
+    )
+    assert knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
+    assert not knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
+    assert knowledge.file_bytes_used(db_session, community.id, amina.user_id) == 480
+    with pytest.raises(knowledge.FileRefused, match="won't fit"):
+        send("F1", 600)  # the failed one, sent again: the room is short now
+    again, fetch = send("F1", 0)  # ...and when Slack does not say its size, the room limits it
+    assert fetch and again is first
+    limit = knowledge.fetch_limit(db_session, first.id, limits)
+    assert limit == knowledge.FetchLimit(max_bytes=520, by_quota=True, used=480)
