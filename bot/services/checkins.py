@@ -26,7 +26,7 @@ from bot.models import (
     Visibility,
 )
 from bot.services import clock, membership
-from bot.services.knowledge import HealthFigures
+from bot.services.duties import HealthFigures
 
 # The choices that let the convenors read a check-in; "just me" is the member's alone.
 SHARED = tuple(v for v in Visibility if v.convenors_may_see)

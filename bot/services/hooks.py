@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import delivery
 from bot.models import Member
-from bot.services import checkins, knowledge, meetings, membership, pairing, rounds, stories
+from bot.services import checkins, duties, knowledge, meetings, membership, pairing, rounds, stories
 
 _FORGET: list[Callable[[Session, Member], None]] = [
     checkins.forget_member,
@@ -33,8 +33,8 @@ _MYDATA: dict[str, Callable[[Session, Member], Any]] = {
     "knowledge": knowledge.member_data,
 }
 
-_NON_MEMBER: dict[str, membership.NonMemberHook] = {
-    "knowledge": membership.NonMemberHook(
+_NON_MEMBER: dict[str, duties.NonMemberHook] = {
+    "knowledge": duties.NonMemberHook(
         holds=knowledge.holds_of_non_member,
         forget=knowledge.forget_non_member,
         data=knowledge.non_member_data,
@@ -51,14 +51,14 @@ _ON_SENT: dict[str, delivery.SentHook] = {
 
 def register() -> None:
     for hook in _FORGET:
-        if hook not in membership.FORGET_HOOKS:
-            membership.FORGET_HOOKS.append(hook)
-    membership.MYDATA_HOOKS.update(_MYDATA)
-    membership.NON_MEMBER_HOOKS.update(_NON_MEMBER)
+        if hook not in duties.FORGET_HOOKS:
+            duties.FORGET_HOOKS.append(hook)
+    duties.MYDATA_HOOKS.update(_MYDATA)
+    duties.NON_MEMBER_HOOKS.update(_NON_MEMBER)
     for prefix, noted in _ON_SENT.items():
         delivery.on_sent(prefix, noted)
     for provider in (checkins.health_figures, rounds.health_figures, meetings.health_figures):
-        knowledge.register_health_provider(provider)
+        duties.register_health_provider(provider)
     pairing.add_profile_source(membership.conversation_starter)
 
 

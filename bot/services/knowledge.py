@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,7 +38,7 @@ from bot.models import (
     Tip,
     utcnow,
 )
-from bot.services import membership, stories
+from bot.services import duties, membership, stories
 from bot.services.stories import Place, StoryDraft
 from bot.text import escape, markdown, markdown_line
 
@@ -999,37 +998,6 @@ EXPECTED_RATES = ("Check-ins shared", "Round participation", "Meeting participat
 
 
 @dataclass
-class HealthFigures:
-    """What one capability knows about the CoP's health over the report's window.
-
-    `activity` counts each member's contributions (by Slack user id), `last_active` their latest
-    one; both feed the participation tiers and name people, so they come only from what members
-    did where the convenors could see their name. `rates` are fractions 0..1 shown as
-    percentages, each over what members shared; `counted` says how many different members each
-    rate stands on, and a rate over fewer than `privacy.MIN_SHARED` is not shown.
-    """
-
-    activity: dict[str, int] = field(default_factory=dict)
-    last_active: dict[str, datetime] = field(default_factory=dict)
-    rates: dict[str, float | None] = field(default_factory=dict)
-    counted: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-HealthProvider = Callable[[Session, int, datetime, datetime], HealthFigures]
-"""`provider(session, community_id, since, now)`: figures from `since` to `now`."""
-
-HEALTH_PROVIDERS: list[HealthProvider] = []
-
-
-def register_health_provider(provider: HealthProvider) -> HealthProvider:
-    """Capabilities call this at import time (usable as a decorator); registering twice is once."""
-    if provider not in HEALTH_PROVIDERS:
-        HEALTH_PROVIDERS.append(provider)
-    return provider
-
-
-@dataclass
 class HealthReport:
     community_name: str
     now: datetime
@@ -1059,9 +1027,9 @@ def _month_starts(now: datetime, months: int) -> list[datetime]:
 
 def _stories_figures(
     session: Session, community_id: int, since: datetime, now: datetime
-) -> HealthFigures:
+) -> duties.HealthFigures:
     """Kettle's own figure: stories told (and call-outs answered) by members."""
-    figures = HealthFigures()
+    figures = duties.HealthFigures()
     rows = session.execute(
         select(Member.user_id, Story.created_at)
         .join(Story, Story.author_id == Member.id)
@@ -1108,7 +1076,7 @@ def health_report(
     since = now - timedelta(days=window_days)
     figures = [_stories_figures(session, community.id, since, now)]
     notes: list[str] = []
-    for provider in HEALTH_PROVIDERS:
+    for provider in duties.HEALTH_PROVIDERS:
         try:
             figures.append(provider(session, community.id, since, now))
         except Exception:

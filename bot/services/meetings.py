@@ -32,8 +32,8 @@ from bot.models import (
     Rsvp,
 )
 from bot.services import clock
+from bot.services.duties import HealthFigures
 from bot.services.extra import extra_number
-from bot.services.knowledge import HealthFigures
 
 TITLE_MAX = 150
 AGENDA_MAX = 2500

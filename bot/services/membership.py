@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from bot.models import (
     Story,
     utcnow,
 )
+from bot.services import duties
 
 DEFAULT_SLUG = "default"
 
@@ -271,29 +272,6 @@ def unapproved_in_channel(
 
 
 # -- curation: questions, criteria, applications, decisions -----------------------------------
-
-FORGET_HOOKS: list[Callable[[Session, Member], None]] = []
-"""Other capabilities append a function that deletes what they hold about a member (check-ins,
-pairings, RSVPs...). Each runs inside the forget-me unit of work, before the member row goes."""
-
-MYDATA_HOOKS: dict[str, Callable[[Session, Member], Any]] = {}
-"""Other capabilities add `name: fn(session, member) -> JSON-able` so `/cop mydata` includes
-what they hold about a member."""
-
-
-@dataclass(frozen=True)
-class NonMemberHook:
-    """What a capability holds of people who never joined (a call-out answer), found one way:
-    `holds` lets them in to forget-me and my data, and `forget` and `data` reach the same."""
-
-    holds: Callable[[Session, int, str], bool]
-    forget: Callable[[Session, int, str], None]
-    data: Callable[[Session, int, str], Any]
-
-
-NON_MEMBER_HOOKS: dict[str, NonMemberHook] = {}
-"""`name: NonMemberHook`, called with (session, community id, Slack user id); `data` lands
-under `name` in `/cop mydata`, as a member's MYDATA_HOOKS entry of the same name does."""
 
 _FORGET_SCOPE = "kettle.forget_scope"
 
@@ -1055,10 +1033,10 @@ def personal_data(session: Session, community: Community, user_id: str) -> dict[
             _row(s, "title", "body", "kind", "themes", "media_url", "consent", "created_at")
             for s in stories
         ]
-        for name, hook in MYDATA_HOOKS.items():
+        for name, hook in duties.MYDATA_HOOKS.items():
             data[name] = hook(session, member)
     else:
-        for name, non_member in NON_MEMBER_HOOKS.items():
+        for name, non_member in duties.NON_MEMBER_HOOKS.items():
             data[name] = non_member.data(session, community.id, user_id)
     applications = session.scalars(
         select(Application)
@@ -1091,7 +1069,7 @@ def holds_anything(session: Session, community: Community, user_id: str) -> bool
     if found is not None:
         return True
     # Someone from the wider movement who answered a call-out without ever joining.
-    return any(h.holds(session, community.id, user_id) for h in NON_MEMBER_HOOKS.values())
+    return any(h.holds(session, community.id, user_id) for h in duties.NON_MEMBER_HOOKS.values())
 
 
 @dataclass(frozen=True)
@@ -1129,7 +1107,7 @@ def forget(
             raise LastConvenor()
         session.info[_FORGET_SCOPE] = scope
         try:
-            for hook in FORGET_HOOKS:
+            for hook in duties.FORGET_HOOKS:
                 hook(session, member)
         finally:
             session.info.pop(_FORGET_SCOPE, None)
@@ -1159,7 +1137,7 @@ def forget(
         # Never a member, yet they may have answered a call-out.
         session.info[_FORGET_SCOPE] = scope
         try:
-            for non_member in NON_MEMBER_HOOKS.values():
+            for non_member in duties.NON_MEMBER_HOOKS.values():
                 non_member.forget(session, community.id, user_id)
         finally:
             session.info.pop(_FORGET_SCOPE, None)

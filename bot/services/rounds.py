@@ -28,7 +28,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services import clock, membership, pairing
-from bot.services.knowledge import HealthFigures
+from bot.services.duties import HealthFigures
 from bot.services.membership import Viewer, active_members
 from bot.text import escape
 

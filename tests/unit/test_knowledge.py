@@ -23,7 +23,7 @@ from bot.models import (
     StoryFile,
     StoryKind,
 )
-from bot.services import export, knowledge, stories
+from bot.services import duties, export, knowledge, stories
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
 
@@ -139,18 +139,18 @@ def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple)
 
     def checkins(
         session: Session, community_id: int, since: datetime, now: datetime
-    ) -> knowledge.HealthFigures:
-        return knowledge.HealthFigures(
+    ) -> duties.HealthFigures:
+        return duties.HealthFigures(
             rates={"Check-ins shared": 0.75, "Round participation": 0.5},
             counted={"Check-ins shared": 3, "Round participation": 2},
             notes=["from check-ins"],
         )
 
-    knowledge.register_health_provider(checkins)
+    duties.register_health_provider(checkins)
     try:
         report = knowledge.health_report(db_session, community, now=NOW)
     finally:
-        knowledge.HEALTH_PROVIDERS.remove(checkins)
+        duties.HEALTH_PROVIDERS.remove(checkins)
     assert report.tiers == {"core": ["Amina"], "active": [], "peripheral": ["Rohan"]}
     assert report.new_members == ["Rohan"] and report.quiet_members == ["Amina"]
     assert report.rates["Check-ins shared"] == 0.75

@@ -21,7 +21,7 @@ from bot.models import (
     Story,
     StoryKind,
 )
-from bot.services import membership
+from bot.services import duties, membership
 from bot.services.membership import SlackProfile
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -205,11 +205,11 @@ def test_forget_runs_hooks_and_anonymises(db_session: Session, community: Commun
         now=NOW,
     )
     seen: list[str] = []
-    membership.FORGET_HOOKS.append(lambda session, m: seen.append(m.user_id))
+    duties.FORGET_HOOKS.append(lambda session, m: seen.append(m.user_id))
     try:
         result = membership.forget(db_session, community, "UA", keep_stories=True, now=NOW)
     finally:
-        membership.FORGET_HOOKS.pop()
+        duties.FORGET_HOOKS.pop()
     assert seen == ["UA"] and result.stories_kept == 1
     assert membership.get_member(db_session, community.id, "UA") is None
     assert db_session.scalars(select(Story)).one().author_id is None

@@ -531,12 +531,12 @@ def test_hooks_are_registered_wherever_kettle_runs() -> None:
     for module in ("bot.app", "bot.server", "bot.runtime"):
         code = (
             f"import {module}\n"
-            "from bot.services import checkins, knowledge, membership, pairing, rounds, meetings\n"
-            "assert checkins.forget_member in membership.FORGET_HOOKS\n"
-            "assert set(membership.MYDATA_HOOKS) >= "
+            "from bot.services import checkins, duties, membership, pairing, rounds, meetings\n"
+            "assert checkins.forget_member in duties.FORGET_HOOKS\n"
+            "assert set(duties.MYDATA_HOOKS) >= "
             "{'checkins','meetings','pairing','rounds','knowledge'}\n"
-            "assert meetings.health_figures in knowledge.HEALTH_PROVIDERS\n"
-            "assert rounds.health_figures in knowledge.HEALTH_PROVIDERS\n"
+            "assert meetings.health_figures in duties.HEALTH_PROVIDERS\n"
+            "assert rounds.health_figures in duties.HEALTH_PROVIDERS\n"
             "assert membership.conversation_starter in pairing._profile_sources\n"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
