@@ -22,7 +22,7 @@ from bot.schedules import knowledge as sends
 from bot.schedules import rounds as round_posts
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import (
+from handlers.membership.common import (
     community_of,
     kick,
     refresh_with_convenors,

@@ -1,4 +1,4 @@
-"""The App Home: each capability contributes a section; Kettle publishes the whole view."""
+"""The App Home tab: each capability contributes a section; Kettle publishes the whole view."""
 
 from __future__ import annotations
 
