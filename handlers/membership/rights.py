@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 import prompts
 from bot import storage
@@ -17,10 +16,10 @@ from bot.builders import membership as builders
 from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
-from bot.models import Story, utcnow
+from bot.models import utcnow
 from bot.schedules import knowledge as sends
 from bot.schedules import rounds as round_posts
-from bot.services import membership
+from bot.services import membership, stories
 from bot.text import escape
 from handlers.membership.common import (
     community_of,
@@ -73,7 +72,7 @@ def forget_listener(keep: bool) -> Any:
             members = [m.user_id for m in membership.active_members(session, community_id)]
             was_member = result.was_member  # not a second press that found nothing left
         for story_id, post_channel, ts in result.reworded_posts:
-            _unname_post(client, context["db"], story_id, post_channel, ts)
+            _unname_post(client, context["db"], community_id, story_id, post_channel, ts)
         sends.take_down(
             context["db"],
             client,
@@ -98,12 +97,18 @@ def forget_listener(keep: bool) -> Any:
 
 
 def _unname_post(
-    client: WebClient, session_factory: Any, story_id: int, channel: str, ts: str
+    client: WebClient,
+    session_factory: Any,
+    community_id: int,
+    story_id: int,
+    channel: str,
+    ts: str,
 ) -> None:
     """A kept story's post in the CoP channel no longer says who shared it."""
     with unit_of_work(session_factory) as session:
-        story = session.get(Story, story_id)
-        if story is None:
+        try:
+            story = stories.get_story(session, story_id, community_id=community_id)
+        except NotFound:
             return
         blocks = story_blocks(story, author_line="shared by a former member")
         text = story_fallback_text(story)
@@ -122,15 +127,6 @@ def _stories_said(count: int, kept: bool) -> str:
     return " Your story was deleted." if count == 1 else f" Your {count} stories were deleted."
 
 
-def story_count(session: Session, community_id: int, user_id: str) -> int:
-    member = membership.get_member(session, community_id, user_id)
-    if member is None:
-        return 0
-    from sqlalchemy import func, select
-
-    return session.scalar(select(func.count()).where(Story.author_id == member.id)) or 0
-
-
 def cop_leave(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
@@ -146,7 +142,7 @@ def cop_forget(
         if not membership.holds_anything(session, community, viewer.user_id):
             say(ack, "Kettle holds nothing about you.")
             return
-        count = story_count(session, community.id, viewer.user_id)
+        count = membership.story_count(session, community, viewer.user_id)
     say(ack, "Forget me?", builders.forget_blocks(count))
 
 
