@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 import prompts
 from bot import storage
@@ -16,7 +18,7 @@ from bot.builders import membership as builders
 from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
-from bot.models import utcnow
+from bot.models import Community, utcnow
 from bot.schedules import knowledge as sends
 from bot.schedules import rounds as round_posts
 from bot.services import membership, stories
@@ -31,6 +33,10 @@ from handlers.membership.common import (
 from handlers.middleware import tell, viewer_of
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NOTHING_HELD = "Kettle holds nothing about you."
 
 
 def on_leave_button(
@@ -62,7 +68,7 @@ def forget_listener(keep: bool) -> Any:
             community = community_of(session, viewer)
             if not membership.holds_anything(session, community, viewer.user_id):
                 # A second press, or a button forwarded to someone Kettle knows nothing of.
-                tell(body, client, context, "Kettle holds nothing about you.")
+                tell(body, client, context, NOTHING_HELD)
                 return
             result = membership.forget(
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
@@ -133,30 +139,36 @@ def cop_leave(
     say(ack, "Leave the Community of Practice?", builders.leave_blocks())
 
 
-def cop_forget(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
-) -> None:
+def _held_about_them(
+    ack: Ack, context: BoltContext, read: Callable[[Session, Community, str], T]
+) -> T | None:
+    """What `read` finds of the viewer's own data; None, and they are told, if Kettle holds
+    nothing about them (someone who never applied, or was forgotten already)."""
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         community = community_of(session, viewer)
-        if not membership.holds_anything(session, community, viewer.user_id):
-            say(ack, "Kettle holds nothing about you.")
-            return
-        count = membership.story_count(session, community, viewer.user_id)
-    say(ack, "Forget me?", builders.forget_blocks(count))
+        if membership.holds_anything(session, community, viewer.user_id):
+            return read(session, community, viewer.user_id)
+    say(ack, NOTHING_HELD)
+    return None
+
+
+def cop_forget(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    count = _held_about_them(ack, context, membership.story_count)
+    if count is not None:
+        say(ack, "Forget me?", builders.forget_blocks(count))
 
 
 def cop_mydata(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    viewer = viewer_of(context)
-    with unit_of_work(context["db"]) as session:
-        community = community_of(session, viewer)
-        if not membership.holds_anything(session, community, viewer.user_id):
-            say(ack, "Kettle holds nothing about you.")
-            return
-        data = membership.personal_data(session, community, viewer.user_id)
+    data = _held_about_them(ack, context, membership.personal_data)
+    if data is None:
+        return
     say(ack, "I'm sending everything Kettle holds about you to our direct messages.")
+    viewer = viewer_of(context)
     dm = client.conversations_open(users=viewer.user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=dm,

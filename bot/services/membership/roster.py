@@ -232,12 +232,32 @@ def find_member(session: Session, community_id: int, text: str) -> tuple[Member,
     return best, text.lstrip("@")[len(best.name) :].strip()
 
 
-def _end_membership(session: Session, community: Community, member: Member, now: datetime) -> None:
+def _end_membership(
+    session: Session,
+    community: Community,
+    member: Member,
+    kind: DecisionKind,
+    *,
+    actor: Member,
+    reason: str | None = None,
+    now: datetime,
+) -> None:
+    """End an active membership (never the last convenor's) and log how it ended."""
     keep_a_convenor(session, community.id, member)
     member.status = MemberStatus.LEFT
     member.role = Role.MEMBER
     member.left_at = now
     session.flush()
+    log_decision(
+        session,
+        community,
+        kind,
+        subject_user_id=member.user_id,
+        subject_name=member.name,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )
 
 
 def remove(
@@ -257,16 +277,8 @@ def remove(
         raise InvalidInput("To leave yourself, use `/cop leave`.")
     convenor_under_lock(session, community, actor)
     target = still_member(session, target)
-    _end_membership(session, community, target, now)
-    log_decision(
-        session,
-        community,
-        DecisionKind.REMOVED,
-        subject_user_id=target.user_id,
-        subject_name=target.name,
-        actor=actor,
-        reason=reason,
-        now=now,
+    _end_membership(
+        session, community, target, DecisionKind.REMOVED, actor=actor, reason=reason, now=now
     )
 
 
@@ -275,17 +287,7 @@ def leave(session: Session, community: Community, member: Member, *, now: dateti
     current = as_now(session, member)
     if current is None or not current.is_active:
         raise NotAMember()
-    member = current
-    _end_membership(session, community, member, now)
-    log_decision(
-        session,
-        community,
-        DecisionKind.LEFT,
-        subject_user_id=member.user_id,
-        subject_name=member.name,
-        actor=member,
-        now=now,
-    )
+    _end_membership(session, community, current, DecisionKind.LEFT, actor=current, now=now)
 
 
 def left_channel(
