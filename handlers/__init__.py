@@ -13,14 +13,12 @@ def register_handlers(app: App) -> None:
         knowledge,
         meetings,
         membership,
-        messages_tab,
         pairing,
         rounds,
         stories,
     )
 
     errors.register(app)
-    messages_tab.register(app)
     home.register(app)
     membership.register(app)
     rounds.register(app)

@@ -415,6 +415,16 @@ def test_forget_keeps_stories_anonymised_when_asked(kettle: Kettle) -> None:
     assert "holds nothing" in kettle.command(MEMBER, "/cop", "mydata").json["text"]
 
 
+def test_forget_counts_only_their_own_stories_before_they_choose(kettle: Kettle) -> None:
+    add_story(kettle, MEMBER, "One")
+    add_story(kettle, MEMBER, "Two")
+    add_story(kettle, MEMBER2, "Not theirs")
+    mine = kettle.command(MEMBER, "/cop", "forget")
+    assert "You have 2 stories:" in json.dumps(mine.json["blocks"])
+    theirs = kettle.command(MEMBER2, "/cop", "forget")
+    assert "You have 1 story:" in json.dumps(theirs.json["blocks"])
+
+
 def test_forget_deletes_stories_and_applications(kettle: Kettle) -> None:
     apply(kettle)
     decide(kettle, open_review(kettle, application_id(kettle)), "approved")

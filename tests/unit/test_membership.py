@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import InvalidInput, NotAConvenor
 from bot.models import (
+    Application,
     ApplicationStatus,
     Community,
     Consent,
@@ -60,6 +61,22 @@ def person(
     return member
 
 
+def applied(
+    session: Session, community: Community, user_id: str, *, source_key: str
+) -> tuple[Application, bool]:
+    """`user_id` applies with ANSWERS, as the form would submit it."""
+    return membership.submit_application(
+        session,
+        community,
+        user_id=user_id,
+        name=user_id.removeprefix("U"),
+        answers=ANSWERS,
+        agreed_norms=True,
+        source_key=source_key,
+        now=NOW,
+    )
+
+
 def test_validate_answers_cleans_and_reports_by_question() -> None:
     assert membership.validate_answers({**ANSWERS, "role": "  Network   manager "})["role"] == (
         "Network manager"
@@ -92,16 +109,7 @@ def test_capacity_waitlists_approvals_and_counts_only_members(
     convenor = person(db_session, community, "UC", role=Role.CONVENOR)
     person(db_session, community, "UA")
     membership.set_capacity(db_session, community, 1, actor=convenor, now=NOW)
-    application, created = membership.submit_application(
-        db_session,
-        community,
-        user_id="UX",
-        name="X",
-        answers=ANSWERS,
-        agreed_norms=True,
-        source_key="view:1",
-        now=NOW,
-    )
+    application, created = applied(db_session, community, "UX", source_key="view:1")
     assert created and membership.is_curated(community)
     outcome = membership.decide(
         db_session,
@@ -121,16 +129,7 @@ def test_only_a_convenor_decides_and_decline_needs_a_reason(
 ) -> None:
     convenor = person(db_session, community, "UC", role=Role.CONVENOR)
     member = person(db_session, community, "UA")
-    application, _ = membership.submit_application(
-        db_session,
-        community,
-        user_id="UX",
-        name="X",
-        answers=ANSWERS,
-        agreed_norms=True,
-        source_key="view:2",
-        now=NOW,
-    )
+    application, _ = applied(db_session, community, "UX", source_key="view:2")
     with pytest.raises(NotAConvenor):
         membership.decide(
             db_session,
@@ -227,3 +226,29 @@ def test_the_last_convenor_cannot_stand_down_leave_or_be_forgotten(
         membership.leave(db_session, community, convenor, now=NOW)
     with pytest.raises(membership.LastConvenor):
         membership.forget(db_session, community, "UC", keep_stories=False, now=NOW)
+
+
+def test_role_changes_and_ends_of_membership_are_logged_with_who_and_why(
+    db_session: Session, community: Community
+) -> None:
+    convenor = person(db_session, community, "UC", role=Role.CONVENOR)
+    promoted = person(db_session, community, "UP")
+    leaver = person(db_session, community, "UL")
+    removed = person(db_session, community, "UR")
+    assert membership.appoint(db_session, community, promoted, actor=convenor, now=NOW)
+    assert not membership.appoint(db_session, community, promoted, actor=convenor, now=NOW)
+    assert membership.stand_down(db_session, community, promoted, actor=convenor, now=NOW)
+    assert not membership.stand_down(db_session, community, promoted, actor=convenor, now=NOW)
+    membership.leave(db_session, community, leaver, now=NOW)
+    membership.remove(db_session, community, removed, reason=" Moved on ", actor=convenor, now=NOW)
+    assert (promoted.role, leaver.is_active, removed.is_active) == (Role.MEMBER, False, False)
+    log = [
+        (d.kind, d.subject_user_id, d.actor_name, d.reason)
+        for d in membership.decision_log(db_session, community.id)
+    ]
+    assert log == [
+        (DecisionKind.REMOVED, "UR", "Uc", "Moved on"),
+        (DecisionKind.LEFT, "UL", "Ul", None),
+        (DecisionKind.STOOD_DOWN, "UP", "Uc", None),
+        (DecisionKind.APPOINTED, "UP", "Uc", None),
+    ]

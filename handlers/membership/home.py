@@ -10,7 +10,7 @@ from bot.builders import membership as builders
 from bot.models import Community
 from bot.services import membership
 from bot.services.membership import Viewer
-from handlers.membership_common import community_of
+from handlers.membership.common import community_of
 
 
 def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:

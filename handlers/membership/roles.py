@@ -14,7 +14,7 @@ from bot.errors import InvalidInput
 from bot.models import utcnow
 from bot.services import membership
 from bot.text import escape
-from handlers.membership_common import (
+from handlers.membership.common import (
     community_of,
     kick,
     refresh_homes,

@@ -13,7 +13,7 @@ from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotFound
 from bot.services import membership
 from handlers.forms import input_values
-from handlers.membership_common import question_answers, refresh_homes, say
+from handlers.membership.common import question_answers, refresh_homes, say
 from handlers.middleware import viewer_of
 
 

@@ -18,7 +18,7 @@ from bot.services import membership
 from bot.slack import fetch_profile
 from bot.text import escape
 from handlers.forms import input_values
-from handlers.membership_common import (
+from handlers.membership.common import (
     community_of,
     convenor_ids,
     question_answers,

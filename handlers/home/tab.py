@@ -1,4 +1,4 @@
-"""The App Home: each capability contributes a section; Kettle publishes the whole view."""
+"""The App Home tab: each capability contributes a section; Kettle publishes the whole view."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.builders.home import home_view, outsider_home
 from bot.db import SessionFactory, unit_of_work
-from bot.models import Community
 from bot.services import membership
 from bot.services.membership import Viewer
 from handlers import registry
@@ -38,7 +37,9 @@ def add_outsider_section(name: str, section: HomeSection) -> None:
 
 
 def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
-    community = session.get(Community, viewer.community_id) if viewer.community_id else None
+    community = (
+        membership.community_by_id(session, viewer.community_id) if viewer.community_id else None
+    )
     if community is None or not viewer.is_member:
         ids = membership.convenor_ids(session, community.id) if community else []
         extra: list[dict[str, Any]] = []

@@ -7,38 +7,39 @@ from slack_bolt import App
 
 from bot.builders.ids import Command, MembershipIds
 from bot.errors import KettleError
-from handlers import home, registry
-from handlers.membership_apply import (
+from handlers import registry
+from handlers.home import add_outsider_section, add_section
+from handlers.membership.apply import (
     cop_join,
     cop_norms,
     on_apply_button,
     on_apply_submitted,
 )
-from handlers.membership_channel import on_member_joined, on_member_left
-from handlers.membership_home import (
+from handlers.membership.channel import on_member_joined, on_member_left
+from handlers.membership.home import (
     membership_home_section,
     outsider_home_section,
 )
-from handlers.membership_profile import (
+from handlers.membership.profile import (
     cop_members,
     cop_profile,
     on_profile_button,
     on_profile_submitted,
 )
-from handlers.membership_review import (
+from handlers.membership.review import (
     cop_log,
     cop_review,
     on_review_button,
     on_review_submitted,
 )
-from handlers.membership_rights import (
+from handlers.membership.rights import (
     cop_forget,
     cop_leave,
     cop_mydata,
     forget_listener,
     on_leave_button,
 )
-from handlers.membership_roles import cop_capacity, cop_convenor, cop_remove
+from handlers.membership.roles import cop_capacity, cop_convenor, cop_remove
 from handlers.middleware import convenors_only, members_only
 
 
@@ -54,8 +55,8 @@ def register(app: App) -> None:
     app.action(MembershipIds.LEAVE_BUTTON, middleware=[members_only])(on_leave_button)
     app.action(MembershipIds.FORGET_DELETE_BUTTON)(forget_listener(keep=False))
     app.action(MembershipIds.FORGET_KEEP_BUTTON)(forget_listener(keep=True))
-    home.add_section(10, "membership", membership_home_section)
-    home.add_outsider_section("membership", outsider_home_section)
+    add_section(10, "membership", membership_home_section)
+    add_outsider_section("membership", outsider_home_section)
     register_cop_words(app)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
@@ -17,12 +18,12 @@ from bot.builders import membership as builders
 from bot.builders.stories import story_blocks, story_fallback_text
 from bot.db import unit_of_work
 from bot.errors import NotFound
-from bot.models import Story, utcnow
+from bot.models import Community, utcnow
 from bot.schedules import knowledge as sends
 from bot.schedules import rounds as round_posts
-from bot.services import membership
+from bot.services import membership, stories
 from bot.text import escape
-from handlers.membership_common import (
+from handlers.membership.common import (
     community_of,
     kick,
     refresh_with_convenors,
@@ -32,6 +33,10 @@ from handlers.membership_common import (
 from handlers.middleware import tell, viewer_of
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NOTHING_HELD = "Kettle holds nothing about you."
 
 
 def on_leave_button(
@@ -63,7 +68,7 @@ def forget_listener(keep: bool) -> Any:
             community = community_of(session, viewer)
             if not membership.holds_anything(session, community, viewer.user_id):
                 # A second press, or a button forwarded to someone Kettle knows nothing of.
-                tell(body, client, context, "Kettle holds nothing about you.")
+                tell(body, client, context, NOTHING_HELD)
                 return
             result = membership.forget(
                 session, community, viewer.user_id, keep_stories=keep, now=utcnow()
@@ -73,7 +78,7 @@ def forget_listener(keep: bool) -> Any:
             members = [m.user_id for m in membership.active_members(session, community_id)]
             was_member = result.was_member  # not a second press that found nothing left
         for story_id, post_channel, ts in result.reworded_posts:
-            _unname_post(client, context["db"], story_id, post_channel, ts)
+            _unname_post(client, context["db"], community_id, story_id, post_channel, ts)
         sends.take_down(
             context["db"],
             client,
@@ -98,12 +103,18 @@ def forget_listener(keep: bool) -> Any:
 
 
 def _unname_post(
-    client: WebClient, session_factory: Any, story_id: int, channel: str, ts: str
+    client: WebClient,
+    session_factory: Any,
+    community_id: int,
+    story_id: int,
+    channel: str,
+    ts: str,
 ) -> None:
     """A kept story's post in the CoP channel no longer says who shared it."""
     with unit_of_work(session_factory) as session:
-        story = session.get(Story, story_id)
-        if story is None:
+        try:
+            story = stories.get_story(session, story_id, community_id=community_id)
+        except NotFound:
             return
         blocks = story_blocks(story, author_line="shared by a former member")
         text = story_fallback_text(story)
@@ -122,45 +133,42 @@ def _stories_said(count: int, kept: bool) -> str:
     return " Your story was deleted." if count == 1 else f" Your {count} stories were deleted."
 
 
-def story_count(session: Session, community_id: int, user_id: str) -> int:
-    member = membership.get_member(session, community_id, user_id)
-    if member is None:
-        return 0
-    from sqlalchemy import func, select
-
-    return session.scalar(select(func.count()).where(Story.author_id == member.id)) or 0
-
-
 def cop_leave(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
     say(ack, "Leave the Community of Practice?", builders.leave_blocks())
 
 
-def cop_forget(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
-) -> None:
+def _held_about_them(
+    ack: Ack, context: BoltContext, read: Callable[[Session, Community, str], T]
+) -> T | None:
+    """What `read` finds of the viewer's own data; None, and they are told, if Kettle holds
+    nothing about them (someone who never applied, or was forgotten already)."""
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         community = community_of(session, viewer)
-        if not membership.holds_anything(session, community, viewer.user_id):
-            say(ack, "Kettle holds nothing about you.")
-            return
-        count = story_count(session, community.id, viewer.user_id)
-    say(ack, "Forget me?", builders.forget_blocks(count))
+        if membership.holds_anything(session, community, viewer.user_id):
+            return read(session, community, viewer.user_id)
+    say(ack, NOTHING_HELD)
+    return None
+
+
+def cop_forget(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    count = _held_about_them(ack, context, membership.story_count)
+    if count is not None:
+        say(ack, "Forget me?", builders.forget_blocks(count))
 
 
 def cop_mydata(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    viewer = viewer_of(context)
-    with unit_of_work(context["db"]) as session:
-        community = community_of(session, viewer)
-        if not membership.holds_anything(session, community, viewer.user_id):
-            say(ack, "Kettle holds nothing about you.")
-            return
-        data = membership.personal_data(session, community, viewer.user_id)
+    data = _held_about_them(ack, context, membership.personal_data)
+    if data is None:
+        return
     say(ack, "I'm sending everything Kettle holds about you to our direct messages.")
+    viewer = viewer_of(context)
     dm = client.conversations_open(users=viewer.user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=dm,

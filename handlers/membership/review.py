@@ -20,8 +20,8 @@ from bot.models import ApplicationStatus, Community, utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
 from handlers.forms import input_values, metadata
-from handlers.membership_common import community_of, refresh_homes, say
-from handlers.membership_home import convenor_blocks
+from handlers.membership.common import community_of, refresh_homes, say
+from handlers.membership.home import convenor_blocks
 from handlers.middleware import viewer_of
 
 log = logging.getLogger(__name__)

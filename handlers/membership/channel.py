@@ -14,7 +14,7 @@ from bot.services import membership
 from bot.slack import fetch_profile
 from bot.text import escape
 from handlers import home
-from handlers.membership_common import convenor_ids, refresh_with_convenors, tell_of_room
+from handlers.membership.common import convenor_ids, refresh_with_convenors, tell_of_room
 
 
 def on_member_joined(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
