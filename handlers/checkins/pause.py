@@ -17,7 +17,7 @@ from bot.models import CheckinStatus, utcnow
 from bot.services import checkins, membership
 from bot.text import escape
 from handlers import home
-from handlers.checkins_form import member_week
+from handlers.checkins.form import member_week
 from handlers.forms import action_value, input_value
 from handlers.middleware import viewer_of
 
