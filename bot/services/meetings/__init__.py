@@ -31,7 +31,7 @@ from bot.models import (
     Repeat,
     Rsvp,
 )
-from bot.services import clock
+from bot.services import clock, membership
 from bot.services.duties import HealthFigures
 from bot.services.extra import extra_number
 
@@ -453,16 +453,6 @@ def going_names(session: Session, meeting_id: int, day: date) -> list[str]:
 # -- what is due -----------------------------------------------------------------------------
 
 
-def _active(session: Session, community_id: int) -> list[Member]:
-    return list(
-        session.scalars(
-            select(Member)
-            .where(Member.community_id == community_id, Member.status == MemberStatus.ACTIVE)
-            .order_by(Member.id)
-        )
-    )
-
-
 def due(session: Session, *, now: datetime, config: MeetingConfig) -> list[Due]:
     """Everything that should have gone out by `now` and may still usefully go.
 
@@ -489,7 +479,7 @@ def _due_for(
     def invited() -> tuple[str, ...]:
         nonlocal answers
         answers = answers if answers is not None else rsvps(session, meeting.id, occ.day)
-        members = _active(session, meeting.community_id)
+        members = membership.active_members(session, meeting.community_id)
         return tuple(m.user_id for m in members if answers.get(m.id) != Rsvp.DECLINED)
 
     def window(kind: DueKind, opens: datetime, closes: datetime) -> bool:
@@ -658,7 +648,7 @@ def health_figures(
     members who said they were going, as the post shows by name. Each is activity. The pulse
     is answered without a name, and a "maybe" is only counted on the post: neither counts here."""
     figures = HealthFigures()
-    members = {m.id: m.user_id for m in _active(session, community_id)}
+    members = {m.id: m.user_id for m in membership.active_members(session, community_id)}
     if not members:
         return figures
     held = list(
