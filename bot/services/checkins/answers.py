@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.models import Checkin, CheckinStatus, Member, Visibility
+from bot.services.fields import copy_fields
 
 # The choices that let the convenors read a check-in; "just me" is the member's alone.
 SHARED = tuple(v for v in Visibility if v.convenors_may_see)
@@ -78,13 +79,7 @@ def record_answer(session: Session, *, member: Member, week: str, answer: Answer
         checkin = Checkin(community_id=member.community_id, member_id=member.id, week=week)
         session.add(checkin)
     checkin.status = CheckinStatus.ANSWERED
-    checkin.mood = answer.mood
-    checkin.on_mind = answer.on_mind
-    checkin.win = answer.win
-    checkin.challenge = answer.challenge
-    checkin.support = answer.support
-    checkin.tell_convenors = answer.tell_convenors
-    checkin.visibility = answer.visibility
+    copy_fields(answer, checkin)
     session.flush()
     return checkin
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Community, Meeting, MeetingStatus, Member, Repeat
+from bot.services.fields import copy_fields
 from bot.services.meetings.series import Occurrence, next_occurrence, zone
 
 TITLE_MAX = 150
@@ -143,14 +144,7 @@ def create_meeting(
 
 
 def _apply(meeting: Meeting, draft: MeetingDraft) -> None:
-    meeting.title = draft.title
-    meeting.first_date = draft.day
-    meeting.start_minute = draft.start_minute
-    meeting.duration_minutes = draft.duration_minutes
-    meeting.video_url = draft.video_url
-    meeting.agenda = draft.agenda
-    meeting.channel_id = draft.channel_id
-    meeting.repeat = draft.repeat
+    copy_fields(draft, meeting, renamed={"day": "first_date"})  # the day a series starts
 
 
 def update_meeting(session: Session, meeting: Meeting, draft: MeetingDraft) -> bool:
