@@ -30,12 +30,7 @@ def pause(session: Session, *, member: Member, until: date | None, today: date) 
 
 def resume(session: Session, *, member: Member) -> bool:
     """End a pause early; returns whether there was one."""
-    row = session.get(CheckinPause, member.id)
-    if row is None:
-        return False
-    session.delete(row)
-    session.flush()
-    return True
+    return _remove(session, CheckinPause, member)
 
 
 def paused_until(session: Session, member_id: int, today: date) -> date | None:
@@ -55,7 +50,14 @@ def turn_off(session: Session, *, member: Member) -> bool:
 
 def turn_on(session: Session, *, member: Member) -> bool:
     """Weekly check-ins on again from the next one; returns whether they were off."""
-    row = session.get(CheckinOptOut, member.id)
+    return _remove(session, CheckinOptOut, member)
+
+
+def _remove(
+    session: Session, kind: type[CheckinPause] | type[CheckinOptOut], member: Member
+) -> bool:
+    """Delete the member's pause or "off" row; whether there was one."""
+    row = session.get(kind, member.id)
     if row is None:
         return False
     session.delete(row)
