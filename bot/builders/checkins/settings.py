@@ -38,17 +38,20 @@ def settings_modal(schedule: Schedule) -> dict[str, Any]:
         value=CheckinIds.SETTINGS_ENABLED_YES.value, text=plain(p["settings_enabled_label"], 75)
     )
 
-    def pick(options: list[Option], value: int) -> Option | None:
-        return next((o for o in options if o.value == str(value)), None)
+    def select(block_id: str, label: str, options: list[Option], value: int) -> InputBlock:
+        """A pick-one that opens on the schedule's current choice."""
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            element=StaticSelectElement(
+                action_id=CheckinIds.INPUT,
+                options=options,
+                initial_option=next((o for o in options if o.value == str(value)), None),
+            ),
+        )
 
     blocks = [
-        InputBlock(
-            block_id=CheckinIds.SETTINGS_WEEKDAY,
-            label=p["settings_weekday_label"],
-            element=StaticSelectElement(
-                action_id=CheckinIds.INPUT, options=days, initial_option=days[schedule.weekday]
-            ),
-        ),
+        select(CheckinIds.SETTINGS_WEEKDAY, p["settings_weekday_label"], days, schedule.weekday),
         InputBlock(
             block_id=CheckinIds.SETTINGS_TIME,
             label=p["settings_time_label"],
@@ -56,23 +59,14 @@ def settings_modal(schedule: Schedule) -> dict[str, Any]:
                 action_id=CheckinIds.INPUT, initial_time=schedule.at.strftime("%H:%M")
             ),
         ),
-        InputBlock(
-            block_id=CheckinIds.SETTINGS_REMINDER,
-            label=p["settings_reminder_label"],
-            element=StaticSelectElement(
-                action_id=CheckinIds.INPUT,
-                options=reminders,
-                initial_option=pick(reminders, schedule.reminder_hours),
-            ),
+        select(
+            CheckinIds.SETTINGS_REMINDER,
+            p["settings_reminder_label"],
+            reminders,
+            schedule.reminder_hours,
         ),
-        InputBlock(
-            block_id=CheckinIds.SETTINGS_WINDOW,
-            label=p["settings_window_label"],
-            element=StaticSelectElement(
-                action_id=CheckinIds.INPUT,
-                options=windows,
-                initial_option=pick(windows, schedule.window_hours),
-            ),
+        select(
+            CheckinIds.SETTINGS_WINDOW, p["settings_window_label"], windows, schedule.window_hours
         ),
         InputBlock(
             block_id=CheckinIds.SETTINGS_ENABLED,
