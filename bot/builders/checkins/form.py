@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    CheckboxesElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -17,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.builders.checkins.words import texts
-from bot.builders.common import modal, options
+from bot.builders.common import modal, options, tick_box
 from bot.builders.ids import CheckinIds
 from bot.models import Checkin, CheckinStatus, Visibility
 from bot.services.checkins import TEXT_MAX
@@ -98,17 +97,11 @@ def checkin_modal(week: str, existing: Checkin | None = None) -> dict[str, Any]:
             p["support_label"],
             existing.support if answered and existing else None,
         ),
-        InputBlock(
+        tick_box(
             block_id=CheckinIds.TELL_CONVENORS,
-            label=" ",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=CheckinIds.INPUT,
-                options=[tell_option],
-                initial_options=[tell_option]
-                if answered and existing and existing.tell_convenors
-                else None,
-            ),
+            action_id=CheckinIds.INPUT,
+            option=tell_option,
+            ticked=bool(answered and existing and existing.tell_convenors),
         ),
         InputBlock(
             block_id=CheckinIds.VISIBILITY,

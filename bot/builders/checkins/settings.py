@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    CheckboxesElement,
-    InputBlock,
-    Option,
-    StaticSelectElement,
-    TimePickerElement,
-)
+from slack_sdk.models.blocks import InputBlock, Option, StaticSelectElement, TimePickerElement
 
 from bot.builders.checkins.words import texts
-from bot.builders.common import modal
+from bot.builders.common import modal, tick_box
 from bot.builders.ids import CheckinIds
 from bot.services.checkins import REMINDER_CHOICES, WEEKDAYS, WINDOW_CHOICES, Schedule
 from bot.text import plain
@@ -68,15 +62,11 @@ def settings_modal(schedule: Schedule) -> dict[str, Any]:
         select(
             CheckinIds.SETTINGS_WINDOW, p["settings_window_label"], windows, schedule.window_hours
         ),
-        InputBlock(
+        tick_box(
             block_id=CheckinIds.SETTINGS_ENABLED,
-            label=" ",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=CheckinIds.INPUT,
-                options=[enabled],
-                initial_options=[enabled] if schedule.enabled else None,
-            ),
+            action_id=CheckinIds.INPUT,
+            option=enabled,
+            ticked=schedule.enabled,
         ),
     ]
     return modal(
