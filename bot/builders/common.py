@@ -1,5 +1,5 @@
-"""Small shared pieces: notices, context lines, safe text objects, option lists, button rows,
-modal shells, links and Slack date tokens."""
+"""Small shared pieces: notices, context lines, safe text objects, option lists, tick boxes,
+button rows, modal shells, links and Slack date tokens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
+    InputBlock,
     MarkdownTextObject,
     Option,
     SectionBlock,
@@ -63,6 +65,20 @@ def actions_row(*buttons: ButtonElement, block_id: str | None = None) -> dict[st
 def options(labels: Mapping[Any, str]) -> list[Option]:
     """Plain-text options from {value: label} (labels cut to Slack's 75 characters)."""
     return [Option(value=str(value), text=plain(label, 75)) for value, label in labels.items()]
+
+
+def tick_box(
+    *, block_id: str, action_id: str, option: Option, ticked: bool, label: str = " "
+) -> InputBlock:
+    """An optional input of one tick box, ticked or not (`label` " " when the option says it)."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=CheckboxesElement(
+            action_id=action_id, options=[option], initial_options=[option] if ticked else None
+        ),
+    )
 
 
 def safe_link(url: str) -> str:

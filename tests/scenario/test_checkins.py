@@ -161,6 +161,23 @@ def test_buttons_form_reminder_summary_and_care(kettle: Kettle) -> None:
     assert text.index("Asked for support") < text.index("Amina")
 
 
+def test_bad_check_in_answers_are_named_on_the_form_and_nothing_is_kept(kettle: Kettle) -> None:
+    kettle.command(MEMBER, "/checkin")
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == CheckinIds.MODAL
+    too_long = "x" * (checkins.TEXT_MAX + 1)
+    reply = kettle.submit(
+        MEMBER,
+        view,
+        build_state_values(view, {CheckinIds.WIN: too_long, CheckinIds.VISIBILITY: "convenors"}),
+    )
+    assert reply.json["response_action"] == "errors"
+    assert set(reply.json["errors"]) == {CheckinIds.MOOD, CheckinIds.WIN}
+    with kettle.db() as session:
+        assert session.scalars(select(Checkin)).all() == []
+    assert kettle.fake.dm_messages(MEMBER) == []
+
+
 def test_one_reminder_after_the_configured_time(kettle: Kettle) -> None:
     tick(utc(2026, 3, 30, 9, 0))
     assert len(checkin_dms(kettle, CONVENOR)) == 1

@@ -15,15 +15,15 @@ from bot.models import utcnow
 from bot.services import meetings as svc
 from bot.services.membership import Viewer
 from handlers import home, registry
-from handlers.meetings_attend import (
+from handlers.meetings.attend import (
     on_calendar,
     on_note_submitted,
     on_pulse_note,
     on_pulse_score,
     on_rsvp,
 )
-from handlers.meetings_form import on_meeting_submitted
-from handlers.meetings_manage import (
+from handlers.meetings.form import on_meeting_submitted
+from handlers.meetings.manage import (
     on_cancel_button,
     on_edit_button,
     on_meeting_cancel,

@@ -13,7 +13,7 @@ import prompts
 from bot.builders import checkins as builders
 from bot.builders.ids import CheckinIds
 from bot.db import unit_of_work
-from bot.errors import InvalidInput, NotAMember
+from bot.errors import NotAMember
 from bot.models import Visibility, utcnow
 from bot.schedules.checkins import Outbound, send_all
 from bot.services import checkins, membership
@@ -89,11 +89,7 @@ def on_checkin_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     viewer = viewer_of(context)
-    try:
-        answer = parse_answer(view)
-    except InvalidInput as exc:
-        ack(response_action="errors", errors=exc.field_errors)
-        return
+    answer = parse_answer(view)  # bad input: the error handler shows its field errors on the form
     week = metadata(view).get("week")
     with unit_of_work(context["db"]) as session:
         week = member_week(session, viewer, context, week)

@@ -16,7 +16,7 @@ from bot.schedules.meetings import publish_post
 from bot.services import meetings as svc
 from bot.text import escape
 from handlers.forms import action_value
-from handlers.meetings_form import open_form
+from handlers.meetings.form import open_form
 from handlers.middleware import tell, viewer_of
 
 

@@ -15,8 +15,8 @@ from bot.models import utcnow
 from bot.services import checkins, membership
 from bot.services.membership import Viewer
 from handlers import home, registry
-from handlers.checkins_form import on_checkin_command, on_checkin_submitted, on_open_button
-from handlers.checkins_pause import (
+from handlers.checkins.form import on_checkin_command, on_checkin_submitted, on_open_button
+from handlers.checkins.pause import (
     on_off_button,
     on_off_command,
     on_on_button,
@@ -26,7 +26,7 @@ from handlers.checkins_pause import (
     on_resume_command,
     on_skip_button,
 )
-from handlers.checkins_settings import (
+from handlers.checkins.settings import (
     on_settings_button,
     on_settings_command,
     on_settings_submitted,

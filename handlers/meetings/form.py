@@ -13,7 +13,6 @@ import prompts
 from bot.builders import meetings as builders
 from bot.builders.ids import MeetingIds
 from bot.db import unit_of_work
-from bot.errors import InvalidInput
 from bot.models import utcnow
 from bot.schedules.meetings import publish_post
 from bot.services import meetings as svc
@@ -70,23 +69,20 @@ def on_meeting_submitted(
             else None
         )
         tz = meeting.tz if meeting else _meeting_tz(session, viewer, settings.workspace_tz)
-        try:
-            draft = svc.validate_draft(
-                title=input_value(values, MeetingIds.TITLE),
-                day=input_value(values, MeetingIds.DAY),
-                start=input_value(values, MeetingIds.START),
-                duration=input_value(values, MeetingIds.DURATION),
-                video_url=input_value(values, MeetingIds.VIDEO_URL),
-                agenda=input_value(values, MeetingIds.AGENDA),
-                channel_id=input_value(values, MeetingIds.CHANNEL),
-                repeat=input_value(values, MeetingIds.REPEAT),
-                tz=tz,
-                now=now,
-                field_ids=builders.FIELD_IDS,
-            )
-        except InvalidInput as exc:
-            ack(response_action="errors", errors=exc.field_errors)
-            return
+        # Bad input raises InvalidInput: the error handler shows its field errors on the form.
+        draft = svc.validate_draft(
+            title=input_value(values, MeetingIds.TITLE),
+            day=input_value(values, MeetingIds.DAY),
+            start=input_value(values, MeetingIds.START),
+            duration=input_value(values, MeetingIds.DURATION),
+            video_url=input_value(values, MeetingIds.VIDEO_URL),
+            agenda=input_value(values, MeetingIds.AGENDA),
+            channel_id=input_value(values, MeetingIds.CHANNEL),
+            repeat=input_value(values, MeetingIds.REPEAT),
+            tz=tz,
+            now=now,
+            field_ids=builders.FIELD_IDS,
+        )
         community = membership.community_by_id(session, viewer.community_id or 0)
         convenor = membership.viewer_member(session, viewer)
         if community is None or convenor is None:

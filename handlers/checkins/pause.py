@@ -17,7 +17,7 @@ from bot.models import CheckinStatus, utcnow
 from bot.services import checkins, membership
 from bot.text import escape
 from handlers import home
-from handlers.checkins_form import member_week
+from handlers.checkins.form import member_week
 from handlers.forms import action_value, input_value
 from handlers.middleware import viewer_of
 
@@ -108,23 +108,25 @@ def _switch(context: BoltContext, *, off: bool) -> bool:
         return checkins.turn_on(session, member=member)
 
 
+def _switch_and_say(ack: Ack, client: WebClient, context: BoltContext, *, off: bool) -> None:
+    """`/checkin off` or `on`: switch, say so (or that it was so already), refresh the Home."""
+    done, already = ("off_done", "off_already") if off else ("on_done", "on_already")
+    changed = _switch(context, off=off)
+    ack(response_type="ephemeral", text=prompts.load("checkins")[done if changed else already])
+    home.publish_home(client, context["db"], viewer_of(context).user_id)
+
+
 def on_off_command(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
     """`/checkin off`: no weekly DM or reminder until `/checkin on`."""
-    changed = _switch(context, off=True)
-    p = prompts.load("checkins")
-    ack(response_type="ephemeral", text=p["off_done" if changed else "off_already"])
-    home.publish_home(client, context["db"], viewer_of(context).user_id)
+    _switch_and_say(ack, client, context, off=True)
 
 
 def on_on_command(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    changed = _switch(context, off=False)
-    p = prompts.load("checkins")
-    ack(response_type="ephemeral", text=p["on_done" if changed else "on_already"])
-    home.publish_home(client, context["db"], viewer_of(context).user_id)
+    _switch_and_say(ack, client, context, off=False)
 
 
 def on_off_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

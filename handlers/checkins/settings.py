@@ -11,7 +11,7 @@ import prompts
 from bot.builders import checkins as builders
 from bot.builders.ids import CheckinIds
 from bot.db import unit_of_work
-from bot.errors import InvalidInput, NotAMember
+from bot.errors import NotAMember
 from bot.services import checkins, membership
 from handlers import home
 from handlers.forms import input_value
@@ -45,19 +45,16 @@ def on_settings_submitted(
 ) -> None:
     viewer = viewer_of(context)
     values = view["state"]["values"]
-    try:
-        schedule = checkins.validate_schedule(
-            weekday=input_value(values, CheckinIds.SETTINGS_WEEKDAY),
-            at=input_value(values, CheckinIds.SETTINGS_TIME),
-            reminder_hours=input_value(values, CheckinIds.SETTINGS_REMINDER),
-            window_hours=input_value(values, CheckinIds.SETTINGS_WINDOW),
-            enabled=CheckinIds.SETTINGS_ENABLED_YES.value
-            in (input_value(values, CheckinIds.SETTINGS_ENABLED) or []),
-            field_ids=builders.SETTINGS_FIELD_IDS,
-        )
-    except InvalidInput as exc:
-        ack(response_action="errors", errors=exc.field_errors)
-        return
+    # Bad input raises InvalidInput: the error handler shows its field errors on the form.
+    schedule = checkins.validate_schedule(
+        weekday=input_value(values, CheckinIds.SETTINGS_WEEKDAY),
+        at=input_value(values, CheckinIds.SETTINGS_TIME),
+        reminder_hours=input_value(values, CheckinIds.SETTINGS_REMINDER),
+        window_hours=input_value(values, CheckinIds.SETTINGS_WINDOW),
+        enabled=CheckinIds.SETTINGS_ENABLED_YES.value
+        in (input_value(values, CheckinIds.SETTINGS_ENABLED) or []),
+        field_ids=builders.SETTINGS_FIELD_IDS,
+    )
     with unit_of_work(context["db"]) as session:
         community = membership.community_by_id(session, viewer.community_id or 0)
         if community is None:

@@ -1,0 +1,43 @@
+"""The weekly check-in DM (and its one reminder) with its buttons: Check in, Skip, Pause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
+
+from bot.builders.checkins.words import texts
+from bot.builders.common import context, section
+from bot.builders.ids import CheckinIds
+from bot.text import escape, truncate
+
+
+def dm_actions(week: str) -> dict[str, Any]:
+    p = texts()
+    return ActionsBlock(
+        block_id=CheckinIds.DM_ACTIONS,
+        elements=[
+            ButtonElement(
+                text=p["check_in_button"],
+                action_id=CheckinIds.OPEN_BUTTON,
+                value=week,
+                style="primary",
+            ),
+            ButtonElement(text=p["skip_button"], action_id=CheckinIds.SKIP_BUTTON, value=week),
+            ButtonElement(text=p["pause_button"], action_id=CheckinIds.PAUSE_BUTTON, value=week),
+        ],
+    ).to_dict()
+
+
+def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """The weekly DM (or its one reminder): fallback text and blocks."""
+    p = texts()
+    who = escape(name) or "there"
+    intro = p["reminder_intro" if reminder else "dm_intro"].format(name=who)
+    text = p["reminder_text" if reminder else "dm_text"].format(name=who)
+    blocks = [
+        section(truncate(intro, 3000)),
+        dm_actions(week),
+        context(p["dm_off_hint"]),
+    ]
+    return text, blocks
