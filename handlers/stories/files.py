@@ -33,7 +33,7 @@ from bot.text import escape
 from handlers import registry
 from handlers.forms import action_value, message_of
 from handlers.middleware import members_only, viewer_of
-from handlers.stories import open_story_modal
+from handlers.stories.capture import open_story_modal
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The story form's submission: validate in the modal, store once, confirm, post where allowed."""
+"""Capturing a story: the form (from `/story`, the App Home or files sent by DM) and its
+submission: validate in the modal, store once, confirm, post where allowed."""
 
 from __future__ import annotations
 
@@ -16,12 +17,38 @@ from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
 from bot.models import Story
 from bot.services import knowledge, membership, stories
+from bot.services.membership import Viewer
 from bot.services.stories import Place
 from bot.text import escape
 from handlers import home
 from handlers.errors import later
 from handlers.forms import input_value, metadata
 from handlers.middleware import viewer_of
+
+
+def open_story_modal(
+    client: WebClient,
+    trigger_id: str,
+    viewer: Viewer,
+    *,
+    prefill: str,
+    channel_id: str | None,
+    files: list[tuple[int, str]] | None = None,
+) -> None:
+    view = story_builders.story_modal(
+        prefill=prefill,
+        community_id=viewer.community_id or 0,
+        channel_id=channel_id,
+        files=files or [],
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def on_share_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    open_story_modal(client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None)
 
 
 def parse_submission(view: dict[str, Any]) -> stories.StoryDraft:

@@ -17,7 +17,7 @@ from bot.services import knowledge, membership, stories
 from bot.services.stories import Place
 from bot.text import escape
 from handlers.forms import message_of
-from handlers.knowledge_story import prompts_, refresh_story_modal, value_id
+from handlers.knowledge.story import prompts_, refresh_story_modal, value_id
 from handlers.middleware import tell, viewer_of
 
 

@@ -1,4 +1,5 @@
-"""Browsing the library: `/story search`, the search form, and the library on the App Home."""
+"""Browsing the library: `/story search`, the search form, and the library (and your own
+stories) on the App Home."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 import prompts
 from bot.builders import knowledge as knowledge_builders
 from bot.builders.common import section
+from bot.builders.home import stories_section
 from bot.builders.ids import KnowledgeIds
 from bot.db import unit_of_work
 from bot.models import Story, StoryKind
@@ -39,6 +41,11 @@ def search_reply(session: Session, viewer: Viewer, text: str) -> list[dict[str, 
         empty=p["search_empty"],
         limit=knowledge_builders.MESSAGE_BLOCK_LIMIT,
     )
+
+
+def stories_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    mine = stories.stories_by(session, viewer.member_id or 0)
+    return stories_section(mine, [])
 
 
 def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:

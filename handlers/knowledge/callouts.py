@@ -17,7 +17,7 @@ from bot.services import knowledge, membership, stories
 from bot.text import escape, truncate
 from handlers import registry
 from handlers.forms import input_value, metadata
-from handlers.knowledge_story import prompts_, value_id
+from handlers.knowledge.story import prompts_, value_id
 from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
 
 
