@@ -22,7 +22,7 @@ from bot import runtime
 from bot.builders import knowledge as kb
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Community, Delivery, DeliveryStatus, utcnow
+from bot.models import Community, Delivery, DeliveryStatus, Digest, utcnow
 from bot.schedules import setup
 from bot.services import knowledge, membership
 from bot.services.stories import Place
@@ -34,7 +34,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _digest_view(
-    session: Any, digest: knowledge.Digest, community: Community
+    session: Any, digest: Digest, community: Community
 ) -> tuple[str | None, str, list[dict[str, Any]], int]:
     """A digest as it stands now: (channel for a first post, header, blocks, stories in it)."""
     p = prompts.load("knowledge")
@@ -55,7 +55,7 @@ def post_digest(
 ) -> tuple[int, str | None]:
     """Post a frozen digest to its audience's channel (once); returns (stories, channel)."""
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
+        digest = knowledge.get_digest(session, digest_id)
         community = session.get(Community, digest.community_id) if digest else None
         if digest is None or community is None:
             return 0, None
@@ -66,7 +66,7 @@ def post_digest(
     outcome = sender.deliver(key, channel, text=escape(header), blocks=blocks)
     if outcome.ts:
         with unit_of_work(session_factory) as session:
-            digest = session.get(knowledge.Digest, digest_id)
+            digest = knowledge.get_digest(session, digest_id)
             if digest is not None:
                 knowledge.record_digest_post(session, digest, channel=channel, ts=outcome.ts)
     return count, channel
@@ -75,7 +75,7 @@ def post_digest(
 def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id: int) -> None:
     """Post a digest again as it stands after stories left it; deleted when none is left."""
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
+        digest = knowledge.get_digest(session, digest_id)
         community = session.get(Community, digest.community_id) if digest else None
         if digest is None or community is None or not digest.channel_id or not digest.message_ts:
             return
@@ -91,7 +91,7 @@ def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id
         if count or exc.response.get("error") != "message_not_found":
             return
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
+        digest = knowledge.get_digest(session, digest_id)
         if digest is not None:
             knowledge.digest_taken_down(session, digest)
 

@@ -23,7 +23,8 @@ from bot.models import (
     StoryFile,
     StoryKind,
 )
-from bot.services import duties, export, knowledge, stories
+from bot.services import duties, knowledge, stories
+from bot.services.knowledge import export
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
 
@@ -200,10 +201,10 @@ def test_a_file_being_fetched_holds_its_room_and_a_failed_one_gives_it_back(
     db_session: Session, cop: tuple[Community, Member, Member]
 ) -> None:
     community, amina, _ = cop
-    limits = knowledge.FileLimits(max_bytes=600, quota_bytes=1000)
+    limits = stories.FileLimits(max_bytes=600, quota_bytes=1000)
 
     def send(file_id: str, size: int) -> tuple[StoryFile, bool]:
-        return knowledge.record_file(
+        return stories.record_file(
             db_session,
             community_id=community.id,
             uploader_user_id=amina.user_id,
@@ -214,26 +215,26 @@ def test_a_file_being_fetched_holds_its_room_and_a_failed_one_gives_it_back(
     first, fetch = send("F1", 600)
     assert fetch and first.status == FileStatus.PENDING
     assert send("F1", 600) == (first, False)  # the same file again: nothing more to fetch
-    with pytest.raises(knowledge.FileRefused, match=r"\*F2.m4a\*.*larger than 600 bytes"):
+    with pytest.raises(stories.FileRefused, match=r"\*F2.m4a\*.*larger than 600 bytes"):
         send("F2", 601)
-    with pytest.raises(knowledge.FileRefused, match="already take 600 bytes of the 1000 bytes"):
+    with pytest.raises(stories.FileRefused, match="already take 600 bytes of the 1000 bytes"):
         send("F2", 500)  # two messages at once cannot both squeeze in
 
-    limit = knowledge.fetch_limit(db_session, first.id, limits)
-    assert limit == knowledge.FetchLimit(max_bytes=600, by_quota=False, used=0)
-    assert knowledge.fail_file(db_session, first.id) is first
-    assert knowledge.fetch_limit(db_session, first.id, limits) is None
+    limit = stories.fetch_limit(db_session, first.id, limits)
+    assert limit == stories.FetchLimit(max_bytes=600, by_quota=False, used=0)
+    assert stories.fail_file(db_session, first.id) is first
+    assert stories.fetch_limit(db_session, first.id, limits) is None
     second, fetch = send("F2", 500)
     assert fetch
-    assert knowledge.fetch_limit(db_session, second.id, limits) == knowledge.FetchLimit(
+    assert stories.fetch_limit(db_session, second.id, limits) == stories.FetchLimit(
         max_bytes=600, by_quota=False, used=0
     )
-    assert knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
-    assert not knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
-    assert knowledge.file_bytes_used(db_session, community.id, amina.user_id) == 480
-    with pytest.raises(knowledge.FileRefused, match="won't fit"):
+    assert stories.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
+    assert not stories.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
+    assert stories.file_bytes_used(db_session, community.id, amina.user_id) == 480
+    with pytest.raises(stories.FileRefused, match="won't fit"):
         send("F1", 600)  # the failed one, sent again: the room is short now
     again, fetch = send("F1", 0)  # ...and when Slack does not say its size, the room limits it
     assert fetch and again is first
-    limit = knowledge.fetch_limit(db_session, first.id, limits)
-    assert limit == knowledge.FetchLimit(max_bytes=520, by_quota=True, used=480)
+    limit = stories.fetch_limit(db_session, first.id, limits)
+    assert limit == stories.FetchLimit(max_bytes=520, by_quota=True, used=480)

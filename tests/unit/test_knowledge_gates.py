@@ -158,3 +158,14 @@ def test_the_migration_keeps_approvals_and_gives_tips_their_storys_consent(
         consents = {t.text: t.consent for t in session.scalars(select(Tip))}
         assert consents == {"T1": Consent.COP_ONLY, "T2": None}
     engine.dispose()
+
+
+def test_tips_follow_their_story_from_one_listener() -> None:
+    """The hook that narrows tips is registered once, however many modules load knowledge."""
+    import bot.app  # noqa: F401  (loads every capability, as a running Kettle does)
+    from bot.services import knowledge  # noqa: F401
+    from bot.services.knowledge import tips
+
+    listeners = list(Session.dispatch.before_flush._clslevel[Session])  # type: ignore[attr-defined]
+    ours = [f for f in listeners if f.__qualname__ == tips._tips_follow_their_story.__qualname__]
+    assert ours == [tips._tips_follow_their_story]
