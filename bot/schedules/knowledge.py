@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 import prompts
 from bot import runtime
 from bot.builders import knowledge as kb
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Community, Delivery, DeliveryStatus, Digest, utcnow
+from bot.models import Community, Digest, utcnow
 from bot.schedules import setup
 from bot.services import knowledge, membership
 from bot.services.stories import Place
@@ -56,7 +55,7 @@ def post_digest(
     """Post a frozen digest to its audience's channel (once); returns (stories, channel)."""
     with unit_of_work(session_factory) as session:
         digest = knowledge.get_digest(session, digest_id)
-        community = session.get(Community, digest.community_id) if digest else None
+        community = membership.community_by_id(session, digest.community_id) if digest else None
         if digest is None or community is None:
             return 0, None
         channel, header, blocks, count = _digest_view(session, digest, community)
@@ -76,7 +75,7 @@ def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id
     """Post a digest again as it stands after stories left it; deleted when none is left."""
     with unit_of_work(session_factory) as session:
         digest = knowledge.get_digest(session, digest_id)
-        community = session.get(Community, digest.community_id) if digest else None
+        community = membership.community_by_id(session, digest.community_id) if digest else None
         if digest is None or community is None or not digest.channel_id or not digest.message_ts:
             return
         _first, header, blocks, count = _digest_view(session, digest, community)
@@ -146,7 +145,7 @@ def post_tips(
 ) -> tuple[int, str | None]:
     """The quick-fire tips roundup, in the CoP's channel."""
     with unit_of_work(session_factory) as session:
-        community = session.get(Community, community_id)
+        community = membership.community_by_id(session, community_id)
         tips = knowledge.tips_for_roundup(session, community_id)
         channel = community.channel_id if community else None
         if not tips or not channel:
@@ -197,19 +196,12 @@ def send_health(
     """The chart and summary to each convenor; with a key prefix, at most once per convenor."""
     if key_prefix is not None:
         with unit_of_work(session_factory) as session:
-            sent = set(
-                session.scalars(
-                    select(Delivery.key).where(
-                        Delivery.key.in_([f"{key_prefix}:{u}" for u in user_ids]),
-                        Delivery.status == DeliveryStatus.SENT,
-                    )
-                )
-            )
+            sent = knowledge.sent_keys(session, [f"{key_prefix}:{u}" for u in user_ids])
         user_ids = [u for u in user_ids if f"{key_prefix}:{u}" not in sent]
         if not user_ids:
             return
     with unit_of_work(session_factory) as session:
-        community = session.get(Community, community_id)
+        community = membership.community_by_id(session, community_id)
         if community is None:
             return
         report = knowledge.health_report(session, community, now=now, **health_settings())

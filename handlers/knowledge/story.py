@@ -40,7 +40,7 @@ def story_view(session: Any, story_id: int, viewer: Any) -> dict[str, Any]:
     return kb.full_story_modal(
         story,
         author_line=f"told by {escape(name)}",
-        files=knowledge.files_of(session, story.id),
+        files=stories.files_of(session, story.id),
         publication=publication,
         changed_since=publication is not None
         and publication.text_sha256 != knowledge.text_fingerprint(story),

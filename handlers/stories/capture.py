@@ -16,7 +16,7 @@ from bot.db import unit_of_work
 from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
 from bot.models import Story
-from bot.services import knowledge, membership, stories
+from bot.services import membership, stories
 from bot.services.membership import Viewer
 from bot.services.stories import Place
 from bot.text import escape
@@ -92,7 +92,7 @@ def on_story_submitted(
         )
         if created:
             file_ids = metadata(view).get("file_ids") or []
-            knowledge.attach_files(
+            stories.attach_files(
                 session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
             )
             _queue_messages(

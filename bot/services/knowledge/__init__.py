@@ -54,6 +54,7 @@ from bot.services.knowledge.health import (
     TIERS,
     HealthReport,
     health_report,
+    sent_keys,
 )
 from bot.services.knowledge.holdings import (
     Holdings,
@@ -171,6 +172,7 @@ __all__ = [
     "record_callout_post",
     "record_digest_post",
     "record_published",
+    "sent_keys",
     "text_fingerprint",
     "tips_for_roundup",
     "unpick",

@@ -87,6 +87,19 @@ def _deliveries_note(session: Session, community_id: int, since: datetime) -> st
     return f"{sent} weekly check-ins were sent in this period." if sent else None
 
 
+def sent_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these reports the ledger has sent: a monthly report goes once to each convenor."""
+    if not keys:
+        return set()
+    return set(
+        session.scalars(
+            select(Delivery.key).where(
+                Delivery.key.in_(keys), Delivery.status == DeliveryStatus.SENT
+            )
+        )
+    )
+
+
 def health_report(
     session: Session,
     community: Community,
