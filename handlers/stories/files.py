@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 import prompts
 from bot import delivery, storage
-from bot.builders import knowledge as kb
+from bot.builders import stories as story_builders
 from bot.builders.common import section
 from bot.builders.ids import KnowledgeIds
 from bot.config import Settings
@@ -142,7 +142,7 @@ def ask_if_story(
     kept: list[tuple[int, str]],
 ) -> None:
     """Ask once whether the kept files are a story (through the outbox, so it is not lost)."""
-    blocks = kb.file_question([name for _id, name in kept], [i for i, _name in kept])
+    blocks = story_builders.file_question([name for _id, name in kept], [i for i, _name in kept])
     with unit_of_work(session_factory) as session:
         delivery.queue(session, key, channel, text="Is this a story?", blocks=blocks)
     sender.deliver_queued(key)

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import prompts
-from bot.builders import knowledge as knowledge_builders
-from bot.builders.common import section
+from bot.builders import stories as story_builders
+from bot.builders.common import MESSAGE_BLOCK_LIMIT, section
 from bot.builders.home import stories_section
 from bot.builders.ids import KnowledgeIds
 from bot.db import unit_of_work
@@ -35,11 +35,11 @@ def search_reply(session: Session, viewer: Viewer, text: str) -> list[dict[str, 
     if query.is_empty:
         return [section(p["search_usage"])]
     found = stories.search_stories(session, viewer.community_id or 0, query)
-    return knowledge_builders.results_blocks(
+    return story_builders.results_blocks(
         [(s, _author_for_library(s)) for s in found],
         heading=p["search_header"].format(query=escape(text)),
         empty=p["search_empty"],
-        limit=knowledge_builders.MESSAGE_BLOCK_LIMIT,
+        limit=MESSAGE_BLOCK_LIMIT,
     )
 
 
@@ -51,7 +51,7 @@ def stories_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
 def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     recent = stories.recent_stories(session, viewer.community_id or 0)
     picked = len(knowledge.basket(session, viewer.community_id or 0, knowledge.COP))
-    return knowledge_builders.library_section(
+    return story_builders.library_section(
         [(s, _author_for_library(s)) for s in recent],
         picked=picked,
         is_convenor=viewer.is_convenor,
@@ -60,7 +60,7 @@ def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
 
 def _search_form(session: Session, viewer: Viewer, results: Any = None) -> dict[str, Any]:
     community_id = viewer.community_id or 0
-    return knowledge_builders.search_modal(
+    return story_builders.search_modal(
         themes=stories.all_themes(session, community_id),
         authors=membership.active_members(session, community_id),
         results=results,
@@ -105,7 +105,7 @@ def on_search_submitted(
     p = prompts.load("knowledge")
     with unit_of_work(context["db"]) as session:
         found = stories.search_stories(session, viewer.community_id or 0, query)
-        results = knowledge_builders.results_blocks(
+        results = story_builders.results_blocks(
             [(s, _author_for_library(s)) for s in found],
             heading=f"{len(found)} stories",
             empty=p["search_empty"],
