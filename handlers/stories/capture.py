@@ -51,16 +51,18 @@ def on_share_button(
     open_story_modal(client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None)
 
 
-def parse_submission(view: dict[str, Any]) -> stories.StoryDraft:
+def parse_submission(view: dict[str, Any], *, answer: bool = False) -> stories.StoryDraft:
+    """The story's fields, checked (InvalidInput names each field to mend); a call-out
+    `answer` has the same fields but no link and no post in the CoP."""
     values = view["state"]["values"]
-    post = input_value(values, StoryIds.POST) or []
+    post = [] if answer else input_value(values, StoryIds.POST) or []
     return stories.validate_draft(
         title=input_value(values, StoryIds.TITLE),
         body=input_value(values, StoryIds.BODY),
         kind=input_value(values, StoryIds.KIND),
         consent=input_value(values, StoryIds.CONSENT),
         themes=input_value(values, StoryIds.THEMES),
-        media_url=input_value(values, StoryIds.MEDIA_URL),
+        media_url=None if answer else input_value(values, StoryIds.MEDIA_URL),
         post_to_cop=StoryIds.POST_YES.value in post,
         field_ids=story_builders.FIELD_IDS,
     )
