@@ -246,9 +246,7 @@ def library_section(
     blocks: list[dict[str, Any]] = [
         SectionBlock(
             text=MarkdownTextObject(text=f"*{p['library_title']}*\n{p['library_intro']}"),
-            accessory=ButtonElement(
-                text="Search the library", action_id=KnowledgeIds.SEARCH_BUTTON
-            ),
+            accessory=ButtonElement(text="Search the library", action_id=StoryIds.SEARCH_BUTTON),
         ).to_dict()
     ]
     for story, author in recent:
@@ -274,19 +272,19 @@ def search_modal(
     kinds = prompts.load("stories")["kinds"]
     blocks = [
         field(
-            KnowledgeIds.SEARCH_WORDS,
+            StoryIds.SEARCH_WORDS,
             "Words",
-            PlainTextInputElement(action_id=KnowledgeIds.INPUT, max_length=200),
+            PlainTextInputElement(action_id=StoryIds.INPUT, max_length=200),
             optional=True,
         )
     ]
     if themes:
         blocks.append(
             field(
-                KnowledgeIds.SEARCH_THEME,
+                StoryIds.SEARCH_THEME,
                 "Theme",
                 StaticSelectElement(
-                    action_id=KnowledgeIds.INPUT,
+                    action_id=StoryIds.INPUT,
                     options=[Option(value=t[:150], text=plain(t, 75)) for t in themes[:100]],
                 ),
                 optional=True,
@@ -294,19 +292,19 @@ def search_modal(
         )
     blocks.append(
         field(
-            KnowledgeIds.SEARCH_KIND,
+            StoryIds.SEARCH_KIND,
             "Kind",
-            StaticSelectElement(action_id=KnowledgeIds.INPUT, options=options(kinds)),
+            StaticSelectElement(action_id=StoryIds.INPUT, options=options(kinds)),
             optional=True,
         )
     )
     if authors:
         blocks.append(
             field(
-                KnowledgeIds.SEARCH_AUTHOR,
+                StoryIds.SEARCH_AUTHOR,
                 "Told by",
                 StaticSelectElement(
-                    action_id=KnowledgeIds.INPUT,
+                    action_id=StoryIds.INPUT,
                     options=[
                         Option(value=str(m.id), text=plain(m.name or m.user_id, 75))
                         for m in authors[:100]
@@ -317,9 +315,9 @@ def search_modal(
         )
     blocks.append(
         field(
-            KnowledgeIds.SEARCH_SINCE,
+            StoryIds.SEARCH_SINCE,
             "Told since",
-            DatePickerElement(action_id=KnowledgeIds.INPUT),
+            DatePickerElement(action_id=StoryIds.INPUT),
             optional=True,
         )
     )
@@ -327,7 +325,7 @@ def search_modal(
         blocks.append(DividerBlock().to_dict())
         blocks.extend(results[: VIEW_BLOCK_LIMIT - len(blocks)])
     return modal(
-        callback_id=KnowledgeIds.SEARCH_MODAL,
+        callback_id=StoryIds.SEARCH_MODAL,
         title=_words()["library_title"],
         submit="Search",
         close="Done",
@@ -349,13 +347,11 @@ def file_question(names: list[str], file_ids: list[int]) -> list[dict[str, Any]]
             elements=[
                 ButtonElement(
                     text=p["file_yes"],
-                    action_id=KnowledgeIds.FILE_IS_STORY,
+                    action_id=StoryIds.FILE_IS_STORY,
                     value=value,
                     style="primary",
                 ),
-                ButtonElement(
-                    text=p["file_no"], action_id=KnowledgeIds.FILE_NOT_STORY, value=value
-                ),
+                ButtonElement(text=p["file_no"], action_id=StoryIds.FILE_NOT_STORY, value=value),
             ]
         ).to_dict(),
     ]

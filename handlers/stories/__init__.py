@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.builders.ids import Command, HomeIds, KnowledgeIds, StoryIds
+from bot.builders.ids import Command, HomeIds, StoryIds
 from bot.db import unit_of_work
 from handlers import home, registry
 from handlers.middleware import members_only, viewer_of
@@ -49,8 +49,8 @@ def register(app: App) -> None:
     registry.command(app, Command.STORY, on_story_command, middleware=[members_only])
     app.action(HomeIds.SHARE_STORY, middleware=[members_only])(on_share_button)
     app.view(StoryIds.MODAL, middleware=[members_only])(on_story_submitted)
-    app.action(KnowledgeIds.SEARCH_BUTTON, middleware=[members_only])(on_search_button)
-    app.view(KnowledgeIds.SEARCH_MODAL, middleware=[members_only])(on_search_submitted)
+    app.action(StoryIds.SEARCH_BUTTON, middleware=[members_only])(on_search_button)
+    app.view(StoryIds.SEARCH_MODAL, middleware=[members_only])(on_search_submitted)
     home.add_section(20, "stories", stories_home_section)
     home.add_section(25, "library", library_home_section)
     files.register(app)

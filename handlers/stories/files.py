@@ -20,7 +20,7 @@ import prompts
 from bot import delivery, storage
 from bot.builders import stories as story_builders
 from bot.builders.common import section
-from bot.builders.ids import KnowledgeIds
+from bot.builders.ids import StoryIds
 from bot.config import Settings
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
@@ -287,5 +287,5 @@ def register(app: App) -> None:
     registry.event(
         app, "message", on_dm_file, middleware=[members_only], matchers=[is_member_dm_with_files]
     )
-    app.action(KnowledgeIds.FILE_IS_STORY, middleware=[members_only])(on_file_is_story)
-    app.action(KnowledgeIds.FILE_NOT_STORY, middleware=[members_only])(on_file_not_story)
+    app.action(StoryIds.FILE_IS_STORY, middleware=[members_only])(on_file_is_story)
+    app.action(StoryIds.FILE_NOT_STORY, middleware=[members_only])(on_file_not_story)

@@ -14,7 +14,7 @@ import prompts
 from bot.builders import stories as story_builders
 from bot.builders.common import MESSAGE_BLOCK_LIMIT, section
 from bot.builders.home import stories_section
-from bot.builders.ids import KnowledgeIds
+from bot.builders.ids import StoryIds
 from bot.db import unit_of_work
 from bot.models import Story, StoryKind
 from bot.services import knowledge, membership, stories
@@ -84,11 +84,11 @@ def on_search_submitted(
     """Search without closing the form: the results replace the modal, the fields stay."""
     viewer = viewer_of(context)
     values = view["state"]["values"]
-    parsed = stories.parse_query(input_value(values, KnowledgeIds.SEARCH_WORDS))
-    theme = input_value(values, KnowledgeIds.SEARCH_THEME)
-    kind = input_value(values, KnowledgeIds.SEARCH_KIND)
-    author = input_value(values, KnowledgeIds.SEARCH_AUTHOR)
-    since_text = input_value(values, KnowledgeIds.SEARCH_SINCE)
+    parsed = stories.parse_query(input_value(values, StoryIds.SEARCH_WORDS))
+    theme = input_value(values, StoryIds.SEARCH_THEME)
+    kind = input_value(values, StoryIds.SEARCH_KIND)
+    author = input_value(values, StoryIds.SEARCH_AUTHOR)
+    since_text = input_value(values, StoryIds.SEARCH_SINCE)
     since = None
     if since_text:
         try:

@@ -136,11 +136,11 @@ def test_home_library_read_opens_the_full_story(kettle: Kettle) -> None:
 def test_search_modal_filters_by_kind(kettle: Kettle) -> None:
     add_story(kettle, title="A mistake we made", kind=StoryKind.MISTAKE)
     add_story(kettle, title="A success we had", kind=StoryKind.SUCCESS)
-    kettle.click(MEMBER, KnowledgeIds.SEARCH_BUTTON)
+    kettle.click(MEMBER, StoryIds.SEARCH_BUTTON)
     view = kettle.fake.last_view()
-    assert view is not None and view["callback_id"] == KnowledgeIds.SEARCH_MODAL
+    assert view is not None and view["callback_id"] == StoryIds.SEARCH_MODAL
     values = {
-        KnowledgeIds.SEARCH_KIND: {
+        StoryIds.SEARCH_KIND: {
             "value": {"type": "static_select", "selected_option": {"value": "mistake"}}
         }
     }
@@ -174,10 +174,10 @@ def test_a_voice_clip_by_dm_is_kept_and_becomes_a_story(kettle: Kettle, settings
     assert "clip.m4a" in texts(question)
 
     # Another member cannot attach someone else's file, even with a forged value.
-    dm_click(kettle, MEMBER2, KnowledgeIds.FILE_IS_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER2, StoryIds.FILE_IS_STORY, str(file_id), question)
     assert kettle.fake.last_view() is None
 
-    dm_click(kettle, MEMBER, KnowledgeIds.FILE_IS_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER, StoryIds.FILE_IS_STORY, str(file_id), question)
     view = kettle.fake.last_view()
     assert view is not None and view["callback_id"] == StoryIds.MODAL
     assert "clip.m4a" in str(view["blocks"])
@@ -201,7 +201,7 @@ def test_not_a_story_lets_the_file_go(kettle: Kettle, settings: Settings) -> Non
         assert row is not None
         file_id, sha = row.id, row.sha256
     question = kettle.fake.dm_messages(MEMBER)[-1]
-    dm_click(kettle, MEMBER, KnowledgeIds.FILE_NOT_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER, StoryIds.FILE_NOT_STORY, str(file_id), question)
     assert count(kettle, StoryFile) == 0
     assert not (settings.files_dir / sha[:2] / sha).exists()
 
