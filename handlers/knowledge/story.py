@@ -1,4 +1,5 @@
-"""The full story a click away: the story modal that publishing and curation act on."""
+"""The full story a click away (the library's Read button opens it): the story with its
+publication state, and the buttons publishing and curation act on, so it lives with them."""
 
 from __future__ import annotations
 
