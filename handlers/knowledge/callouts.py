@@ -125,6 +125,7 @@ def on_close(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
             value_id(body),
             user_id=viewer.user_id,
             is_convenor=viewer.is_convenor,
+            community_id=viewer.community_id,
             now=utcnow(),
         )
         community = membership.community_by_id(session, callout.community_id)

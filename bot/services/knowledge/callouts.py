@@ -118,11 +118,22 @@ def answer_count(session: Session, callout_id: int) -> int:
 
 
 def close_callout(
-    session: Session, callout_id: int, *, user_id: str, is_convenor: bool, now: datetime
+    session: Session,
+    callout_id: int,
+    *,
+    user_id: str,
+    is_convenor: bool,
+    community_id: int | None = None,
+    now: datetime,
 ) -> Callout:
+    """Only a convenor of the call-out's own CoP (`community_id`, where `is_convenor` holds)
+    closes it."""
     if not is_convenor:
         raise NotAConvenor()
-    callout = lock(session, get_callout(session, callout_id))
+    callout = get_callout(session, callout_id)
+    if community_id is None or callout.community_id != community_id:
+        raise NotAConvenor()
+    callout = lock(session, callout)
     if callout.status == CalloutStatus.OPEN:
         callout.status = CalloutStatus.CLOSED
         callout.closed_at = now

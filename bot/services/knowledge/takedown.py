@@ -43,22 +43,44 @@ class Takedown:
 
 
 def withdraw(
-    session: Session, publication_id: int, *, user_id: str, is_convenor: bool, now: datetime
+    session: Session,
+    publication_id: int,
+    *,
+    user_id: str,
+    is_convenor: bool,
+    community_id: int | None = None,
+    now: datetime,
 ) -> tuple[Story, Takedown]:
-    """Take a story back from the movement from its publication (Kettle's "Published" message)."""
+    """Take a story back from the movement from its publication (Kettle's "Published" message):
+    its author may, and so may a convenor of the story's own CoP (`community_id` is the one
+    `is_convenor` holds in)."""
     publication = lock(session, get_publication(session, publication_id))
-    if publication.author_user_id != user_id and not is_convenor:
+    story = publication.story
+    if publication.author_user_id != user_id and not _convenor_of(story, is_convenor, community_id):
         raise NotTheAuthor()
-    return publication.story, _take_back(session, publication.story, user_id=user_id, now=now)
+    return story, _take_back(session, story, user_id=user_id, now=now)
 
 
 def withdraw_story(
-    session: Session, story: Story, *, user_id: str, is_convenor: bool, now: datetime
+    session: Session,
+    story: Story,
+    *,
+    user_id: str,
+    is_convenor: bool,
+    community_id: int | None = None,
+    now: datetime,
 ) -> Takedown:
     """Take a story back from the movement however it went out: published, or in a digest."""
-    if author_user_id(session, story) != user_id and not is_convenor:
+    if author_user_id(session, story) != user_id and not _convenor_of(
+        story, is_convenor, community_id
+    ):
         raise NotTheAuthor()
     return _take_back(session, story, user_id=user_id, now=now)
+
+
+def _convenor_of(story: Story, is_convenor: bool, community_id: int | None) -> bool:
+    """A convenor's say reaches their own CoP's stories only."""
+    return is_convenor and community_id is not None and story.community_id == community_id
 
 
 def in_movement(session: Session, story: Story) -> bool:
