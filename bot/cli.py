@@ -57,7 +57,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot import migrate
     from bot.db import make_engine, make_session_factory, unit_of_work
-    from bot.services.export import render
+    from bot.services.knowledge.export import render
 
     engine = make_engine(database_url_from_env())
     migrate.require_current(engine)

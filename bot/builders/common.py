@@ -1,5 +1,5 @@
-"""Small shared pieces: notices, context lines, safe text objects, option lists, tick boxes,
-button rows, modal shells, links and Slack date tokens."""
+"""Small shared pieces: notices, context lines, safe text objects, form fields, option lists,
+tick boxes, button rows, modal shells, links and Slack date tokens."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
     InputBlock,
+    InputInteractiveElement,
     MarkdownTextObject,
     Option,
     SectionBlock,
@@ -20,6 +21,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.text import plain
+
+MESSAGE_BLOCK_LIMIT = 50  # Slack's most blocks in a message
+VIEW_BLOCK_LIMIT = 100  # ...and in a modal
 
 
 def notice_modal(title: str, message: str) -> dict[str, Any]:
@@ -60,6 +64,25 @@ def section(text: str, **kwargs: Any) -> dict[str, Any]:
 
 def actions_row(*buttons: ButtonElement, block_id: str | None = None) -> dict[str, Any]:
     return ActionsBlock(elements=list(buttons), block_id=block_id).to_dict()
+
+
+def field(
+    block_id: str,
+    label: str,
+    element: InputInteractiveElement,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> dict[str, Any]:
+    """One form field: its element under a label (and a hint), each cut to Slack's 2,000
+    characters, so that wording edited in prompts/ cannot break the form."""
+    return InputBlock(
+        block_id=block_id,
+        label=plain(label, 2000),
+        element=element,
+        hint=plain(hint, 2000) if hint is not None else None,
+        optional=optional or None,
+    ).to_dict()
 
 
 def options(labels: Mapping[Any, str]) -> list[Option]:

@@ -24,6 +24,17 @@ class StoryIds(StrEnum):
     POST = "story_post"
     INPUT = "value"  # the action_id of the element inside each input block
     POST_YES = "post"
+    # the library
+    SEARCH_BUTTON = "library_search"
+    SEARCH_MODAL = "library_search_modal"
+    SEARCH_WORDS = "library_words"
+    SEARCH_THEME = "library_theme"
+    SEARCH_KIND = "library_kind"
+    SEARCH_AUTHOR = "library_author"
+    SEARCH_SINCE = "library_since"
+    # files sent by DM
+    FILE_IS_STORY = "file_is_story"
+    FILE_NOT_STORY = "file_not_story"
     OPEN_BUTTON = "story_open"
     VIEW_BUTTON = "story_view"
 
@@ -118,19 +129,9 @@ class MembershipIds(StrEnum):
 
 
 class KnowledgeIds(StrEnum):
-    # the library
-    SEARCH_BUTTON = "library_search"
-    SEARCH_MODAL = "library_search_modal"
-    SEARCH_WORDS = "library_words"
-    SEARCH_THEME = "library_theme"
-    SEARCH_KIND = "library_kind"
-    SEARCH_AUTHOR = "library_author"
-    SEARCH_SINCE = "library_since"
+    # the full story, opened from the library
     READ = "library_read"
     STORY_MODAL = "library_story"
-    # files sent by DM
-    FILE_IS_STORY = "file_is_story"
-    FILE_NOT_STORY = "file_not_story"
     # publishing
     PROPOSE = "publish_propose"
     APPROVE = "publish_approve"

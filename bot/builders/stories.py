@@ -1,4 +1,5 @@
-"""The /story modal, a story as posted in the CoP channel, and story lines for lists."""
+"""The /story form, a story as posted in the CoP channel, story lines for lists, the library
+(its lines, the App Home's section, the search form) and the question about files sent by DM."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
+    DividerBlock,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
@@ -19,9 +23,17 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
-from bot.builders.common import modal, options, safe_link
-from bot.builders.ids import StoryIds
-from bot.models import Story
+from bot.builders.common import (
+    VIEW_BLOCK_LIMIT,
+    context,
+    field,
+    modal,
+    options,
+    safe_link,
+    section,
+)
+from bot.builders.ids import KnowledgeIds, StoryIds
+from bot.models import Member, Story
 from bot.services.stories import BODY_MAX, TITLE_MAX
 from bot.text import escape, plain, truncate
 
@@ -33,6 +45,79 @@ FIELD_IDS = {
     "media_url": StoryIds.MEDIA_URL.value,
     "consent": StoryIds.CONSENT.value,
 }
+
+
+def _words() -> dict[str, Any]:
+    """The library's and the files' wording, kept in prompts/knowledge.toml."""
+    return prompts.load("knowledge")
+
+
+def story_fields(
+    *,
+    consents: list[Option],
+    guided: bool,
+    with_link: bool,
+    title: str | None = None,
+    body: str | None = None,
+) -> list[dict[str, Any]]:
+    """A story's fields, as `stories.validate_draft` reads them: title, what happened, kind,
+    themes, (a link,) who may see it. `guided` adds the placeholders and hints of /story."""
+    p = prompts.load("stories")
+    fields = [
+        field(
+            StoryIds.TITLE,
+            p["title_label"],
+            PlainTextInputElement(
+                action_id=StoryIds.INPUT,
+                max_length=TITLE_MAX,
+                placeholder=plain(p["title_placeholder"], 150) if guided else None,
+                initial_value=title,
+            ),
+        ),
+        field(
+            StoryIds.BODY,
+            p["body_label"],
+            PlainTextInputElement(
+                action_id=StoryIds.INPUT,
+                multiline=True,
+                max_length=BODY_MAX,
+                placeholder=plain(p["body_placeholder"], 150) if guided else None,
+                initial_value=body,
+            ),
+        ),
+        field(
+            StoryIds.KIND,
+            p["kind_label"],
+            StaticSelectElement(action_id=StoryIds.INPUT, options=options(p["kinds"])),
+        ),
+        field(
+            StoryIds.THEMES,
+            p["themes_label"],
+            PlainTextInputElement(action_id=StoryIds.INPUT, max_length=400),
+            hint=p["themes_hint"] if guided else None,
+            optional=True,
+        ),
+    ]
+    if with_link:
+        fields.append(
+            field(
+                StoryIds.MEDIA_URL,
+                p["media_label"],
+                PlainTextInputElement(action_id=StoryIds.INPUT, max_length=2000),
+                hint=p["media_hint"] if guided else None,
+                optional=True,
+            )
+        )
+    fields.append(
+        field(
+            StoryIds.CONSENT,
+            p["consent_label"],
+            StaticSelectElement(
+                action_id=StoryIds.INPUT, options=consents, initial_option=consents[0]
+            ),
+        )
+    )
+    return fields
 
 
 def story_modal(
@@ -48,71 +133,26 @@ def story_modal(
     """
     p = prompts.load("stories")
     prefill = prefill.strip()
-    title_initial = truncate(prefill, TITLE_MAX) if 0 < len(prefill) <= 80 else None
-    body_initial = truncate(prefill, BODY_MAX) if len(prefill) > 80 else None
-    consents = options(p["consents"])
     post_option = Option(value=StoryIds.POST_YES.value, text=plain(p["post_label"], 75))
-    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=p["intro"]))]
+    blocks: list[Any] = [section(p["intro"])]
     if files:
         names = ", ".join(escape(name) for _id, name in files)
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(f":paperclip: {names}", 3000))])
+        blocks.append(context(truncate(f":paperclip: {names}", 3000)))
+    blocks += story_fields(
+        consents=options(p["consents"]),
+        guided=True,
+        with_link=True,
+        title=truncate(prefill, TITLE_MAX) if 0 < len(prefill) <= 80 else None,
+        body=truncate(prefill, BODY_MAX) if len(prefill) > 80 else None,
+    )
+    blocks.append(
+        field(
+            StoryIds.POST,
+            " ",
+            CheckboxesElement(action_id=StoryIds.INPUT, options=[post_option]),
+            optional=True,
         )
-    blocks += [
-        InputBlock(
-            block_id=StoryIds.TITLE,
-            label=p["title_label"],
-            element=PlainTextInputElement(
-                action_id=StoryIds.INPUT,
-                max_length=TITLE_MAX,
-                placeholder=plain(p["title_placeholder"], 150),
-                initial_value=title_initial,
-            ),
-        ),
-        InputBlock(
-            block_id=StoryIds.BODY,
-            label=p["body_label"],
-            element=PlainTextInputElement(
-                action_id=StoryIds.INPUT,
-                multiline=True,
-                max_length=BODY_MAX,
-                placeholder=plain(p["body_placeholder"], 150),
-                initial_value=body_initial,
-            ),
-        ),
-        InputBlock(
-            block_id=StoryIds.KIND,
-            label=p["kind_label"],
-            element=StaticSelectElement(action_id=StoryIds.INPUT, options=options(p["kinds"])),
-        ),
-        InputBlock(
-            block_id=StoryIds.THEMES,
-            label=p["themes_label"],
-            hint=plain(p["themes_hint"], 2000),
-            optional=True,
-            element=PlainTextInputElement(action_id=StoryIds.INPUT, max_length=400),
-        ),
-        InputBlock(
-            block_id=StoryIds.MEDIA_URL,
-            label=p["media_label"],
-            hint=plain(p["media_hint"], 2000),
-            optional=True,
-            element=PlainTextInputElement(action_id=StoryIds.INPUT, max_length=2000),
-        ),
-        InputBlock(
-            block_id=StoryIds.CONSENT,
-            label=p["consent_label"],
-            element=StaticSelectElement(
-                action_id=StoryIds.INPUT, options=consents, initial_option=consents[0]
-            ),
-        ),
-        InputBlock(
-            block_id=StoryIds.POST,
-            label=" ",
-            optional=True,
-            element=CheckboxesElement(action_id=StoryIds.INPUT, options=[post_option]),
-        ),
-    ]
+    )
     return modal(
         callback_id=StoryIds.MODAL,
         title=p["modal_title"],
@@ -164,3 +204,154 @@ def story_line(story: Story, *, show_author: bool) -> str:
         author = f" — {escape(story.author.name)}"
     date = story.created_at.strftime("%d %b %Y")
     return f"*{escape(truncate(story.title, 120))}*{author}  ·  {kind_label(story)}  ·  {date}"
+
+
+# -- the library -------------------------------------------------------------------------------
+
+
+def read_button(story: Story) -> ButtonElement:
+    """Opens the full story (knowledge's view of it, with what the reader may do next)."""
+    return ButtonElement(text="Read", action_id=KnowledgeIds.READ, value=str(story.id))
+
+
+def story_result(story: Story, *, author: str | None) -> dict[str, Any]:
+    """One library line: title, kind, themes, author, date, and a button to read it all."""
+    bits = [kind_label(story)]
+    if story.themes:
+        bits.append(" ".join(f"#{escape(t)}" for t in story.themes[:5]))
+    if author:
+        bits.append(escape(author))
+    bits.append(story.created_at.strftime("%d %b %Y"))
+    text = f"*{escape(truncate(story.title, 120))}*\n{truncate('  ·  '.join(bits), 500)}"
+    return SectionBlock(text=MarkdownTextObject(text=text), accessory=read_button(story)).to_dict()
+
+
+def results_blocks(
+    results: list[tuple[Story, str | None]], *, heading: str, empty: str, limit: int
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [section(truncate(heading, 3000))]
+    if not results:
+        blocks.append(context(empty))
+        return blocks
+    for story, author in results[: limit - 1]:
+        blocks.append(story_result(story, author=author))
+    return blocks
+
+
+def library_section(
+    recent: list[tuple[Story, str | None]], *, picked: int, is_convenor: bool
+) -> list[dict[str, Any]]:
+    """The App Home's library: a search button and the latest stories, each a click from full."""
+    p = _words()
+    blocks: list[dict[str, Any]] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=f"*{p['library_title']}*\n{p['library_intro']}"),
+            accessory=ButtonElement(text="Search the library", action_id=StoryIds.SEARCH_BUTTON),
+        ).to_dict()
+    ]
+    for story, author in recent:
+        blocks.append(story_result(story, author=author))
+    if is_convenor:
+        blocks.append(
+            context(
+                f"{picked} stories picked for curation. "
+                "`/cop digest`, `/cop digest movement`, `/cop tips`, `/cop blog`"
+            )
+        )
+    return blocks
+
+
+def search_modal(
+    *,
+    themes: list[str],
+    authors: list[Member],
+    results: list[dict[str, Any]] | None = None,
+    community_id: int,
+) -> dict[str, Any]:
+    """Browse the library by words, theme, kind, author and date; results appear below."""
+    kinds = prompts.load("stories")["kinds"]
+    blocks = [
+        field(
+            StoryIds.SEARCH_WORDS,
+            "Words",
+            PlainTextInputElement(action_id=StoryIds.INPUT, max_length=200),
+            optional=True,
+        )
+    ]
+    if themes:
+        blocks.append(
+            field(
+                StoryIds.SEARCH_THEME,
+                "Theme",
+                StaticSelectElement(
+                    action_id=StoryIds.INPUT,
+                    options=[Option(value=t[:150], text=plain(t, 75)) for t in themes[:100]],
+                ),
+                optional=True,
+            )
+        )
+    blocks.append(
+        field(
+            StoryIds.SEARCH_KIND,
+            "Kind",
+            StaticSelectElement(action_id=StoryIds.INPUT, options=options(kinds)),
+            optional=True,
+        )
+    )
+    if authors:
+        blocks.append(
+            field(
+                StoryIds.SEARCH_AUTHOR,
+                "Told by",
+                StaticSelectElement(
+                    action_id=StoryIds.INPUT,
+                    options=[
+                        Option(value=str(m.id), text=plain(m.name or m.user_id, 75))
+                        for m in authors[:100]
+                    ],
+                ),
+                optional=True,
+            )
+        )
+    blocks.append(
+        field(
+            StoryIds.SEARCH_SINCE,
+            "Told since",
+            DatePickerElement(action_id=StoryIds.INPUT),
+            optional=True,
+        )
+    )
+    if results is not None:
+        blocks.append(DividerBlock().to_dict())
+        blocks.extend(results[: VIEW_BLOCK_LIMIT - len(blocks)])
+    return modal(
+        callback_id=StoryIds.SEARCH_MODAL,
+        title=_words()["library_title"],
+        submit="Search",
+        close="Done",
+        private_metadata=json.dumps({"community_id": community_id}),
+        blocks=blocks,
+    )
+
+
+# -- files sent by DM --------------------------------------------------------------------------
+
+
+def file_question(names: list[str], file_ids: list[int]) -> list[dict[str, Any]]:
+    p = _words()
+    value = ",".join(str(i) for i in file_ids)
+    text = p["file_question"].format(names=escape(", ".join(names)))
+    return [
+        section(truncate(text, 3000)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=p["file_yes"],
+                    action_id=StoryIds.FILE_IS_STORY,
+                    value=value,
+                    style="primary",
+                ),
+                ButtonElement(text=p["file_no"], action_id=StoryIds.FILE_NOT_STORY, value=value),
+            ]
+        ).to_dict(),
+    ]

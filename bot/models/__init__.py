@@ -26,11 +26,9 @@ from bot.models.knowledge import (
     CalloutAnswer,
     CalloutStatus,
     Digest,
-    FileStatus,
     Pick,
     Publication,
     PublicationStatus,
-    StoryFile,
     Tip,
 )
 from bot.models.meetings import (
@@ -69,7 +67,9 @@ from bot.models.rounds import (
 )
 from bot.models.stories import (
     Consent,
+    FileStatus,
     Story,
+    StoryFile,
     StoryKind,
 )
 

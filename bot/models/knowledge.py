@@ -1,4 +1,4 @@
-"""Knowledge: files kept by Kettle, publications to the movement, call-outs, curation, tips."""
+"""Knowledge: publications to the movement, call-outs, curation (picks and digests), tips."""
 
 from __future__ import annotations
 
@@ -11,46 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, utcnow
 from bot.models.core import _enum
 from bot.models.stories import Consent, Story
-
-
-class FileStatus(enum.StrEnum):
-    PENDING = "pending"  # noted; its bytes are being fetched from Slack
-    KEPT = "kept"  # the bytes are in Kettle's store
-    FAILED = "failed"  # they could not be fetched; the sender was told
-
-
-class StoryFile(Base):
-    """A voice clip, video or file a member sent Kettle, kept in Kettle's own storage.
-
-    `story_id` is empty until the member turns it into a story; `sha256` names the bytes in
-    the content-addressed store, so the same file sent twice is kept once. A row is noted
-    `pending` as the message arrives and becomes `kept` or `failed` once the bytes are fetched
-    (after the acknowledgement); while pending, `size` is what Slack says the file weighs.
-    """
-
-    __tablename__ = "story_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
-    story_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stories.id", ondelete="SET NULL"), index=True
-    )
-    uploader_user_id: Mapped[str] = mapped_column(String(32), index=True)
-    slack_file_id: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(255))
-    mimetype: Mapped[str] = mapped_column(String(128), default="application/octet-stream")
-    size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str] = mapped_column(String(64))
-    message_text: Mapped[str] = mapped_column(Text, default="")
-    permalink: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[FileStatus] = mapped_column(
-        _enum(FileStatus, "file_status"), default=FileStatus.KEPT, server_default="kept"
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    story: Mapped[Story | None] = relationship()
 
 
 class PublicationStatus(enum.StrEnum):

@@ -13,7 +13,7 @@ from bot import delivery, runtime
 from bot.db import unit_of_work
 from bot.models import ProcessedRequest, utcnow
 from bot.schedules import setup
-from bot.services import knowledge
+from bot.services import stories
 from bot.text import escape
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,16 @@ def give_up_stale_files() -> int:
     rt = runtime.current()
     keys: list[str] = []
     with unit_of_work(rt.session_factory) as session:
-        for row in knowledge.stale_files(session, older_than=utcnow() - STALE_FILE):
+        for row in stories.stale_files(session, older_than=utcnow() - STALE_FILE):
             name = row.name
-            failed = knowledge.fail_file(session, row.id)
+            failed = stories.fail_file(session, row.id)
             if failed is None or not failed.uploader_user_id:
                 continue
             key = f"file-failed:{failed.id}:stale:{failed.created_at.isoformat()}"
-            text = knowledge.could_not_fetch(escape(name)).user_message
+            text = stories.could_not_fetch(escape(name)).user_message
             delivery.queue(session, key, failed.uploader_user_id, text=text)
             keys.append(key)
-        knowledge.prune_failed_files(session, older_than=utcnow() - FORGET_FAILED_FILE)
+        stories.prune_failed_files(session, older_than=utcnow() - FORGET_FAILED_FILE)
     for key in keys:
         try:
             rt.sender.deliver_queued(key)

@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 import prompts
 from bot import runtime
 from bot.builders import knowledge as kb
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Community, Delivery, DeliveryStatus, utcnow
+from bot.models import Community, Digest, utcnow
 from bot.schedules import setup
 from bot.services import knowledge, membership
 from bot.services.stories import Place
@@ -34,7 +33,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _digest_view(
-    session: Any, digest: knowledge.Digest, community: Community
+    session: Any, digest: Digest, community: Community
 ) -> tuple[str | None, str, list[dict[str, Any]], int]:
     """A digest as it stands now: (channel for a first post, header, blocks, stories in it)."""
     p = prompts.load("knowledge")
@@ -55,8 +54,8 @@ def post_digest(
 ) -> tuple[int, str | None]:
     """Post a frozen digest to its audience's channel (once); returns (stories, channel)."""
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
-        community = session.get(Community, digest.community_id) if digest else None
+        digest = knowledge.get_digest(session, digest_id)
+        community = membership.community_by_id(session, digest.community_id) if digest else None
         if digest is None or community is None:
             return 0, None
         channel, header, blocks, count = _digest_view(session, digest, community)
@@ -66,7 +65,7 @@ def post_digest(
     outcome = sender.deliver(key, channel, text=escape(header), blocks=blocks)
     if outcome.ts:
         with unit_of_work(session_factory) as session:
-            digest = session.get(knowledge.Digest, digest_id)
+            digest = knowledge.get_digest(session, digest_id)
             if digest is not None:
                 knowledge.record_digest_post(session, digest, channel=channel, ts=outcome.ts)
     return count, channel
@@ -75,8 +74,8 @@ def post_digest(
 def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id: int) -> None:
     """Post a digest again as it stands after stories left it; deleted when none is left."""
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
-        community = session.get(Community, digest.community_id) if digest else None
+        digest = knowledge.get_digest(session, digest_id)
+        community = membership.community_by_id(session, digest.community_id) if digest else None
         if digest is None or community is None or not digest.channel_id or not digest.message_ts:
             return
         _first, header, blocks, count = _digest_view(session, digest, community)
@@ -91,7 +90,7 @@ def refresh_digest(session_factory: SessionFactory, client: WebClient, digest_id
         if count or exc.response.get("error") != "message_not_found":
             return
     with unit_of_work(session_factory) as session:
-        digest = session.get(knowledge.Digest, digest_id)
+        digest = knowledge.get_digest(session, digest_id)
         if digest is not None:
             knowledge.digest_taken_down(session, digest)
 
@@ -146,7 +145,7 @@ def post_tips(
 ) -> tuple[int, str | None]:
     """The quick-fire tips roundup, in the CoP's channel."""
     with unit_of_work(session_factory) as session:
-        community = session.get(Community, community_id)
+        community = membership.community_by_id(session, community_id)
         tips = knowledge.tips_for_roundup(session, community_id)
         channel = community.channel_id if community else None
         if not tips or not channel:
@@ -197,19 +196,12 @@ def send_health(
     """The chart and summary to each convenor; with a key prefix, at most once per convenor."""
     if key_prefix is not None:
         with unit_of_work(session_factory) as session:
-            sent = set(
-                session.scalars(
-                    select(Delivery.key).where(
-                        Delivery.key.in_([f"{key_prefix}:{u}" for u in user_ids]),
-                        Delivery.status == DeliveryStatus.SENT,
-                    )
-                )
-            )
+            sent = knowledge.sent_keys(session, [f"{key_prefix}:{u}" for u in user_ids])
         user_ids = [u for u in user_ids if f"{key_prefix}:{u}" not in sent]
         if not user_ids:
             return
     with unit_of_work(session_factory) as session:
-        community = session.get(Community, community_id)
+        community = membership.community_by_id(session, community_id)
         if community is None:
             return
         report = knowledge.health_report(session, community, now=now, **health_settings())

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import storage
-from bot.builders.ids import KnowledgeIds, MembershipIds
+from bot.builders.ids import MembershipIds, StoryIds
 from bot.config import Settings
 from bot.models import Community, FileStatus, StoryFile, utcnow
 from bot.schedules import housekeeping
@@ -218,7 +218,7 @@ def test_a_members_room_for_files_refuses_the_next_file_and_says_what_to_do(
         first_id = session.scalar(
             select(StoryFile.id).where(StoryFile.slack_file_id == first["id"])
         )
-    press(kettle, KnowledgeIds.FILE_NOT_STORY, str(first_id))
+    press(kettle, StoryIds.FILE_NOT_STORY, str(first_id))
     kettle.event(file_event(kettle, third))
     assert [(r[0], r[1]) for r in rows(kettle)] == [
         (second["id"], FileStatus.KEPT),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.builders.ids import KnowledgeIds, MembershipIds, StoryIds
 from bot.config import Settings
 from bot.models import CalloutAnswer, Consent, Story
-from bot.services import export
+from bot.services.knowledge import export
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, MOVEMENT, OUTSIDER, make_settings
 from tests.fakeslack import FakeSlack
 from tests.harness import Kettle

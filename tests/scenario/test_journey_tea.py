@@ -23,7 +23,7 @@ from bot.db import make_engine, make_session_factory
 from bot.models import Community, Visibility
 from bot.schedules.checkins import run_tick
 from bot.services import checkins, membership
-from bot.services.export import render
+from bot.services.knowledge.export import render
 from bot.services.membership import SlackProfile
 from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, build_state_values

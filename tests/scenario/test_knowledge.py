@@ -12,11 +12,15 @@ from sqlalchemy import func, select
 from bot.builders.ids import KnowledgeIds, MembershipIds, StoryIds
 from bot.config import Settings
 from bot.models import (
+    Callout,
+    CalloutStatus,
+    Community,
     Consent,
     Member,
     Pick,
     Publication,
     PublicationStatus,
+    Role,
     Story,
     StoryFile,
     StoryKind,
@@ -136,11 +140,11 @@ def test_home_library_read_opens_the_full_story(kettle: Kettle) -> None:
 def test_search_modal_filters_by_kind(kettle: Kettle) -> None:
     add_story(kettle, title="A mistake we made", kind=StoryKind.MISTAKE)
     add_story(kettle, title="A success we had", kind=StoryKind.SUCCESS)
-    kettle.click(MEMBER, KnowledgeIds.SEARCH_BUTTON)
+    kettle.click(MEMBER, StoryIds.SEARCH_BUTTON)
     view = kettle.fake.last_view()
-    assert view is not None and view["callback_id"] == KnowledgeIds.SEARCH_MODAL
+    assert view is not None and view["callback_id"] == StoryIds.SEARCH_MODAL
     values = {
-        KnowledgeIds.SEARCH_KIND: {
+        StoryIds.SEARCH_KIND: {
             "value": {"type": "static_select", "selected_option": {"value": "mistake"}}
         }
     }
@@ -174,10 +178,10 @@ def test_a_voice_clip_by_dm_is_kept_and_becomes_a_story(kettle: Kettle, settings
     assert "clip.m4a" in texts(question)
 
     # Another member cannot attach someone else's file, even with a forged value.
-    dm_click(kettle, MEMBER2, KnowledgeIds.FILE_IS_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER2, StoryIds.FILE_IS_STORY, str(file_id), question)
     assert kettle.fake.last_view() is None
 
-    dm_click(kettle, MEMBER, KnowledgeIds.FILE_IS_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER, StoryIds.FILE_IS_STORY, str(file_id), question)
     view = kettle.fake.last_view()
     assert view is not None and view["callback_id"] == StoryIds.MODAL
     assert "clip.m4a" in str(view["blocks"])
@@ -201,7 +205,7 @@ def test_not_a_story_lets_the_file_go(kettle: Kettle, settings: Settings) -> Non
         assert row is not None
         file_id, sha = row.id, row.sha256
     question = kettle.fake.dm_messages(MEMBER)[-1]
-    dm_click(kettle, MEMBER, KnowledgeIds.FILE_NOT_STORY, str(file_id), question)
+    dm_click(kettle, MEMBER, StoryIds.FILE_NOT_STORY, str(file_id), question)
     assert count(kettle, StoryFile) == 0
     assert not (settings.files_dir / sha[:2] / sha).exists()
 
@@ -469,6 +473,53 @@ def test_callout_answers_land_in_the_library_with_consent(kettle: Kettle) -> Non
     before = count(kettle, Story)
     kettle.submit(OUTSIDER, view, answer_values("movement_named", "Too late"))
     assert count(kettle, Story) == before
+
+
+# -- a convenor's reach is their own CoP ----------------------------------------------------------
+
+OTHER_CONVENOR = "UCONV2"
+
+
+def other_cop_convenor(kettle: Kettle) -> str:
+    """A convenor of another CoP on the same install, with no part in this one."""
+    kettle.fake.add_user(OTHER_CONVENOR, "Bea", tz="Europe/Paris")
+    with kettle.db() as session:
+        other = Community(slug="other", name="Other CoP", channel_id="C0OTHER", settings={})
+        session.add(other)
+        session.flush()
+        session.add(
+            Member(community_id=other.id, user_id=OTHER_CONVENOR, name="Bea", role=Role.CONVENOR)
+        )
+    return OTHER_CONVENOR
+
+
+def test_another_cops_convenor_cannot_withdraw_this_cops_story(kettle: Kettle) -> None:
+    story_id = add_story(kettle, consent=Consent.MOVEMENT_NAMED)
+    published = propose_and_answer(kettle, story_id, MEMBER, KnowledgeIds.APPROVE)
+    withdraw = button(published, KnowledgeIds.WITHDRAW)
+    stranger = other_cop_convenor(kettle)
+    dm_click(kettle, stranger, KnowledgeIds.WITHDRAW, withdraw["value"], published)
+    assert len(kettle.fake.messages(MOVEMENT)) == 1
+    with kettle.db() as session:
+        publication = session.scalar(select(Publication))
+        assert publication is not None and publication.status == PublicationStatus.PUBLISHED
+    # This CoP's own convenor still may.
+    dm_click(kettle, CONVENOR, KnowledgeIds.WITHDRAW, withdraw["value"], published)
+    assert kettle.fake.messages(MOVEMENT) == []
+
+
+def test_another_cops_convenor_cannot_close_this_cops_callout(kettle: Kettle) -> None:
+    kettle.command(CONVENOR, "/cop", "callout What helped your network grow?")
+    post = kettle.fake.messages(MOVEMENT)[0]
+    answer = button(post, KnowledgeIds.ANSWER)
+    stranger = other_cop_convenor(kettle)
+    kettle.click(stranger, KnowledgeIds.CLOSE_CALLOUT, value=answer["value"])
+    assert "Answer" in texts(kettle.fake.messages(MOVEMENT)[0])
+    with kettle.db() as session:
+        callout = session.scalar(select(Callout))
+        assert callout is not None and callout.status == CalloutStatus.OPEN
+    kettle.click(CONVENOR, KnowledgeIds.CLOSE_CALLOUT, value=answer["value"])
+    assert "has closed" in texts(kettle.fake.messages(MOVEMENT)[0])
 
 
 def test_forgetting_removes_kept_files_from_disk(kettle: Kettle, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""Knowledge services on the real database: search, export for sharing vs backup, health."""
+"""Knowledge services on the real database: export for sharing vs backup, health."""
 
 from __future__ import annotations
 
@@ -16,23 +16,22 @@ from bot.models import (
     Consent,
     Delivery,
     DeliveryStatus,
-    FileStatus,
     Member,
     Role,
     Story,
-    StoryFile,
     StoryKind,
 )
-from bot.services import duties, export, knowledge, stories
+from bot.services import duties, knowledge
+from bot.services.knowledge import export
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def cop(db_session: Session) -> tuple[Community, Member, Member]:
+def make_cop(session: Session) -> tuple[Community, Member, Member]:
+    """A community with Amina (a long-standing member) and Rohan (joined five days ago)."""
     community = Community(slug="unit", name="Unit CoP", settings={})
-    db_session.add(community)
-    db_session.flush()
+    session.add(community)
+    session.flush()
     amina = Member(
         community_id=community.id, user_id="UA", name="Amina", joined_at=NOW - timedelta(days=200)
     )
@@ -43,9 +42,14 @@ def cop(db_session: Session) -> tuple[Community, Member, Member]:
         joined_at=NOW - timedelta(days=5),
         role=Role.MEMBER,
     )
-    db_session.add_all([amina, rohan])
-    db_session.flush()
+    session.add_all([amina, rohan])
+    session.flush()
     return community, amina, rohan
+
+
+@pytest.fixture
+def cop(db_session: Session) -> tuple[Community, Member, Member]:
+    return make_cop(db_session)
 
 
 def story(
@@ -80,20 +84,6 @@ def approved(session: Session, row: Story) -> Story:
     publication = knowledge.propose(session, row, proposer_user_id="UC", now=NOW)
     knowledge.approve(session, publication.id, user_id=author, now=NOW)
     return row
-
-
-def test_parse_query_words_and_themes() -> None:
-    q = stories.parse_query("Volunteers #Peer-Support #funding")
-    assert q.words == ["volunteers"] and q.themes == ["peer support", "funding"]
-
-
-def test_search_escapes_like_wildcards(db_session: Session, cop: tuple) -> None:
-    community, amina, _ = cop
-    story(db_session, community, amina, "100% volunteer led", Consent.COP_ONLY)
-    story(db_session, community, amina, "Other", Consent.COP_ONLY)
-    found = stories.search_stories(db_session, community.id, stories.parse_query("100%"))
-    assert [s.title for s in found] == ["100% volunteer led"]
-    assert stories.search_stories(db_session, community.id, stories.parse_query("%")) == [found[0]]
 
 
 def test_export_for_sharing_leaves_out_cop_only_and_unnamed(
@@ -191,49 +181,3 @@ def test_health_report_counts_only_this_communitys_checkins(
         "1 weekly check-ins were sent" in note
         for note in knowledge.health_report(db_session, other, now=NOW).notes
     )
-
-
-# -- files a member sent: pending, kept or failed, within their room ---------------------------
-
-
-def test_a_file_being_fetched_holds_its_room_and_a_failed_one_gives_it_back(
-    db_session: Session, cop: tuple[Community, Member, Member]
-) -> None:
-    community, amina, _ = cop
-    limits = knowledge.FileLimits(max_bytes=600, quota_bytes=1000)
-
-    def send(file_id: str, size: int) -> tuple[StoryFile, bool]:
-        return knowledge.record_file(
-            db_session,
-            community_id=community.id,
-            uploader_user_id=amina.user_id,
-            slack_file={"id": file_id, "name": f"{file_id}.m4a", "size": size},
-            limits=limits,
-        )
-
-    first, fetch = send("F1", 600)
-    assert fetch and first.status == FileStatus.PENDING
-    assert send("F1", 600) == (first, False)  # the same file again: nothing more to fetch
-    with pytest.raises(knowledge.FileRefused, match=r"\*F2.m4a\*.*larger than 600 bytes"):
-        send("F2", 601)
-    with pytest.raises(knowledge.FileRefused, match="already take 600 bytes of the 1000 bytes"):
-        send("F2", 500)  # two messages at once cannot both squeeze in
-
-    limit = knowledge.fetch_limit(db_session, first.id, limits)
-    assert limit == knowledge.FetchLimit(max_bytes=600, by_quota=False, used=0)
-    assert knowledge.fail_file(db_session, first.id) is first
-    assert knowledge.fetch_limit(db_session, first.id, limits) is None
-    second, fetch = send("F2", 500)
-    assert fetch
-    assert knowledge.fetch_limit(db_session, second.id, limits) == knowledge.FetchLimit(
-        max_bytes=600, by_quota=False, used=0
-    )
-    assert knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
-    assert not knowledge.complete_file(db_session, second.id, sha256="ab" * 32, size=480)
-    assert knowledge.file_bytes_used(db_session, community.id, amina.user_id) == 480
-    with pytest.raises(knowledge.FileRefused, match="won't fit"):
-        send("F1", 600)  # the failed one, sent again: the room is short now
-    again, fetch = send("F1", 0)  # ...and when Slack does not say its size, the room limits it
-    assert fetch and again is first
-    limit = knowledge.fetch_limit(db_session, first.id, limits)
-    assert limit == knowledge.FetchLimit(max_bytes=520, by_quota=True, used=480)

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 
 from bot import migrate
 from bot.db import make_engine
-from bot.models import Community, Consent, Member, Publication, PublicationStatus, Story, Tip
+from bot.errors import NotAConvenor
+from bot.models import (
+    CalloutStatus,
+    Community,
+    Consent,
+    Member,
+    Publication,
+    PublicationStatus,
+    Story,
+    Tip,
+)
 from bot.services import knowledge
 from tests.unit.test_knowledge import NOW, approved, story
 
@@ -158,3 +168,43 @@ def test_the_migration_keeps_approvals_and_gives_tips_their_storys_consent(
         consents = {t.text: t.consent for t in session.scalars(select(Tip))}
         assert consents == {"T1": Consent.COP_ONLY, "T2": None}
     engine.dispose()
+
+
+def test_a_convenors_say_reaches_their_own_cops_stories_and_callouts_only(
+    db_session: Session, amina: Member
+) -> None:
+    elsewhere = Community(slug="elsewhere", name="Elsewhere CoP", settings={})
+    db_session.add(elsewhere)
+    db_session.flush()
+    ours = approved(db_session, told(db_session, amina, "Ours", Consent.MOVEMENT_NAMED))
+    publication = knowledge.current_publication(db_session, ours.id)
+    assert publication is not None
+    as_convenor = {"user_id": "UC", "is_convenor": True, "now": NOW}
+    with pytest.raises(knowledge.NotTheAuthor):
+        knowledge.withdraw(db_session, publication.id, community_id=elsewhere.id, **as_convenor)
+    with pytest.raises(knowledge.NotTheAuthor):
+        knowledge.withdraw_story(db_session, ours, community_id=elsewhere.id, **as_convenor)
+    assert knowledge.may_go_to_movement(db_session, ours)
+    callout = knowledge.create_callout(
+        db_session, community_id=amina.community_id, question="What worked?", user_id="UC", now=NOW
+    )
+    with pytest.raises(NotAConvenor):
+        knowledge.close_callout(db_session, callout.id, community_id=elsewhere.id, **as_convenor)
+    assert callout.status == CalloutStatus.OPEN
+
+    here = amina.community_id
+    knowledge.close_callout(db_session, callout.id, community_id=here, **as_convenor)
+    assert callout.status == CalloutStatus.CLOSED
+    knowledge.withdraw(db_session, publication.id, community_id=here, **as_convenor)
+    assert not knowledge.may_go_to_movement(db_session, ours)
+
+
+def test_tips_follow_their_story_from_one_listener() -> None:
+    """The hook that narrows tips is registered once, however many modules load knowledge."""
+    import bot.app  # noqa: F401  (loads every capability, as a running Kettle does)
+    from bot.services import knowledge  # noqa: F401
+    from bot.services.knowledge import tips
+
+    listeners = list(Session.dispatch.before_flush._clslevel[Session])  # type: ignore[attr-defined]
+    ours = [f for f in listeners if f.__qualname__ == tips._tips_follow_their_story.__qualname__]
+    assert ours == [tips._tips_follow_their_story]

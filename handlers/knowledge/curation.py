@@ -16,7 +16,7 @@ from bot.schedules import knowledge as sends
 from bot.services import knowledge, stories
 from bot.text import escape
 from handlers.forms import input_value, metadata, open_modal
-from handlers.knowledge_story import prompts_, refresh_story_modal, value_id
+from handlers.knowledge.story import prompts_, refresh_story_modal, value_id
 from handlers.middleware import tell, viewer_of
 
 

@@ -1,4 +1,5 @@
-"""Browsing the library: `/story search`, the search form, and the library on the App Home."""
+"""Browsing the library: `/story search`, the search form, and the library (and your own
+stories) on the App Home."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import prompts
-from bot.builders import knowledge as knowledge_builders
-from bot.builders.common import section
-from bot.builders.ids import KnowledgeIds
+from bot.builders import stories as story_builders
+from bot.builders.common import MESSAGE_BLOCK_LIMIT, section
+from bot.builders.home import stories_section
+from bot.builders.ids import StoryIds
 from bot.db import unit_of_work
 from bot.models import Story, StoryKind
 from bot.services import knowledge, membership, stories
@@ -33,18 +35,23 @@ def search_reply(session: Session, viewer: Viewer, text: str) -> list[dict[str, 
     if query.is_empty:
         return [section(p["search_usage"])]
     found = stories.search_stories(session, viewer.community_id or 0, query)
-    return knowledge_builders.results_blocks(
+    return story_builders.results_blocks(
         [(s, _author_for_library(s)) for s in found],
         heading=p["search_header"].format(query=escape(text)),
         empty=p["search_empty"],
-        limit=knowledge_builders.MESSAGE_BLOCK_LIMIT,
+        limit=MESSAGE_BLOCK_LIMIT,
     )
+
+
+def stories_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    mine = stories.stories_by(session, viewer.member_id or 0)
+    return stories_section(mine, [])
 
 
 def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     recent = stories.recent_stories(session, viewer.community_id or 0)
     picked = len(knowledge.basket(session, viewer.community_id or 0, knowledge.COP))
-    return knowledge_builders.library_section(
+    return story_builders.library_section(
         [(s, _author_for_library(s)) for s in recent],
         picked=picked,
         is_convenor=viewer.is_convenor,
@@ -53,7 +60,7 @@ def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
 
 def _search_form(session: Session, viewer: Viewer, results: Any = None) -> dict[str, Any]:
     community_id = viewer.community_id or 0
-    return knowledge_builders.search_modal(
+    return story_builders.search_modal(
         themes=stories.all_themes(session, community_id),
         authors=membership.active_members(session, community_id),
         results=results,
@@ -77,11 +84,11 @@ def on_search_submitted(
     """Search without closing the form: the results replace the modal, the fields stay."""
     viewer = viewer_of(context)
     values = view["state"]["values"]
-    parsed = stories.parse_query(input_value(values, KnowledgeIds.SEARCH_WORDS))
-    theme = input_value(values, KnowledgeIds.SEARCH_THEME)
-    kind = input_value(values, KnowledgeIds.SEARCH_KIND)
-    author = input_value(values, KnowledgeIds.SEARCH_AUTHOR)
-    since_text = input_value(values, KnowledgeIds.SEARCH_SINCE)
+    parsed = stories.parse_query(input_value(values, StoryIds.SEARCH_WORDS))
+    theme = input_value(values, StoryIds.SEARCH_THEME)
+    kind = input_value(values, StoryIds.SEARCH_KIND)
+    author = input_value(values, StoryIds.SEARCH_AUTHOR)
+    since_text = input_value(values, StoryIds.SEARCH_SINCE)
     since = None
     if since_text:
         try:
@@ -98,7 +105,7 @@ def on_search_submitted(
     p = prompts.load("knowledge")
     with unit_of_work(context["db"]) as session:
         found = stories.search_stories(session, viewer.community_id or 0, query)
-        results = knowledge_builders.results_blocks(
+        results = story_builders.results_blocks(
             [(s, _author_for_library(s)) for s in found],
             heading=f"{len(found)} stories",
             empty=p["search_empty"],

@@ -18,22 +18,22 @@ from slack_sdk import WebClient
 
 import prompts
 from bot import delivery, storage
-from bot.builders import knowledge as kb
+from bot.builders import stories as story_builders
 from bot.builders.common import section
-from bot.builders.ids import KnowledgeIds
+from bot.builders.ids import StoryIds
 from bot.config import Settings
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.errors import KettleError
 from bot.models import FileStatus
-from bot.services import knowledge
-from bot.services.knowledge import FileLimits, FileRefused
+from bot.services import stories
 from bot.services.membership import Viewer
+from bot.services.stories import FileLimits, FileRefused
 from bot.text import escape
 from handlers import registry
 from handlers.forms import action_value, message_of
 from handlers.middleware import members_only, viewer_of
-from handlers.stories import open_story_modal
+from handlers.stories.capture import open_story_modal
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
             try:
                 if url:  # checked now, so a file kept elsewhere is answered at once
                     storage.allowed_url(url, settings.file_hosts)
-                row, fetch = knowledge.record_file(
+                row, fetch = stories.record_file(
                     session,
                     community_id=viewer.community_id or 0,
                     uploader_user_id=viewer.user_id,
@@ -97,7 +97,7 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
                     message_text=str(event.get("text") or ""),
                 )
             except storage.NotOnSlack as exc:
-                refused: KettleError = knowledge.not_on_slack(name, escape(exc.host))
+                refused: KettleError = stories.not_on_slack(name, escape(exc.host))
             except FileRefused as exc:
                 refused = exc
             else:
@@ -129,7 +129,7 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
         except RuntimeError:  # the pool is shutting down: say so now rather than never
             log.warning("download pool closed; %d file(s) not fetched", len(to_fetch))
             for item in to_fetch:
-                _give_up(context["db"], sender, channel, item, knowledge.could_not_fetch(item.name))
+                _give_up(context["db"], sender, channel, item, stories.could_not_fetch(item.name))
     elif kept:
         ask_if_story(context["db"], sender, question_key, channel, kept)
 
@@ -142,7 +142,7 @@ def ask_if_story(
     kept: list[tuple[int, str]],
 ) -> None:
     """Ask once whether the kept files are a story (through the outbox, so it is not lost)."""
-    blocks = kb.file_question([name for _id, name in kept], [i for i, _name in kept])
+    blocks = story_builders.file_question([name for _id, name in kept], [i for i, _name in kept])
     with unit_of_work(session_factory) as session:
         delivery.queue(session, key, channel, text="Is this a story?", blocks=blocks)
     sender.deliver_queued(key)
@@ -167,7 +167,7 @@ def fetch_files(
         except Exception:
             log.exception("could not keep file %s", item.file_id)
             name = None
-            _give_up(session_factory, sender, channel, item, knowledge.could_not_fetch(item.name))
+            _give_up(session_factory, sender, channel, item, stories.could_not_fetch(item.name))
         if name is not None:
             kept.append((item.file_id, name))
     if kept:
@@ -189,7 +189,7 @@ def fetch_one(
     sender is told why)."""
     limits = limits_of(settings)
     with unit_of_work(session_factory) as session:
-        limit = knowledge.fetch_limit(session, item.file_id, limits)
+        limit = stories.fetch_limit(session, item.file_id, limits)
     if limit is None:
         return None  # forgotten, or given up on, while it waited
     slack_file = item.slack_file
@@ -207,25 +207,23 @@ def fetch_one(
             max_bytes=limit.max_bytes,
         )
     except storage.NotOnSlack as exc:
-        _give_up(
-            session_factory, sender, channel, item, knowledge.not_on_slack(item.name, exc.host)
-        )
+        _give_up(session_factory, sender, channel, item, stories.not_on_slack(item.name, exc.host))
         return None
     except storage.TooLarge:
         refused = (
-            knowledge.over_quota(item.name, limit.used, limits_of(settings))
+            stories.over_quota(item.name, limit.used, limits_of(settings))
             if limit.by_quota
-            else knowledge.too_large(item.name, limits_of(settings))
+            else stories.too_large(item.name, limits_of(settings))
         )
         _give_up(session_factory, sender, channel, item, refused)
         return None
     except Exception as exc:
         log.warning("could not fetch file %s: %s", item.file_id, exc)
-        _give_up(session_factory, sender, channel, item, knowledge.could_not_fetch(item.name))
+        _give_up(session_factory, sender, channel, item, stories.could_not_fetch(item.name))
         return None
     with unit_of_work(session_factory) as session:
-        done = knowledge.complete_file(session, item.file_id, sha256=got.sha256, size=got.size)
-        unwanted = not done and not knowledge.sha_in_use(session, got.sha256)
+        done = stories.complete_file(session, item.file_id, sha256=got.sha256, size=got.size)
+        unwanted = not done and not stories.sha_in_use(session, got.sha256)
     if unwanted:
         storage.remove(settings.files_dir, got.sha256)
     return str(slack_file.get("name") or slack_file.get("title") or "file")[:255] if done else None
@@ -240,7 +238,7 @@ def _give_up(
 ) -> None:
     key = f"file-failed:{item.file_id}:{item.source}"
     with unit_of_work(session_factory) as session:
-        row = knowledge.fail_file(session, item.file_id)
+        row = stories.fail_file(session, item.file_id)
         if row is not None:
             delivery.queue(session, key, channel, text=refused.user_message)
     if row is not None:
@@ -259,7 +257,7 @@ def on_file_is_story(
     ack()
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
-        files = knowledge.own_unattached_files(session, _file_ids(body), viewer.user_id)
+        files = stories.own_unattached_files(session, _file_ids(body), viewer.user_id)
         attached = [(f.id, f.name) for f in files]
         prefill = files[0].message_text if files else ""
     if not attached:
@@ -276,7 +274,7 @@ def on_file_not_story(
     viewer = viewer_of(context)
     settings = context["settings"]
     with unit_of_work(context["db"]) as session:
-        unused = knowledge.discard_files(session, _file_ids(body), viewer.user_id)
+        unused = stories.discard_files(session, _file_ids(body), viewer.user_id)
     for sha in unused:
         storage.remove(settings.files_dir, sha)
     channel, ts = message_of(body)
@@ -289,5 +287,5 @@ def register(app: App) -> None:
     registry.event(
         app, "message", on_dm_file, middleware=[members_only], matchers=[is_member_dm_with_files]
     )
-    app.action(KnowledgeIds.FILE_IS_STORY, middleware=[members_only])(on_file_is_story)
-    app.action(KnowledgeIds.FILE_NOT_STORY, middleware=[members_only])(on_file_not_story)
+    app.action(StoryIds.FILE_IS_STORY, middleware=[members_only])(on_file_is_story)
+    app.action(StoryIds.FILE_NOT_STORY, middleware=[members_only])(on_file_not_story)

@@ -1,4 +1,5 @@
-"""The story form's submission: validate in the modal, store once, confirm, post where allowed."""
+"""Capturing a story: the form (from `/story`, the App Home or files sent by DM) and its
+submission: validate in the modal, store once, confirm, post where allowed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from bot.db import unit_of_work
 from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
 from bot.models import Story
-from bot.services import knowledge, membership, stories
+from bot.services import membership, stories
+from bot.services.membership import Viewer
 from bot.services.stories import Place
 from bot.text import escape
 from handlers import home
@@ -24,16 +26,43 @@ from handlers.forms import input_value, metadata
 from handlers.middleware import viewer_of
 
 
-def parse_submission(view: dict[str, Any]) -> stories.StoryDraft:
+def open_story_modal(
+    client: WebClient,
+    trigger_id: str,
+    viewer: Viewer,
+    *,
+    prefill: str,
+    channel_id: str | None,
+    files: list[tuple[int, str]] | None = None,
+) -> None:
+    view = story_builders.story_modal(
+        prefill=prefill,
+        community_id=viewer.community_id or 0,
+        channel_id=channel_id,
+        files=files or [],
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def on_share_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    open_story_modal(client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None)
+
+
+def parse_submission(view: dict[str, Any], *, answer: bool = False) -> stories.StoryDraft:
+    """The story's fields, checked (InvalidInput names each field to mend); a call-out
+    `answer` has the same fields but no link and no post in the CoP."""
     values = view["state"]["values"]
-    post = input_value(values, StoryIds.POST) or []
+    post = [] if answer else input_value(values, StoryIds.POST) or []
     return stories.validate_draft(
         title=input_value(values, StoryIds.TITLE),
         body=input_value(values, StoryIds.BODY),
         kind=input_value(values, StoryIds.KIND),
         consent=input_value(values, StoryIds.CONSENT),
         themes=input_value(values, StoryIds.THEMES),
-        media_url=input_value(values, StoryIds.MEDIA_URL),
+        media_url=None if answer else input_value(values, StoryIds.MEDIA_URL),
         post_to_cop=StoryIds.POST_YES.value in post,
         field_ids=story_builders.FIELD_IDS,
     )
@@ -65,7 +94,7 @@ def on_story_submitted(
         )
         if created:
             file_ids = metadata(view).get("file_ids") or []
-            knowledge.attach_files(
+            stories.attach_files(
                 session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
             )
             _queue_messages(

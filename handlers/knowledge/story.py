@@ -1,4 +1,5 @@
-"""The full story a click away: the story modal that publishing and curation act on."""
+"""The full story a click away (the library's Read button opens it): the story with its
+publication state, and the buttons publishing and curation act on, so it lives with them."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def story_view(session: Any, story_id: int, viewer: Any) -> dict[str, Any]:
     return kb.full_story_modal(
         story,
         author_line=f"told by {escape(name)}",
-        files=knowledge.files_of(session, story.id),
+        files=stories.files_of(session, story.id),
         publication=publication,
         changed_since=publication is not None
         and publication.text_sha256 != knowledge.text_fingerprint(story),

@@ -1,23 +1,23 @@
-"""Knowledge: the full story a click away, consent-gated publishing, curation, tips, blog, health,
-call-outs to the movement and files sent by DM. Each concern has its module; this one registers
-them."""
+"""Knowledge: the full story a click away, consent-gated publishing, curation, tips, blog, health
+and call-outs to the movement. Each concern has its module; this one registers them."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.builders.ids import Command, KnowledgeIds
-from handlers import knowledge_files, knowledge_movement, registry
-from handlers.knowledge_curation import cop_tip, cop_tips, on_pick, on_tip_button, on_tip_submitted
-from handlers.knowledge_publishing import (
+from handlers import registry
+from handlers.knowledge import callouts
+from handlers.knowledge.curation import cop_tip, cop_tips, on_pick, on_tip_button, on_tip_submitted
+from handlers.knowledge.publishing import (
     on_approve,
     on_decline,
     on_propose,
     on_withdraw,
     on_withdraw_story,
 )
-from handlers.knowledge_reports import cop_blog, cop_digest, cop_health
-from handlers.knowledge_story import on_read
+from handlers.knowledge.reports import cop_blog, cop_digest, cop_health
+from handlers.knowledge.story import on_read
 from handlers.middleware import convenors_only, members_only, workspace_users
 
 
@@ -42,5 +42,4 @@ def register(app: App) -> None:
     ]
     for word, listener, usage in words:
         registry.subcommand(app, cop, word, listener, access=registry.CONVENOR, usage=usage)
-    knowledge_movement.register(app)
-    knowledge_files.register(app)
+    callouts.register(app)

@@ -11,7 +11,7 @@ from bot.db import unit_of_work
 from bot.models import utcnow
 from bot.schedules import knowledge as sends
 from bot.services import knowledge, membership
-from handlers.knowledge_story import prompts_
+from handlers.knowledge.story import prompts_
 from handlers.middleware import tell, viewer_of
 
 

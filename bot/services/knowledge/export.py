@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot import __version__
-from bot.models import Base, utcnow
+from bot.models import Base, Story, utcnow
+from bot.services import stories
+from bot.services.knowledge.gate import answer_for, author_name, author_user_id, may_go_to_movement
 from bot.text import csv_cell, markdown, markdown_line
 
 SKIPPED_TABLES = {"processed_requests"}
@@ -65,11 +67,6 @@ def library_rows(
     movement gate lets out (their authors approved them as they stand), named only where
     allowed, no Slack ids, no files.
     """
-    from sqlalchemy.orm import selectinload
-
-    from bot.models import Story
-    from bot.services import knowledge, stories
-
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
     query = select(Story).options(selectinload(Story.author)).order_by(Story.created_at, Story.id)
@@ -78,26 +75,26 @@ def library_rows(
     rows: list[dict[str, Any]] = []
     place = stories.Place.COP if purpose == BACKUP else stories.Place.MOVEMENT
     for story in session.scalars(query):
-        if purpose == SHARING and not knowledge.may_go_to_movement(session, story):
+        if purpose == SHARING and not may_go_to_movement(session, story):
             continue
-        answer = knowledge.answer_for(session, story.id)
+        answer = answer_for(session, story.id)
         row: dict[str, Any] = {
             "id": story.id,
             "title": story.title,
             "kind": story.kind.value,
             "themes": list(story.themes or []),
             "consent": story.consent.value,
-            "author": knowledge.author_name(session, story, place),
+            "author": author_name(session, story, place),
             "created_at": story.created_at.isoformat(),
             "callout": answer.callout.question if answer else None,
             "body": story.body,
         }
         if purpose == BACKUP:
-            row["author_user_id"] = knowledge.author_user_id(session, story)
+            row["author_user_id"] = author_user_id(session, story)
             row["media_url"] = story.media_url
             row["files"] = [
                 {"name": f.name, "mimetype": f.mimetype, "size": f.size, "sha256": f.sha256}
-                for f in knowledge.files_of(session, story.id)
+                for f in stories.files_of(session, story.id)
             ]
         rows.append(row)
     return rows

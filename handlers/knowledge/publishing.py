@@ -17,7 +17,7 @@ from bot.services import knowledge, membership, stories
 from bot.services.stories import Place
 from bot.text import escape
 from handlers.forms import message_of
-from handlers.knowledge_story import prompts_, refresh_story_modal, value_id
+from handlers.knowledge.story import prompts_, refresh_story_modal, value_id
 from handlers.middleware import tell, viewer_of
 
 
@@ -142,6 +142,7 @@ def on_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
             value_id(body),
             user_id=context.user_id or "",
             is_convenor=is_convenor,
+            community_id=getattr(viewer, "community_id", None),
             now=utcnow(),
         )
         title = story.title
@@ -158,7 +159,12 @@ def on_withdraw_story(
     with unit_of_work(context["db"]) as session:
         story = stories.get_story(session, value_id(body), community_id=viewer.community_id or 0)
         takedown = knowledge.withdraw_story(
-            session, story, user_id=viewer.user_id, is_convenor=viewer.is_convenor, now=utcnow()
+            session,
+            story,
+            user_id=viewer.user_id,
+            is_convenor=viewer.is_convenor,
+            community_id=viewer.community_id,
+            now=utcnow(),
         )
         title = story.title
     _withdrawn(body, client, context, title, takedown)

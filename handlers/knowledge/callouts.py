@@ -8,17 +8,17 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.builders import knowledge as kb
-from bot.builders import stories as story_builders
-from bot.builders.ids import Command, KnowledgeIds, StoryIds
+from bot.builders.ids import Command, KnowledgeIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, KettleError
 from bot.models import CalloutStatus, utcnow
-from bot.services import knowledge, membership, stories
+from bot.services import knowledge, membership
 from bot.text import escape, truncate
 from handlers import registry
-from handlers.forms import input_value, metadata
-from handlers.knowledge_story import prompts_, value_id
+from handlers.forms import metadata
+from handlers.knowledge.story import prompts_, value_id
 from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
+from handlers.stories.capture import parse_submission
 
 
 def cop_callout(
@@ -69,18 +69,8 @@ def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
 def on_answer_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    values = view["state"]["values"]
     try:
-        draft = stories.validate_draft(
-            title=input_value(values, StoryIds.TITLE),
-            body=input_value(values, StoryIds.BODY),
-            kind=input_value(values, StoryIds.KIND),
-            consent=input_value(values, StoryIds.CONSENT),
-            themes=input_value(values, StoryIds.THEMES),
-            media_url=None,
-            post_to_cop=False,
-            field_ids=story_builders.FIELD_IDS,
-        )
+        draft = parse_submission(view, answer=True)
     except InvalidInput as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
@@ -135,6 +125,7 @@ def on_close(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
             value_id(body),
             user_id=viewer.user_id,
             is_convenor=viewer.is_convenor,
+            community_id=viewer.community_id,
             now=utcnow(),
         )
         community = membership.community_by_id(session, callout.community_id)

@@ -1,15 +1,15 @@
-"""Members' stories: validated once, stored once, and only ever shown where consent allows."""
+"""Capturing a story: the form's fields checked once, the story stored once, and where its
+author's consent lets it appear."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.models import Community, Consent, Member, Story, StoryKind
 
 TITLE_MAX = 150
@@ -136,13 +136,6 @@ def create_story(
     return story, True
 
 
-def get_story(session: Session, story_id: int, *, community_id: int) -> Story:
-    story = session.get(Story, story_id, options=[selectinload(Story.author)])
-    if story is None or story.community_id != community_id:
-        raise NotFound("That story isn't in this community's library.")
-    return story
-
-
 def may_appear(story: Story, place: str) -> bool:
     """What the author's consent allows: only the CoP, unless they allowed more.
 
@@ -158,29 +151,6 @@ def may_appear(story: Story, place: str) -> bool:
 
 def author_name_allowed(story: Story, place: str) -> bool:
     return place == Place.COP or story.consent.may_name_author
-
-
-def stories_by(session: Session, member_id: int, *, limit: int = 5) -> list[Story]:
-    return list(
-        session.scalars(
-            select(Story)
-            .where(Story.author_id == member_id)
-            .order_by(Story.created_at.desc(), Story.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def recent_stories(session: Session, community_id: int, *, limit: int = 5) -> list[Story]:
-    return list(
-        session.scalars(
-            select(Story)
-            .options(selectinload(Story.author))
-            .where(Story.community_id == community_id)
-            .order_by(Story.created_at.desc(), Story.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 COP_POST = "story-cop"  # ledger key `story-cop:<story id>`: the story's post in the CoP channel
@@ -208,94 +178,3 @@ def note_cop_post(session: Session, key: str, channel: str, ts: str) -> None:
     story = session.get(Story, int(story_id)) if story_id.isdigit() else None
     if story is not None:
         record_cop_post(session, story, channel_id=channel, ts=ts)
-
-
-# -- the library -------------------------------------------------------------------------------
-
-SEARCH_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class LibraryQuery:
-    """What a member is looking for: words in the title or body, themes, kind, author, dates."""
-
-    words: list[str] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)
-    kind: StoryKind | None = None
-    author_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.words or self.themes or self.kind or self.author_id or self.since)
-
-
-def parse_query(text: str | None) -> LibraryQuery:
-    """`volunteers #funding` → words ["volunteers"], themes ["funding"].
-
-    A theme is one word after `#`; write `#peer-support` for the theme "peer support".
-    """
-    words: list[str] = []
-    themes: list[str] = []
-    for part in (text or "").split():
-        if part.startswith("#"):
-            theme = " ".join(part[1:].replace("-", " ").replace("_", " ").split()).lower()
-            if theme:
-                themes.append(theme)
-        else:
-            words.append(part.lower())
-    return LibraryQuery(words=words, themes=themes)
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_stories(
-    session: Session, community_id: int, query: LibraryQuery, *, limit: int = SEARCH_LIMIT
-) -> list[Story]:
-    """Stories in this community's library matching every part of the query, newest first.
-
-    Members may read the whole library of their own CoP; nothing here leaves it.
-    """
-    stmt = (
-        select(Story)
-        .options(selectinload(Story.author))
-        .where(Story.community_id == community_id)
-        .order_by(Story.created_at.desc(), Story.id.desc())
-    )
-    for word in query.words:
-        pattern = _like(word)
-        stmt = stmt.where(
-            or_(
-                Story.title.ilike(pattern, escape="\\"),
-                Story.body.ilike(pattern, escape="\\"),
-            )
-        )
-    if query.kind is not None:
-        stmt = stmt.where(Story.kind == query.kind)
-    if query.author_id is not None:
-        stmt = stmt.where(Story.author_id == query.author_id)
-    if query.since is not None:
-        stmt = stmt.where(Story.created_at >= query.since)
-    if query.until is not None:
-        stmt = stmt.where(Story.created_at < query.until)
-    found: list[Story] = []
-    for story in session.scalars(stmt):
-        themes = [t.lower() for t in story.themes or []]
-        if all(any(wanted in t for t in themes) for wanted in query.themes):
-            found.append(story)
-            if len(found) >= limit:
-                break
-    return found
-
-
-def all_themes(session: Session, community_id: int) -> list[str]:
-    """Every theme used in the library, most used first, for the browse menu."""
-    counts: dict[str, int] = {}
-    for themes in session.scalars(select(Story.themes).where(Story.community_id == community_id)):
-        for theme in themes or []:
-            counts[theme] = counts.get(theme, 0) + 1
-    return sorted(counts, key=lambda t: (-counts[t], t))

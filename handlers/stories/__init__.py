@@ -1,0 +1,56 @@
+"""Stories: `/story` opens the story form (or searches the library); the form and its
+submission, the library, and the files members send Kettle each have their module, registered
+from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.builders.ids import Command, HomeIds, StoryIds
+from bot.db import unit_of_work
+from handlers import home, registry
+from handlers.middleware import members_only, viewer_of
+from handlers.stories import files
+from handlers.stories.capture import on_share_button, on_story_submitted, open_story_modal
+from handlers.stories.library import (
+    library_home_section,
+    on_search_button,
+    on_search_submitted,
+    search_reply,
+    stories_home_section,
+)
+
+
+def on_story_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    text = (body.get("text") or "").strip()
+    word, _, rest = text.partition(" ")
+    if word.lower() == "search":
+        viewer = viewer_of(context)
+        with unit_of_work(context["db"]) as session:
+            blocks = search_reply(session, viewer, rest.strip())
+        ack(response_type="ephemeral", text="Story library search", blocks=blocks)
+        return
+    ack()
+    open_story_modal(
+        client,
+        body["trigger_id"],
+        viewer_of(context),
+        prefill=body.get("text", ""),
+        channel_id=body.get("channel_id"),
+    )
+
+
+def register(app: App) -> None:
+    registry.command(app, Command.STORY, on_story_command, middleware=[members_only])
+    app.action(HomeIds.SHARE_STORY, middleware=[members_only])(on_share_button)
+    app.view(StoryIds.MODAL, middleware=[members_only])(on_story_submitted)
+    app.action(StoryIds.SEARCH_BUTTON, middleware=[members_only])(on_search_button)
+    app.view(StoryIds.SEARCH_MODAL, middleware=[members_only])(on_search_submitted)
+    home.add_section(20, "stories", stories_home_section)
+    home.add_section(25, "library", library_home_section)
+    files.register(app)
