@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -23,28 +24,45 @@ def cop_channel(context: BoltContext) -> str | None:
         return community.channel_id if community is not None else None
 
 
-def on_ai(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+def _open_setup(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    form: Callable[[str], dict[str, Any]],
 ) -> None:
+    """Open a set-up form for the CoP's own channel, or say why a round can't run here."""
     channel = cop_channel(context)
     if not channel:
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    view = builders.ai_modal(topic=args, channel_id=channel)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=body["trigger_id"], view=form(channel))
+
+
+def on_ai(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    _open_setup(
+        ack,
+        body,
+        client,
+        context,
+        lambda channel: builders.ai_modal(topic=args, channel_id=channel),
+    )
 
 
 def on_als(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    channel = cop_channel(context)
-    if not channel:
-        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
-        return
-    ack()
-    view = builders.als_modal(presenter=body["user_id"], channel_id=channel)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    presenter = body["user_id"]
+    _open_setup(
+        ack,
+        body,
+        client,
+        context,
+        lambda channel: builders.als_modal(presenter=presenter, channel_id=channel),
+    )
 
 
 def on_guide(
