@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
@@ -17,40 +17,51 @@ from bot.services.pairing.periods import PairingConfig
 log = logging.getLogger(__name__)
 
 
-def groups_to_introduce(
-    session: Session, *, now: datetime, config: PairingConfig
-) -> list[PairingGroup]:
+def _groups(session: Session, *where: ColumnElement[bool]) -> list[PairingGroup]:
+    """The groups, oldest first, whose round and own steps match `where`."""
     return list(
         session.scalars(
             select(PairingGroup)
             .join(PairingRound, PairingRound.id == PairingGroup.round_id)
             .options(selectinload(PairingGroup.members).selectinload(PairingGroupMember.member))
-            .where(
-                PairingGroup.introduced_at.is_(None),
-                PairingRound.starts_at > now - config.period,
-            )
+            .where(*where)
             .order_by(PairingGroup.id)
         )
+    )
+
+
+def groups_to_introduce(
+    session: Session, *, now: datetime, config: PairingConfig
+) -> list[PairingGroup]:
+    """Groups of a round still running that have not been introduced yet."""
+    return _groups(
+        session,
+        PairingGroup.introduced_at.is_(None),
+        PairingRound.starts_at > now - config.period,
     )
 
 
 def groups_to_follow_up(
     session: Session, *, now: datetime, config: PairingConfig
 ) -> list[PairingGroup]:
-    return list(
-        session.scalars(
-            select(PairingGroup)
-            .join(PairingRound, PairingRound.id == PairingGroup.round_id)
-            .where(
-                PairingGroup.introduced_at.is_not(None),
-                PairingGroup.followed_up_at.is_(None),
-                PairingGroup.channel_id.is_not(None),
-                PairingRound.starts_at <= now - config.followup,
-                PairingRound.starts_at > now - config.period - config.followup,
-            )
-            .order_by(PairingGroup.id)
-        )
+    """Introduced groups whose follow-up is due (and not yet too late to ask)."""
+    return _groups(
+        session,
+        PairingGroup.introduced_at.is_not(None),
+        PairingGroup.followed_up_at.is_(None),
+        PairingGroup.channel_id.is_not(None),
+        PairingRound.starts_at <= now - config.followup,
+        PairingRound.starts_at > now - config.period - config.followup,
     )
+
+
+def mark_group(session: Session, group_id: int, field: str, value: object) -> None:
+    """Remember a step of the group's way: the DM it was given, its introduction, its
+    follow-up."""
+    group = session.get(PairingGroup, group_id)
+    if group is not None:
+        setattr(group, field, value)
+        session.flush()
 
 
 def record_met(session: Session, group_id: int, member: Member, met: bool) -> PairingGroup:

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Member, PairingAvoid, PairingGroup, PairingGroupMember, PairingPreference
-from bot.services.pairing.preferences import avoided_by
+from bot.services.pairing.preferences import avoided_by, existing_preference
 
 
 def forget_member(session: Session, member: Member) -> None:
@@ -43,7 +43,7 @@ def forget_member(session: Session, member: Member) -> None:
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:
-    pref = session.scalar(select(PairingPreference).where(PairingPreference.member_id == member.id))
+    pref = existing_preference(session, member)
     groups = list(
         session.scalars(
             select(PairingGroup)
