@@ -52,8 +52,7 @@ def _starter(session: Session, viewer: Viewer) -> tuple[Community, Member]:
 def on_ai_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    viewer = viewer_of(context)
-    _submit(ack, context, lambda: _start_ai(view, viewer, context))
+    _submit(ack, context, lambda: _start_ai(view, viewer_of(context), context))
 
 
 def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
@@ -78,8 +77,7 @@ def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tup
 def on_als_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    viewer = viewer_of(context)
-    _submit(ack, context, lambda: _start_als(view, viewer, context))
+    _submit(ack, context, lambda: _start_als(view, viewer_of(context), context))
 
 
 def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -15,6 +16,8 @@ from bot.services import membership
 from bot.services import rounds as svc
 from handlers.middleware import tell, viewer_of
 
+SetupForm = Callable[..., dict[str, Any]]  # a set-up modal for `channel_id`
+
 
 def cop_channel(context: BoltContext) -> str | None:
     """The private channel of the viewer's own CoP: the only place its rounds run."""
@@ -25,11 +28,7 @@ def cop_channel(context: BoltContext) -> str | None:
 
 
 def _open_setup(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    form: Callable[[str], dict[str, Any]],
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, form: SetupForm
 ) -> None:
     """Open a set-up form for the CoP's own channel, or say why a round can't run here."""
     channel = cop_channel(context)
@@ -37,32 +36,19 @@ def _open_setup(
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form(channel))
+    client.views_open(trigger_id=body["trigger_id"], view=form(channel_id=channel))
 
 
 def on_ai(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    _open_setup(
-        ack,
-        body,
-        client,
-        context,
-        lambda channel: builders.ai_modal(topic=args, channel_id=channel),
-    )
+    _open_setup(ack, body, client, context, partial(builders.ai_modal, topic=args))
 
 
 def on_als(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    presenter = body["user_id"]
-    _open_setup(
-        ack,
-        body,
-        client,
-        context,
-        lambda channel: builders.als_modal(presenter=presenter, channel_id=channel),
-    )
+    _open_setup(ack, body, client, context, partial(builders.als_modal, presenter=body["user_id"]))
 
 
 def on_guide(

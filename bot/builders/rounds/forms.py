@@ -29,6 +29,12 @@ def _where(channel_id: str) -> dict[str, Any]:
     return context(str(prompts_()["messages"]["where"]).format(channel=f"<#{channel_id}>"))
 
 
+def _setup_modal(callback_id: RoundIds, title: str, blocks: list[Any]) -> dict[str, Any]:
+    return modal(
+        callback_id=callback_id, title=title, submit="Start", close="Cancel", blocks=blocks
+    )
+
+
 def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
     p = prompts_()
     blocks: list[Any] = [
@@ -48,13 +54,7 @@ def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
         ),
         anonymous_input("Members may contribute without names"),
     ]
-    return modal(
-        callback_id=RoundIds.AI_MODAL,
-        title=p["ai"]["modal_title"],
-        submit="Start",
-        close="Cancel",
-        blocks=blocks,
-    )
+    return _setup_modal(RoundIds.AI_MODAL, p["ai"]["modal_title"], blocks)
 
 
 def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
@@ -81,13 +81,7 @@ def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
                 f"{RoundIds.MINUTES}_{index}", f"{ph['name']} (minutes)", int(ph.get("minutes", 10))
             )
         )
-    return modal(
-        callback_id=RoundIds.ALS_MODAL,
-        title=p["als"]["modal_title"],
-        submit="Start",
-        close="Cancel",
-        blocks=blocks,
-    )
+    return _setup_modal(RoundIds.ALS_MODAL, p["als"]["modal_title"], blocks)
 
 
 def contribute_modal(round_: Round) -> dict[str, Any]:

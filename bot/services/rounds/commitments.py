@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotFound
 from bot.models import Member, Round, RoundCommitment, RoundKind, RoundShare, RoundStatus
 from bot.services import clock
-from bot.services.rounds.method import LIVE, TEXT_MAX, by_source_key, prompts_
+from bot.services.rounds.method import LIVE, TEXT_MAX, add_once, prompts_, written
 from bot.text import escape
 
 
@@ -50,12 +50,7 @@ def add_commitment(
     due_at: datetime,
     source_key: str | None,
 ) -> tuple[RoundCommitment, bool]:
-    what = (what or "").strip()
-    if not what:
-        raise InvalidInput("Say what you'll do.", {"text": "What will you do?"})
-    found = by_source_key(session, RoundCommitment, source_key)
-    if found is not None:
-        return found, False
+    what = written(what, field="text", refusal="Say what you'll do.", hint="What will you do?")
     commitment = RoundCommitment(
         round_id=round_.id,
         member_id=member.id,
@@ -63,9 +58,7 @@ def add_commitment(
         due_at=due_at,
         source_key=source_key,
     )
-    session.add(commitment)
-    session.flush()
-    return commitment, True
+    return add_once(session, commitment)
 
 
 def own_commitment(session: Session, commitment_id: int, member_id: int | None) -> RoundCommitment:
@@ -87,9 +80,7 @@ def record_report(
 ) -> RoundCommitment:
     """How it went, as its owner tells it, with their choice: private unless they share it."""
     commitment = own_commitment(session, commitment_id, member_id)
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Tell us a little.", {"text": "A few words are plenty."})
+    text = written(text, field="text", refusal="Tell us a little.", hint="A few words are plenty.")
     commitment.report = text[:TEXT_MAX]
     commitment.report_visibility = RoundShare.COP if shared else RoundShare.PRIVATE
     commitment.reported_at = now

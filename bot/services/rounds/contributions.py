@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput
 from bot.models import Member, Round, RoundContribution
-from bot.services.rounds.method import TEXT_MAX, by_source_key, phases
+from bot.services.rounds.method import TEXT_MAX, add_once, phases, written
 
 
 def form_phase(round_: Round, asked: int | str | None) -> tuple[int, dict[str, Any]]:
@@ -33,12 +32,7 @@ def add_contribution(
     source_key: str | None,
     phase_index: int | None = None,
 ) -> tuple[RoundContribution, bool]:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Say something first.", {"text": "Write a few words."})
-    found = by_source_key(session, RoundContribution, source_key)
-    if found is not None:
-        return found, False
+    text = written(text, field="text", refusal="Say something first.", hint="Write a few words.")
     contribution = RoundContribution(
         round_id=round_.id,
         phase_index=round_.phase_index if phase_index is None else phase_index,
@@ -47,6 +41,4 @@ def add_contribution(
         anonymous=anonymous and round_.allow_anonymous,
         source_key=source_key,
     )
-    session.add(contribution)
-    session.flush()
-    return contribution, True
+    return add_once(session, contribution)

@@ -3,6 +3,8 @@ they chose; every post that carries them is marked to be edited) and a copy of t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -32,27 +34,18 @@ def forget_member(session: Session, member: Member) -> None:
     keep = membership.forget_scope(session).keep_stories
     removed = str(prompts_()["messages"]["removed"])
     touched: set[int] = set()
-    said: list[int] = []
-    committed: list[int] = []
-    for row in session.scalars(
-        select(RoundContribution).where(RoundContribution.member_id == member.id)
-    ):
-        touched.add(row.round_id)
-        said.append(row.id)
-        if keep:
-            row.member_id = None
-            row.anonymous = True
-        else:
-            session.delete(row)
-    for commitment in session.scalars(
-        select(RoundCommitment).where(RoundCommitment.member_id == member.id)
-    ):
-        touched.add(commitment.round_id)
-        committed.append(commitment.id)
-        if keep:
-            commitment.member_id = None
-        else:
-            session.delete(commitment)
+    said = _let_go(
+        session,
+        session.scalars(select(RoundContribution).where(RoundContribution.member_id == member.id)),
+        keep=keep,
+        touched=touched,
+    )
+    committed = _let_go(
+        session,
+        session.scalars(select(RoundCommitment).where(RoundCommitment.member_id == member.id)),
+        keep=keep,
+        touched=touched,
+    )
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
     named: set[int] = set()
@@ -80,6 +73,28 @@ def forget_member(session: Session, member: Member) -> None:
             round_.synthesis = synthesis(round_)
     mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
     session.flush()
+
+
+def _let_go(
+    session: Session,
+    rows: Iterable[RoundContribution | RoundCommitment],
+    *,
+    keep: bool,
+    touched: set[int],
+) -> list[int]:
+    """Each of the member's contributions or commitments: kept without their name (a
+    contribution then reads as anonymous), or deleted. Returns their ids; notes their rounds."""
+    ids = []
+    for row in rows:
+        touched.add(row.round_id)
+        ids.append(row.id)
+        if not keep:
+            session.delete(row)
+            continue
+        row.member_id = None
+        if isinstance(row, RoundContribution):
+            row.anonymous = True
+    return ids
 
 
 def member_data(session: Session, member: Member) -> dict[str, object]:

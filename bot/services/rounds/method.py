@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import prompts
-from bot.errors import NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.models import Member, Round, RoundCommitment, RoundContribution, RoundKind, RoundStatus
 from bot.text import escape
 
@@ -71,6 +71,15 @@ def round_for_thread(session: Session, channel_id: str, thread_ts: str) -> Round
     )
 
 
+def written(text: str | None, *, field: str, refusal: str, hint: str) -> str:
+    """What a form's text field says, trimmed; an empty one is a field error (`hint` on the
+    field, `refusal` elsewhere)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(refusal, {field: hint})
+    return text
+
+
 Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment)
 
 
@@ -80,6 +89,17 @@ def by_source_key(session: Session, model: type[Keyed], source_key: str | None) 
     if not source_key:
         return None
     return session.scalar(select(model).where(model.source_key == source_key))
+
+
+def add_once(session: Session, row: Keyed) -> tuple[Keyed, bool]:
+    """Add `row`, unless the submission it comes from (its source key) already made one: that
+    one comes back instead. True when `row` is new."""
+    found = by_source_key(session, type(row), row.source_key)
+    if found is not None:
+        return found, False
+    session.add(row)
+    session.flush()
+    return row, True
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,13 @@ from bot.errors import InvalidInput, NotFound
 from bot.models import Community, Member, Round, RoundKind, RoundStatus
 from bot.services import membership
 from bot.services.rounds.commitments import report_back
-from bot.services.rounds.method import MAX_PHASE_MINUTES, TOPIC_MAX, by_source_key, phases
+from bot.services.rounds.method import (
+    MAX_PHASE_MINUTES,
+    TOPIC_MAX,
+    by_source_key,
+    phases,
+    written,
+)
 from bot.services.rounds.phases import deadline_from
 
 
@@ -51,9 +57,9 @@ def start_ai(
 ) -> tuple[Round, bool]:
     """Open an appreciative-inquiry round in its first phase, in the CoP's private channel
     (`channel_id` is the one a form asked for); the same submission opens one."""
-    topic = (topic or "").strip()
-    if not topic:
-        raise InvalidInput("Name the topic.", {"topic": "Name what you want more of."})
+    topic = written(
+        topic, field="topic", refusal="Name the topic.", hint="Name what you want more of."
+    )
     channel = round_channel(community, channel_id, field="topic")
     existing = by_source_key(session, Round, source_key)
     if existing is not None:
@@ -111,9 +117,12 @@ def start_als(
     """An action-learning set in the CoP's private channel. A member presenting their own
     challenge opens it at once; anyone else named as presenter is asked first, and the set
     waits (proposed) for their yes."""
-    challenge = (challenge or "").strip()
-    if not challenge:
-        raise InvalidInput("Describe the challenge.", {"challenge": "A sentence or two, please."})
+    challenge = written(
+        challenge,
+        field="challenge",
+        refusal="Describe the challenge.",
+        hint="A sentence or two, please.",
+    )
     channel = round_channel(community, channel_id, field="challenge")
     existing = by_source_key(session, Round, source_key)
     if existing is not None:
