@@ -11,6 +11,7 @@ from bot.builders import pairing as builders
 from bot.builders.ids import PairingIds
 from bot.db import unit_of_work
 from bot.services import pairing
+from handlers.forms import number_in
 from handlers.middleware import tell, viewer_of
 from handlers.pairing.common import me
 
@@ -20,7 +21,7 @@ def on_met(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
     viewer = viewer_of(context)
     action = body["actions"][0]
     met = action["action_id"] == PairingIds.MET_YES
-    group_id = int(action.get("value") or 0)
+    group_id = number_in(str(action.get("value") or ""))
     with unit_of_work(context["db"]) as session:
         pairing.record_met(session, group_id, me(session, viewer), met)
     channel = (body.get("channel") or {}).get("id")

@@ -8,27 +8,20 @@ from typing import Any, TypeVar
 from slack_bolt import Ack
 
 from bot.errors import InvalidInput
-from handlers.forms import action_value
+from handlers.forms import action_value, number_in
 
 Done = TypeVar("Done")
-
-
-def _number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise InvalidInput("That button is out of date.") from exc
 
 
 def round_and_phase(body: dict[str, Any]) -> tuple[int, int]:
     """A steering or contribute button's value: `<round id>:<phase index>`."""
     round_id, _, index = action_value(body).partition(":")
-    return _number(round_id), _number(index)
+    return number_in(round_id), number_in(index)
 
 
-def round_of(body: dict[str, Any]) -> int:
-    """A button whose value is a round's id (the presenter's yes or no)."""
-    return _number(action_value(body))
+def button_id(body: dict[str, Any]) -> int:
+    """A button whose value is one id: a round's (the presenter's yes or no), a commitment's."""
+    return number_in(action_value(body))
 
 
 def answer_form(ack: Ack, work: Callable[[], Done]) -> Done | None:

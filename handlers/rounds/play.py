@@ -15,9 +15,9 @@ from bot.models import RoundPostKind, RoundShare, RoundStatus, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
-from handlers.forms import action_value, input_value, metadata
+from handlers.forms import input_value, metadata
 from handlers.middleware import tell, viewer_of
-from handlers.rounds.common import answer_form, round_and_phase
+from handlers.rounds.common import answer_form, button_id, round_and_phase
 
 
 def on_contribute(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -97,7 +97,7 @@ def _contribute(view: dict[str, Any], context: BoltContext) -> Posted:
 def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     viewer = viewer_of(context)
-    commitment_id = int(action_value(body) or "0")
+    commitment_id = button_id(body)
     with unit_of_work(context["db"]) as session:
         commitment = svc.own_commitment(session, commitment_id, viewer.member_id)
         view = builders.report_modal(commitment.id, commitment.what)

@@ -20,7 +20,7 @@ from bot.services import membership
 from bot.services import rounds as svc
 from handlers.forms import message_of
 from handlers.middleware import tell, viewer_of
-from handlers.rounds.common import round_of
+from handlers.rounds.common import button_id
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def on_presenter_answer(
     ack()
     viewer = viewer_of(context)
     yes = (body.get("actions") or [{}])[0].get("action_id") == RoundIds.PRESENT_YES
-    round_id = round_of(body)
+    round_id = button_id(body)
     with unit_of_work(context["db"]) as session:
         round_ = svc.get_round(session, round_id, community_id=viewer.community_id)
         me = membership.viewer_member(session, viewer)

@@ -243,3 +243,10 @@ def test_the_set_up_form_names_the_field_when_someone_named_is_not_a_member(
     assert list(submit(MEMBER, [])) == [RoundIds.MEMBERS]
     with kettle.db() as session:
         assert session.scalars(select(Round)).first() is None
+
+
+def test_a_mangled_report_button_says_it_is_out_of_date(kettle: Kettle) -> None:
+    kettle.click(MEMBER, RoundIds.REPORT, value="my commitment")
+    told = [r["text"] for r in kettle.fake.responses]
+    assert told == ["That button is out of date."]
+    assert kettle.fake.last_view() is None
