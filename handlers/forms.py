@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.errors import InvalidInput
+
 INPUT = "value"  # every capability's `<Capability>Ids.INPUT`: the element's action_id in a block
 
 _PICKED = (
@@ -44,6 +46,14 @@ def input_values(view: dict[str, Any], action_id: str = INPUT) -> dict[str, Any]
 def action_value(body: dict[str, Any]) -> str:
     """The `value` of the button (or option) that was pressed, as text."""
     return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+def number_in(text: str) -> int:
+    """An id carried in a button's value; anything else means the button is out of date."""
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise InvalidInput("That button is out of date.") from exc
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 import prompts
 from bot.builders.common import context, section
 from bot.builders.ids import PairingIds
-from bot.services.pairing import PairingStats
+from bot.services.pairing import Choices, PairingStats
 from bot.text import escape, truncate
 
 
@@ -82,49 +82,36 @@ def stats_text(stats: PairingStats) -> str:
     )
 
 
-def status_text(
-    *, opted_in: bool, paused: bool, skipping: bool, avoided: list[str], period_days: int
-) -> str:
+def status_text(choices: Choices, *, period_days: int) -> str:
     status = _p()["status"]
-    if not opted_in:
+    if not choices.opted_in:
         lines = [status["off"]]
-    elif paused:
+    elif choices.paused:
         lines = [status["paused"]]
     else:
         lines = [status["on"].format(period=period_days)]
-        if skipping:
+        if choices.skipping:
             lines.append(status["skipping"])
-    if avoided:
-        lines.append(status["avoiding"].format(names=", ".join(escape(n) for n in avoided)))
+    if choices.avoided:
+        names = ", ".join(escape(n) for n in choices.avoided)
+        lines.append(status["avoiding"].format(names=names))
     return "\n".join(lines)
 
 
 def home_section(
-    *,
-    opted_in: bool,
-    paused: bool,
-    skipping: bool,
-    avoided: list[str],
-    period_days: int,
-    stats: PairingStats | None,
+    choices: Choices, *, period_days: int, stats: PairingStats | None
 ) -> list[dict[str, Any]]:
-    text = status_text(
-        opted_in=opted_in,
-        paused=paused,
-        skipping=skipping,
-        avoided=avoided,
-        period_days=period_days,
-    )
-    if not opted_in:
+    text = status_text(choices, period_days=period_days)
+    if not choices.opted_in:
         buttons = [ButtonElement(text="Pair me up", action_id=PairingIds.OPT_IN, style="primary")]
-    elif paused:
+    elif choices.paused:
         buttons = [
             ButtonElement(text="Resume", action_id=PairingIds.RESUME, style="primary"),
             ButtonElement(text="Stop pairing", action_id=PairingIds.OPT_OUT),
         ]
     else:
         buttons = [ButtonElement(text="Stop pairing", action_id=PairingIds.OPT_OUT)]
-        if not skipping:
+        if not choices.skipping:
             buttons.insert(0, ButtonElement(text="Skip next round", action_id=PairingIds.SKIP))
     blocks = [
         section(f"*One-to-one pairing*\n{text}"),

@@ -19,6 +19,11 @@ from bot.services import membership, pairing
 log = logging.getLogger(__name__)
 
 
+def _mark(rt: runtime.Runtime, group_id: int, field: str, value: object) -> None:
+    with unit_of_work(rt.session_factory) as session:
+        pairing.mark_group(session, group_id, field, value)
+
+
 def _introduce(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
     with unit_of_work(rt.session_factory) as session:
         group = session.get(PairingGroup, group_id)
@@ -39,17 +44,11 @@ def _introduce(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
     if channel is None:
         opened = rt.client.conversations_open(users=",".join(p[0] for p in people))
         channel = str(opened["channel"]["id"])
-        with unit_of_work(rt.session_factory) as session:
-            stored = session.get(PairingGroup, group_id)
-            if stored is not None:
-                stored.channel_id = channel
+        _mark(rt, group_id, "channel_id", channel)
     text, blocks = builders.intro_blocks(people, seed=seed)
     outcome = rt.sender.deliver(key, channel, text=text, blocks=blocks)
     if outcome.ts:
-        with unit_of_work(rt.session_factory) as session:
-            stored = session.get(PairingGroup, group_id)
-            if stored is not None:
-                stored.introduced_at = now
+        _mark(rt, group_id, "introduced_at", now)
     return outcome.sent
 
 
@@ -62,10 +61,7 @@ def _follow_up(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
     text, blocks = builders.followup_blocks(group_id)
     outcome = rt.sender.deliver(key, channel, text=text, blocks=blocks)
     if outcome.ts:
-        with unit_of_work(rt.session_factory) as session:
-            stored = session.get(PairingGroup, group_id)
-            if stored is not None:
-                stored.followed_up_at = now
+        _mark(rt, group_id, "followed_up_at", now)
     return outcome.sent
 
 

@@ -111,3 +111,14 @@ def test_skip_one_round_and_avoidance_leave_a_pair(kettle: Kettle) -> None:
         members = [sorted(m.member.user_id for m in g.members) for g in groups]
     # Amina would rather not meet Rohan, so no trio is possible: one pair, nobody with whom they avoid.
     assert len(members) == 1 and members[0] != sorted([MEMBER, MEMBER2])
+
+
+def test_a_mangled_did_you_meet_button_says_it_is_out_of_date(kettle: Kettle) -> None:
+    request = kettle.signer.block_actions(
+        MEMBER,
+        actions=[{"action_id": PairingIds.MET_YES, "type": "button", "value": "yes please"}],
+        response_url=kettle.fake.new_response_url(),
+    )
+    kettle.send(request)
+    told = [r["text"] for r in kettle.fake.responses]
+    assert told == ["That button is out of date."]

@@ -215,3 +215,38 @@ def test_unreported_actions_are_asked_about_when_the_next_set_starts(kettle: Ket
     schedule.tick(utcnow() + timedelta(minutes=1))
     asks = [m for m in kettle.fake.dm_messages(MEMBER) if "How did it go" in m["text"]]
     assert len(asks) == 1
+
+
+def test_the_set_up_form_names_the_field_when_someone_named_is_not_a_member(
+    kettle: Kettle,
+) -> None:
+    kettle.command(MEMBER, "/round", "als", channel=COP)
+    view = kettle.fake.last_view()
+    assert view is not None
+
+    def submit(presenter: str, members: list[str]) -> dict[str, Any]:
+        values = state(
+            **{
+                RoundIds.PRESENTER: user(presenter),
+                RoundIds.CHALLENGE: text_value("Keeping volunteers"),
+                RoundIds.MEMBERS: users(*members),
+                RoundIds.CHANNEL: conversation(COP),
+                **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(5)},
+            }
+        )
+        reply = kettle.submit(MEMBER, view, values)
+        assert reply.json["response_action"] == "errors"
+        return dict(reply.json["errors"])
+
+    assert list(submit(OUTSIDER, [MEMBER2])) == [RoundIds.PRESENTER]
+    assert list(submit(MEMBER, [MEMBER2, OUTSIDER])) == [RoundIds.MEMBERS]
+    assert list(submit(MEMBER, [])) == [RoundIds.MEMBERS]
+    with kettle.db() as session:
+        assert session.scalars(select(Round)).first() is None
+
+
+def test_a_mangled_report_button_says_it_is_out_of_date(kettle: Kettle) -> None:
+    kettle.click(MEMBER, RoundIds.REPORT, value="my commitment")
+    told = [r["text"] for r in kettle.fake.responses]
+    assert told == ["That button is out of date."]
+    assert kettle.fake.last_view() is None

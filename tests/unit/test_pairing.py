@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Member, PairingGroup, PairingRound
+from bot.errors import InvalidInput
+from bot.models import Community, Member, MemberStatus, PairingGroup, PairingRound
 from bot.services import pairing
 from bot.services.pairing import PairingConfig
 
@@ -170,3 +171,19 @@ def test_round_robin_whatever_the_ids(size: int, offset: int) -> None:
             assert frozenset((a, b)) not in costs
             costs[frozenset((a, b))] = 1
     assert len(costs) == size * (size - 1) // 2
+
+
+def test_the_member_avoid_names_is_one_current_member_by_mention_or_exact_name(
+    db_session: Session,
+) -> None:
+    community, (amina, rohan, other_rohan, gone) = community_with(db_session, 4)
+    amina.name, rohan.name, other_rohan.name, gone.name = "Amina", "Rohan", "Rohan", "Gwen"
+    gone.status = MemberStatus.LEFT
+    db_session.flush()
+    find = pairing.member_named
+    assert find(db_session, community.id, f"<@{amina.user_id}|amina>") == amina
+    assert find(db_session, community.id, " @amina ") == amina
+    assert find(db_session, community.id, f"<@{rohan.user_id}>") == rohan
+    for text in ("@Rohan", "@Amina Khan", "@Ami", "@Gwen", f"<@{gone.user_id}>", "", "@"):
+        with pytest.raises(InvalidInput, match="couldn't find"):
+            find(db_session, community.id, text)  # two Rohans, no such name, or not current

@@ -14,17 +14,17 @@ from bot.services import rounds as svc
 from bot.services.membership import Viewer
 from handlers import home, registry
 from handlers.middleware import convenors_only, members_only
-from handlers.rounds_play import (
+from handlers.rounds.play import (
     on_contribute,
     on_contribution_submitted,
     on_report,
     on_report_submitted,
 )
-from handlers.rounds_presenter import on_presenter_answer
-from handlers.rounds_setup import on_ai_submitted, on_als_submitted
-from handlers.rounds_steer import on_pair, steering
-from handlers.rounds_threads import in_active_round, on_round_message
-from handlers.rounds_words import on_ai, on_als, on_guide, on_invites, on_list, on_opt_out
+from handlers.rounds.presenter import on_presenter_answer
+from handlers.rounds.setup import on_ai_submitted, on_als_submitted
+from handlers.rounds.steer import on_pair, steering
+from handlers.rounds.threads import in_active_round, on_round_message
+from handlers.rounds.words import on_ai, on_als, on_guide, on_invites, on_list, on_opt_out
 
 USAGE = {
     "ai": "<topic>: start an appreciative-inquiry round",

@@ -15,7 +15,7 @@ from bot.schedules import rounds as runner
 from bot.services import rounds as svc
 from bot.text import escape
 from handlers.middleware import tell, viewer_of
-from handlers.rounds_play import round_and_phase
+from handlers.rounds.common import round_and_phase
 
 
 def _steer(action: Callable[..., Any], note: str | None) -> Callable[..., None]:

@@ -6,17 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from sqlalchemy.orm import Session
 
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
-from bot.models import RoundKind, utcnow
+from bot.models import Community, Member, RoundKind, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
 from handlers.forms import input_value
 from handlers.middleware import viewer_of
+from handlers.rounds.common import answer_form
 
 
 def _minutes(values: dict[str, Any], block_id: str) -> int:
@@ -33,41 +35,39 @@ def _minutes(values: dict[str, Any], block_id: str) -> int:
 def _submit(ack: Ack, context: BoltContext, start: Callable[[], tuple[int, bool]]) -> None:
     """A set-up form's listener: `start` returns the round's id and whether it is new. A form
     error goes back to the form; a new round is posted once the form has closed."""
-    try:
-        round_id, created = start()
-    except InvalidInput as exc:
-        ack(response_action="errors", errors=exc.field_errors)
-        return
-    ack()
-    if created:
-        runner.publish(context["sender"], context["db"], round_id)
+    opened = answer_form(ack, start)
+    if opened is not None and opened[1]:
+        runner.publish(context["sender"], context["db"], opened[0])
+
+
+def _starter(session: Session, viewer: Viewer) -> tuple[Community, Member]:
+    """The viewer's CoP and their member row: who starts the round, and where."""
+    community = membership.community_by_id(session, viewer.community_id or 0)
+    me = membership.viewer_member(session, viewer)
+    if community is None or me is None:
+        raise NotAMember()
+    return community, me
 
 
 def on_ai_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    viewer = viewer_of(context)
-    _submit(ack, context, lambda: _start_ai(view, viewer, context))
+    _submit(ack, context, lambda: _start_ai(view, viewer_of(context), context))
 
 
 def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
     values = view["state"]["values"]
     minutes = _minutes(values, RoundIds.MINUTES)
-    channel = input_value(values, RoundIds.CHANNEL)
-    anonymous = bool(input_value(values, RoundIds.ANONYMOUS))
     with unit_of_work(context["db"]) as session:
-        community = membership.community_by_id(session, viewer.community_id or 0)
-        me = membership.viewer_member(session, viewer)
-        if community is None or me is None:
-            raise NotAMember()
+        community, me = _starter(session, viewer)
         round_, created = svc.start_ai(
             session,
             community=community,
             facilitator=me,
             topic=input_value(values, RoundIds.TOPIC) or "",
-            channel_id=channel,
+            channel_id=input_value(values, RoundIds.CHANNEL),
             minutes_per_phase=minutes,
-            allow_anonymous=anonymous,
+            allow_anonymous=bool(input_value(values, RoundIds.ANONYMOUS)),
             now=utcnow(),
             source_key=f"view:{view['id']}",
         )
@@ -77,30 +77,19 @@ def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tup
 def on_als_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    viewer = viewer_of(context)
-    _submit(ack, context, lambda: _start_als(view, viewer, context))
+    _submit(ack, context, lambda: _start_als(view, viewer_of(context), context))
 
 
 def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
     values = view["state"]["values"]
     count = len(svc.phases(RoundKind.ALS))
     minutes = [_minutes(values, f"{RoundIds.MINUTES}_{i}") for i in range(count)]
-    presenter_id = input_value(values, RoundIds.PRESENTER) or ""
     set_ids = list(input_value(values, RoundIds.MEMBERS) or [])
-    channel = input_value(values, RoundIds.CHANNEL)
     with unit_of_work(context["db"]) as session:
-        cid = viewer.community_id or 0
-        community = membership.community_by_id(session, cid)
-        me = membership.viewer_member(session, viewer)
-        presenter = membership.get_member(session, cid, presenter_id)
-        if community is None or me is None:
-            raise NotAMember()
-        if presenter is None or not presenter.is_active:
-            raise InvalidInput("Presenter", {RoundIds.PRESENTER: "Pick a member of the CoP."})
-        found = {u: membership.get_member(session, cid, u) for u in set_ids}
-        outsiders = [u for u, m in found.items() if m is None or not m.is_active]
-        if outsiders or not set_ids:
-            raise InvalidInput("Members", {RoundIds.MEMBERS: "Pick members of the CoP."})
+        community, me = _starter(session, viewer)
+        presenter = svc.set_people(
+            session, community.id, input_value(values, RoundIds.PRESENTER) or "", set_ids
+        )
         round_, created = svc.start_als(
             session,
             community=community,
@@ -109,7 +98,7 @@ def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tu
             challenge=input_value(values, RoundIds.CHALLENGE) or "",
             set_member_ids=set_ids,
             minutes=minutes,
-            channel_id=channel,
+            channel_id=input_value(values, RoundIds.CHANNEL),
             now=utcnow(),
             source_key=f"view:{view['id']}",
         )

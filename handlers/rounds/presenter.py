@@ -13,13 +13,14 @@ from slack_sdk.errors import SlackApiError
 from bot.builders import rounds as builders
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
-from bot.errors import InvalidInput, NotAMember
+from bot.errors import NotAMember
 from bot.models import utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
-from handlers.forms import action_value, message_of
+from handlers.forms import message_of
 from handlers.middleware import tell, viewer_of
+from handlers.rounds.common import button_id
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,7 @@ def on_presenter_answer(
     ack()
     viewer = viewer_of(context)
     yes = (body.get("actions") or [{}])[0].get("action_id") == RoundIds.PRESENT_YES
-    try:
-        round_id = int(action_value(body))
-    except ValueError as exc:
-        raise InvalidInput("That button is out of date.") from exc
+    round_id = button_id(body)
     with unit_of_work(context["db"]) as session:
         round_ = svc.get_round(session, round_id, community_id=viewer.community_id)
         me = membership.viewer_member(session, viewer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -14,6 +16,8 @@ from bot.services import membership
 from bot.services import rounds as svc
 from handlers.middleware import tell, viewer_of
 
+SetupForm = Callable[..., dict[str, Any]]  # a set-up modal for `channel_id`
+
 
 def cop_channel(context: BoltContext) -> str | None:
     """The private channel of the viewer's own CoP: the only place its rounds run."""
@@ -23,28 +27,28 @@ def cop_channel(context: BoltContext) -> str | None:
         return community.channel_id if community is not None else None
 
 
-def on_ai(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+def _open_setup(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, form: SetupForm
 ) -> None:
+    """Open a set-up form for the CoP's own channel, or say why a round can't run here."""
     channel = cop_channel(context)
     if not channel:
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    view = builders.ai_modal(topic=args, channel_id=channel)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=body["trigger_id"], view=form(channel_id=channel))
+
+
+def on_ai(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
+) -> None:
+    _open_setup(ack, body, client, context, partial(builders.ai_modal, topic=args))
 
 
 def on_als(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    channel = cop_channel(context)
-    if not channel:
-        ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
-        return
-    ack()
-    view = builders.als_modal(presenter=body["user_id"], channel_id=channel)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    _open_setup(ack, body, client, context, partial(builders.als_modal, presenter=body["user_id"]))
 
 
 def on_guide(

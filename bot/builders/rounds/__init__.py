@@ -1,0 +1,48 @@
+"""Block Kit for rounds: the capability's builders, one module per surface.
+
+- `parts`: prompts, times, inputs and buttons the others are made of
+- `forms`: set-up forms, the contribution form, the report form
+- `thread`: the opening, phase posts with their controls, contributions, commitments, synthesis
+- `messages`: invitations, "how did it go?", and the private ask to a named presenter
+- `lists`: `/round list` and the App Home section
+"""
+
+from __future__ import annotations
+
+from bot.builders.rounds.forms import ai_modal, als_modal, contribute_modal, report_modal
+from bot.builders.rounds.lists import home_section, round_list
+from bot.builders.rounds.messages import (
+    ask_blocks,
+    invite_blocks,
+    presenter_answered,
+    presenter_ask,
+)
+from bot.builders.rounds.parts import slack_time
+from bot.builders.rounds.thread import (
+    commitment_text,
+    contribution_text,
+    controls,
+    opening,
+    phase_post,
+    synthesis_post,
+)
+
+__all__ = [
+    "ai_modal",
+    "als_modal",
+    "ask_blocks",
+    "commitment_text",
+    "contribute_modal",
+    "contribution_text",
+    "controls",
+    "home_section",
+    "invite_blocks",
+    "opening",
+    "phase_post",
+    "presenter_answered",
+    "presenter_ask",
+    "report_modal",
+    "round_list",
+    "slack_time",
+    "synthesis_post",
+]

@@ -1,0 +1,147 @@
+"""The rounds' modals: setting up a round or a set, contributing to a phase, reporting back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    RadioButtonsElement,
+    SectionBlock,
+    UserMultiSelectElement,
+    UserSelectElement,
+)
+
+from bot.builders.common import context, modal
+from bot.builders.ids import RoundIds
+from bot.builders.rounds.parts import anonymous_input, minutes_input, prompts_, text_input
+from bot.models import Round, RoundShare
+from bot.services import rounds as svc
+from bot.text import escape, truncate
+
+
+def _where(channel_id: str) -> dict[str, Any]:
+    """Rounds run only in the CoP's private channel; the form says where rather than asking."""
+    return context(str(prompts_()["messages"]["where"]).format(channel=f"<#{channel_id}>"))
+
+
+def _setup_modal(callback_id: RoundIds, title: str, blocks: list[Any]) -> dict[str, Any]:
+    return modal(
+        callback_id=callback_id, title=title, submit="Start", close="Cancel", blocks=blocks
+    )
+
+
+def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
+    p = prompts_()
+    blocks: list[Any] = [
+        text_input(
+            RoundIds.TOPIC,
+            "Affirmative topic",
+            multiline=False,
+            initial=topic[: svc.TOPIC_MAX],
+            max_length=svc.TOPIC_MAX,
+            hint=p["ai"]["topic_hint"],
+        ),
+        _where(channel_id),
+        minutes_input(
+            RoundIds.MINUTES,
+            "Minutes per phase (0: I'll move us on by hand)",
+            int(p.get("default_ai_minutes", 10)),
+        ),
+        anonymous_input("Members may contribute without names"),
+    ]
+    return _setup_modal(RoundIds.AI_MODAL, p["ai"]["modal_title"], blocks)
+
+
+def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
+    p = prompts_()
+    blocks: list[Any] = [
+        InputBlock(
+            block_id=RoundIds.PRESENTER,
+            label="Presenter",
+            element=UserSelectElement(action_id=RoundIds.INPUT, initial_user=presenter),
+        ),
+        text_input(
+            RoundIds.CHALLENGE, "Their challenge, in a sentence or two", max_length=svc.TOPIC_MAX
+        ),
+        InputBlock(
+            block_id=RoundIds.MEMBERS,
+            label="Set members",
+            element=UserMultiSelectElement(action_id=RoundIds.INPUT),
+        ),
+        _where(channel_id),
+    ]
+    for index, ph in enumerate(p["als"]["phases"]):
+        blocks.append(
+            minutes_input(
+                f"{RoundIds.MINUTES}_{index}", f"{ph['name']} (minutes)", int(ph.get("minutes", 10))
+            )
+        )
+    return _setup_modal(RoundIds.ALS_MODAL, p["als"]["modal_title"], blocks)
+
+
+def contribute_modal(round_: Round) -> dict[str, Any]:
+    ph = svc.phase(round_) or {}
+    commitments = bool(ph.get("commitments"))
+    questions = "\n".join(f"• {q}" for q in ph.get("questions", []))
+    blocks: list[Any] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=truncate(f"*{ph.get('name', '')}*: {ph.get('summary', '')}\n{questions}", 3000)
+            )
+        ),
+        text_input(RoundIds.TEXT, "What will you do?" if commitments else "Your contribution"),
+    ]
+    if commitments:
+        blocks.append(
+            InputBlock(
+                block_id=RoundIds.WHEN,
+                label="By when?",
+                element=DatePickerElement(action_id=RoundIds.INPUT),
+            )
+        )
+    elif round_.allow_anonymous:
+        blocks.append(anonymous_input("Post it without my name"))
+    return modal(
+        callback_id=RoundIds.CONTRIBUTE_MODAL,
+        title=ph.get("name", "Contribute"),
+        submit="Add",
+        close="Cancel",
+        private_metadata=json.dumps({"round_id": round_.id, "phase": round_.phase_index}),
+        blocks=blocks,
+    )
+
+
+def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
+    return modal(
+        callback_id=RoundIds.REPORT_MODAL,
+        title="How did it go?",
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps({"commitment_id": commitment_id}),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(text=f"You said you'd {escape(truncate(what, 2900))}.")
+            ),
+            text_input(RoundIds.TEXT, "How did it go? What did you learn?"),
+            _share_input(),
+        ],
+    )
+
+
+def _share_input() -> InputBlock:
+    """The owner's choice for their report; private unless they pick sharing."""
+    messages = prompts_()["messages"]
+    private = Option(value=RoundShare.PRIVATE.value, text=messages["report_private_option"])
+    shared = Option(value=RoundShare.COP.value, text=messages["report_shared_option"])
+    return InputBlock(
+        block_id=RoundIds.SHARE,
+        label="Who may see it?",
+        element=RadioButtonsElement(
+            action_id=RoundIds.INPUT, options=[private, shared], initial_option=private
+        ),
+    )

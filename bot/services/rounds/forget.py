@@ -1,0 +1,141 @@
+"""What a member can ask of rounds: forget-me (their words go, or stay without their name, as
+they chose; every post that carries them is marked to be edited) and a copy of their data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    Member,
+    Round,
+    RoundCommitment,
+    RoundContribution,
+    RoundNote,
+    RoundOptOut,
+    RoundStatus,
+    utcnow,
+)
+from bot.services import membership
+from bot.services.rounds.method import prompts_
+from bot.services.rounds.posts import mark_posts
+from bot.services.rounds.setup import call_off
+from bot.services.rounds.synthesis import synthesis
+
+
+def forget_member(session: Session, member: Member) -> None:
+    """Forget-me: what they said in rounds and their commitments go, or stay without their
+    name, as they chose for their stories; their opt-out and notes go; they leave each set; a
+    set they presented loses their report-back (and, unless they keep their words, its
+    challenge); a proposal waiting on them, or made by them, is withdrawn. Every post that
+    carries their words or name is marked to be edited (or taken down) in Slack."""
+    keep = membership.forget_scope(session).keep_stories
+    removed = str(prompts_()["messages"]["removed"])
+    touched: set[int] = set()
+    said = _let_go(
+        session,
+        session.scalars(select(RoundContribution).where(RoundContribution.member_id == member.id)),
+        keep=keep,
+        touched=touched,
+    )
+    committed = _let_go(
+        session,
+        session.scalars(select(RoundCommitment).where(RoundCommitment.member_id == member.id)),
+        keep=keep,
+        touched=touched,
+    )
+    session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
+    session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
+    named: set[int] = set()
+    for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
+        if member.user_id in (round_.set_members or []):
+            round_.set_members = [u for u in round_.set_members if u != member.user_id]
+            named.add(round_.id)
+        if round_.facilitator_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                call_off(round_, utcnow(), withdrawn=True)  # who asked is gone
+            round_.facilitator_id = None
+            named.add(round_.id)
+        if round_.presenter_id == member.id:
+            if round_.status == RoundStatus.PROPOSED:
+                call_off(round_, utcnow(), withdrawn=True)  # nobody is left to say yes
+            round_.presenter_id = None
+            round_.opening_note = ""
+            if not keep and round_.topic:
+                round_.topic = removed
+            named.add(round_.id)
+    session.flush()
+    for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
+        if round_.synthesis is not None:
+            session.expire(round_, ["contributions", "commitments"])
+            round_.synthesis = synthesis(round_)
+    mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
+    session.flush()
+
+
+def _let_go(
+    session: Session,
+    rows: Iterable[RoundContribution | RoundCommitment],
+    *,
+    keep: bool,
+    touched: set[int],
+) -> list[int]:
+    """Each of the member's contributions or commitments: kept without their name (a
+    contribution then reads as anonymous), or deleted. Returns their ids; notes their rounds."""
+    ids = []
+    for row in rows:
+        touched.add(row.round_id)
+        ids.append(row.id)
+        if not keep:
+            session.delete(row)
+            continue
+        row.member_id = None
+        if isinstance(row, RoundContribution):
+            row.anonymous = True
+    return ids
+
+
+def member_data(session: Session, member: Member) -> dict[str, object]:
+    said = session.execute(
+        select(Round.kind, Round.topic, RoundContribution)
+        .join(Round, Round.id == RoundContribution.round_id)
+        .where(RoundContribution.member_id == member.id)
+        .order_by(RoundContribution.id)
+    )
+    committed = session.execute(
+        select(Round.topic, RoundCommitment)
+        .join(Round, Round.id == RoundCommitment.round_id)
+        .where(RoundCommitment.member_id == member.id)
+        .order_by(RoundCommitment.id)
+    )
+    return {
+        "contributions": [
+            {
+                "round": f"{kind.value}: {topic}",
+                "phase": c.phase_index,
+                "text": c.text,
+                "anonymous": c.anonymous,
+                "created_at": c.created_at.isoformat(),
+            }
+            for kind, topic, c in said
+        ],
+        "commitments": [
+            {
+                "round": topic,
+                "what": c.what,
+                "due_at": c.due_at.isoformat(),
+                "report": c.report,
+                "report_visibility": c.report_visibility.value,
+            }
+            for topic, c in committed
+        ],
+        "private_invitations": session.get(RoundOptOut, member.id) is None,
+        "rounds_facilitated": list(
+            session.scalars(select(Round.topic).where(Round.facilitator_id == member.id))
+        ),
+        "rounds_presented": list(
+            session.scalars(select(Round.topic).where(Round.presenter_id == member.id))
+        ),
+    }
