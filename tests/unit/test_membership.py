@@ -103,6 +103,24 @@ def test_mix_counts_before_and_after_and_calls_out_thin_spots(
     assert mix["region"].fills_thin_spot and "Wales" in mix["region"].thin_labels
 
 
+def test_the_directorys_mix_counts_only_answers_their_owners_show(
+    db_session: Session, community: Community
+) -> None:
+    shown = person(db_session, community, "UA", answers={**ANSWERS, "region": "north"})
+    membership.save_profile(db_session, shown, {**ANSWERS, "region": "north"}, show=True)
+    person(db_session, community, "UB", answers=ANSWERS)  # Wales, kept back
+    seen = {
+        d.key: {v.value: v.before for v in d.values}
+        for d in membership.directory_mix(db_session, community.id)
+    }
+    assert seen["region"]["north"] == 1 and seen["region"]["wales"] == 0
+    review = {
+        d.key: {v.value: v.before for v in d.values}
+        for d in membership.group_mix(db_session, community.id)
+    }
+    assert review["region"]["wales"] == 1  # the convenors' review counts every profile
+
+
 def test_capacity_waitlists_approvals_and_counts_only_members(
     db_session: Session, community: Community
 ) -> None:
