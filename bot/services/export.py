@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ SKIPPED_TABLES = {"processed_requests"}
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):  # a meeting's day, a holiday pause's last day
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value

@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from bot.builders.knowledge import health_chart, health_summary
 from bot.models import (
+    CheckinPause,
     Community,
     Consent,
     Delivery,
     DeliveryStatus,
     FileStatus,
+    Meeting,
     Member,
     Role,
     Story,
@@ -122,6 +124,29 @@ def test_export_for_sharing_leaves_out_cop_only_and_unnamed(
     assert backup["purpose"] == "backup" and "stories" in backup["tables"]
     titles = {r["title"]: r["author"] for r in backup["library"]}
     assert titles["Secret"] == "Amina" and titles["Anon"] == "Amina"
+
+
+def test_a_backup_keeps_calendar_dates_as_iso_text(db_session: Session, cop: tuple) -> None:
+    """Meetings, RSVPs and holiday pauses are kept by calendar date: a backup holds them too."""
+    community, amina, _rohan = cop
+    meeting = Meeting(
+        community_id=community.id,
+        convenor_id=amina.id,
+        title="Monthly",
+        first_date=date(2026, 12, 1),
+        start_minute=600,
+        tz="Europe/London",
+        duration_minutes=60,
+        video_url="https://meet.example/cop",
+        channel_id="C0COP",
+    )
+    db_session.add_all([meeting, CheckinPause(member_id=amina.id, until=date(2027, 1, 4))])
+    db_session.flush()
+    backup = json.loads(
+        export.render(db_session, fmt="json", purpose=export.BACKUP, community_id=community.id)
+    )
+    assert [m["first_date"] for m in backup["tables"]["meetings"]] == ["2026-12-01"]
+    assert [p["until"] for p in backup["tables"]["checkin_pauses"]] == ["2027-01-04"]
 
 
 def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple) -> None:
