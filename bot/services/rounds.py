@@ -799,7 +799,8 @@ def synthesis(round_: Round) -> str:
 
 def forget_member(session: Session, member: Member) -> None:
     """Forget-me: what they said in rounds and their commitments go, or stay without their
-    name, as they chose for their stories; their opt-out and notes go; they leave each set; a
+    name, as they chose for their stories (a report of how one went stays only if they had
+    shared it: nobody else may ever read a private one); their opt-out and notes go; they leave each set; a
     set they presented loses their report-back (and, unless they keep their words, its
     challenge); a proposal waiting on them, or made by them, is withdrawn. Every post that
     carries their words or name is marked to be edited (or taken down) in Slack."""
@@ -825,6 +826,8 @@ def forget_member(session: Session, member: Member) -> None:
         committed.append(commitment.id)
         if keep:
             commitment.member_id = None
+            if commitment.report_visibility != RoundShare.COP:
+                commitment.report = None  # only its owner could read it, and they are gone
         else:
             session.delete(commitment)
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
