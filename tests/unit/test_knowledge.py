@@ -19,8 +19,13 @@ from bot.models import (
     DeliveryStatus,
     FileStatus,
     Meeting,
+    MeetingPulse,
     Member,
+    Profile,
     Role,
+    Round,
+    RoundContribution,
+    RoundKind,
     Story,
     StoryFile,
     StoryKind,
@@ -147,6 +152,63 @@ def test_a_backup_keeps_calendar_dates_as_iso_text(db_session: Session, cop: tup
     )
     assert [m["first_date"] for m in backup["tables"]["meetings"]] == ["2026-12-01"]
     assert [p["until"] for p in backup["tables"]["checkin_pauses"]] == ["2027-01-04"]
+
+
+def test_a_backup_of_one_community_holds_nothing_of_another(db_session: Session) -> None:
+    """Rows that belong to a community through a parent (a pulse through its meeting, a pause
+    or a profile through its member, a contribution through its round) stay with it."""
+    cops = []
+    for slug in ("north", "south"):
+        community = Community(slug=slug, name=slug, channel_id=f"C{slug}", settings={})
+        db_session.add(community)
+        db_session.flush()
+        member = Member(community_id=community.id, user_id=f"U{slug}", name=f"{slug} member")
+        db_session.add(member)
+        db_session.flush()
+        meeting = Meeting(
+            community_id=community.id,
+            title=f"{slug} meeting",
+            first_date=date(2026, 12, 1),
+            start_minute=600,
+            tz="UTC",
+            duration_minutes=60,
+            video_url="https://meet.example/cop",
+            channel_id=f"C{slug}",
+        )
+        round_ = Round(
+            community_id=community.id,
+            kind=RoundKind.AI,
+            topic=f"{slug} topic",
+            channel_id=f"C{slug}",
+        )
+        db_session.add_all(
+            [meeting, round_, CheckinPause(member_id=member.id, until=date(2027, 1, 4))]
+        )
+        db_session.flush()
+        db_session.add_all(
+            [
+                MeetingPulse(
+                    meeting_id=meeting.id,
+                    occurrence=date(2026, 12, 1),
+                    member_id=member.id,
+                    score=4,
+                    note=f"{slug} pulse note",
+                ),
+                Profile(member_id=member.id, answers={"role": f"{slug} role"}),
+                RoundContribution(
+                    round_id=round_.id, phase_index=0, member_id=member.id, text=f"{slug} words"
+                ),
+                Delivery(key=f"welcome:{slug}", channel=member.user_id),
+            ]
+        )
+        db_session.flush()
+        cops.append(community)
+    backup = export.render(db_session, fmt="json", purpose=export.BACKUP, community_id=cops[0].id)
+    assert "north pulse note" in backup and "north role" in backup and "north words" in backup
+    assert "welcome:north" in backup
+    assert "south" not in backup and "Usouth" not in backup
+    tables = json.loads(backup)["tables"]
+    assert len(tables["checkin_pauses"]) == 1 and len(tables["deliveries"]) == 1
 
 
 def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple) -> None:
