@@ -1,7 +1,7 @@
 """The smallest crowd an aggregate may describe.
 
 Every figure a convenor sees over members' answers (a check-in mood spread, a health rate, a
-meeting's pulse) is built only from what members shared, and is shown only when at least
+meeting's pulse, how many pairing groups met) is built only from what members shared, and is shown only when at least
 `MIN_SHARED` people shared: with fewer, one person's answer could be worked out by subtraction
 from what the convenor already knows.
 """

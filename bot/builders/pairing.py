@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 import prompts
+from bot import privacy
 from bot.builders.common import context, section
 from bot.builders.ids import PairingIds
 from bot.services.pairing import Choices, PairingStats
@@ -72,13 +73,14 @@ def answered_blocks(met: bool) -> list[dict[str, Any]]:
 
 def stats_text(stats: PairingStats) -> str:
     rate = f" ({stats.rate}%)" if stats.rate is not None else ""
-    return _p()["replies"]["stats"].format(
+    return _p()["replies"]["stats_too_few" if stats.too_few else "stats"].format(
         taking_part=stats.taking_part,
         rounds=stats.rounds,
         groups=stats.groups,
         answered=stats.answered,
         met=stats.met,
         rate=rate,
+        min=privacy.MIN_SHARED,
     )
 
 

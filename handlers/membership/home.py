@@ -19,7 +19,7 @@ def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, 
     has_profile = member is not None and membership.get_profile(session, member) is not None
     members = len(membership.active_members(session, community.id))
     blocks = builders.member_section(
-        membership.group_mix(session, community.id), members, has_profile
+        membership.directory_mix(session, community.id), members, has_profile
     )
     if viewer.is_convenor:
         blocks = convenor_blocks(session, community) + blocks

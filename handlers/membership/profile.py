@@ -68,5 +68,5 @@ def cop_members(
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         entries = membership.directory(session, viewer.community_id or 0)
-        mix = membership.group_mix(session, viewer.community_id or 0)
+        mix = membership.directory_mix(session, viewer.community_id or 0)
     say(ack, builders.directory_text(entries, mix), builders.directory_blocks(entries, mix))

@@ -64,6 +64,7 @@ def forget_listener(keep: bool) -> Any:
         """Only ever forgets the person who pressed the button (Slack signs who that is)."""
         ack()
         viewer = viewer_of(context)
+        dm_channel = context["sender"].resolve_channel(viewer.user_id)
         with unit_of_work(context["db"]) as session:
             community = community_of(session, viewer)
             if not membership.holds_anything(session, community, viewer.user_id):
@@ -71,7 +72,12 @@ def forget_listener(keep: bool) -> Any:
                 tell(body, client, context, NOTHING_HELD)
                 return
             result = membership.forget(
-                session, community, viewer.user_id, keep_stories=keep, now=utcnow()
+                session,
+                community,
+                viewer.user_id,
+                keep_stories=keep,
+                now=utcnow(),
+                dm_channel=dm_channel,
             )
             channel, community_id = community.channel_id, community.id
             # Every App Home's library may show their stories or their name.

@@ -5,19 +5,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from bot.builders.knowledge import health_chart, health_summary
 from bot.models import (
+    CheckinPause,
     Community,
     Consent,
     Delivery,
     DeliveryStatus,
+    Meeting,
+    MeetingPulse,
     Member,
+    Profile,
     Role,
+    Round,
+    RoundContribution,
+    RoundKind,
     Story,
     StoryKind,
 )
@@ -112,6 +119,86 @@ def test_export_for_sharing_leaves_out_cop_only_and_unnamed(
     assert backup["purpose"] == "backup" and "stories" in backup["tables"]
     titles = {r["title"]: r["author"] for r in backup["library"]}
     assert titles["Secret"] == "Amina" and titles["Anon"] == "Amina"
+
+
+def test_a_backup_keeps_calendar_dates_as_iso_text(db_session: Session, cop: tuple) -> None:
+    """Meetings, RSVPs and holiday pauses are kept by calendar date: a backup holds them too."""
+    community, amina, _rohan = cop
+    meeting = Meeting(
+        community_id=community.id,
+        convenor_id=amina.id,
+        title="Monthly",
+        first_date=date(2026, 12, 1),
+        start_minute=600,
+        tz="Europe/London",
+        duration_minutes=60,
+        video_url="https://meet.example/cop",
+        channel_id="C0COP",
+    )
+    db_session.add_all([meeting, CheckinPause(member_id=amina.id, until=date(2027, 1, 4))])
+    db_session.flush()
+    backup = json.loads(
+        export.render(db_session, fmt="json", purpose=export.BACKUP, community_id=community.id)
+    )
+    assert [m["first_date"] for m in backup["tables"]["meetings"]] == ["2026-12-01"]
+    assert [p["until"] for p in backup["tables"]["checkin_pauses"]] == ["2027-01-04"]
+
+
+def test_a_backup_of_one_community_holds_nothing_of_another(db_session: Session) -> None:
+    """Rows that belong to a community through a parent (a pulse through its meeting, a pause
+    or a profile through its member, a contribution through its round) stay with it."""
+    cops = []
+    for slug in ("north", "south"):
+        community = Community(slug=slug, name=slug, channel_id=f"C{slug}", settings={})
+        db_session.add(community)
+        db_session.flush()
+        member = Member(community_id=community.id, user_id=f"U{slug}", name=f"{slug} member")
+        db_session.add(member)
+        db_session.flush()
+        meeting = Meeting(
+            community_id=community.id,
+            title=f"{slug} meeting",
+            first_date=date(2026, 12, 1),
+            start_minute=600,
+            tz="UTC",
+            duration_minutes=60,
+            video_url="https://meet.example/cop",
+            channel_id=f"C{slug}",
+        )
+        round_ = Round(
+            community_id=community.id,
+            kind=RoundKind.AI,
+            topic=f"{slug} topic",
+            channel_id=f"C{slug}",
+        )
+        db_session.add_all(
+            [meeting, round_, CheckinPause(member_id=member.id, until=date(2027, 1, 4))]
+        )
+        db_session.flush()
+        db_session.add_all(
+            [
+                MeetingPulse(
+                    meeting_id=meeting.id,
+                    occurrence=date(2026, 12, 1),
+                    member_id=member.id,
+                    score=4,
+                    note=f"{slug} pulse note",
+                ),
+                Profile(member_id=member.id, answers={"role": f"{slug} role"}),
+                RoundContribution(
+                    round_id=round_.id, phase_index=0, member_id=member.id, text=f"{slug} words"
+                ),
+                Delivery(key=f"welcome:{slug}", channel=member.user_id),
+            ]
+        )
+        db_session.flush()
+        cops.append(community)
+    backup = export.render(db_session, fmt="json", purpose=export.BACKUP, community_id=cops[0].id)
+    assert "north pulse note" in backup and "north role" in backup and "north words" in backup
+    assert "welcome:north" in backup
+    assert "south" not in backup and "Usouth" not in backup
+    tables = json.loads(backup)["tables"]
+    assert len(tables["checkin_pauses"]) == 1 and len(tables["deliveries"]) == 1
 
 
 def test_health_report_tiers_provider_and_chart(db_session: Session, cop: tuple) -> None:

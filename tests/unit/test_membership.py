@@ -17,6 +17,7 @@ from bot.models import (
     Consent,
     Decision,
     DecisionKind,
+    Delivery,
     Member,
     Role,
     Story,
@@ -101,6 +102,24 @@ def test_mix_counts_before_and_after_and_calls_out_thin_spots(
     assert (region["north"].before, region["north"].after, region["north"].thin) == (3, 3, False)
     assert (region["wales"].before, region["wales"].after, region["wales"].thin) == (0, 1, True)
     assert mix["region"].fills_thin_spot and "Wales" in mix["region"].thin_labels
+
+
+def test_the_directorys_mix_counts_only_answers_their_owners_show(
+    db_session: Session, community: Community
+) -> None:
+    shown = person(db_session, community, "UA", answers={**ANSWERS, "region": "north"})
+    membership.save_profile(db_session, shown, {**ANSWERS, "region": "north"}, show=True)
+    person(db_session, community, "UB", answers=ANSWERS)  # Wales, kept back
+    seen = {
+        d.key: {v.value: v.before for v in d.values}
+        for d in membership.directory_mix(db_session, community.id)
+    }
+    assert seen["region"]["north"] == 1 and seen["region"]["wales"] == 0
+    review = {
+        d.key: {v.value: v.before for v in d.values}
+        for d in membership.group_mix(db_session, community.id)
+    }
+    assert review["region"]["wales"] == 1  # the convenors' review counts every profile
 
 
 def test_capacity_waitlists_approvals_and_counts_only_members(
@@ -214,6 +233,24 @@ def test_forget_runs_hooks_and_anonymises(db_session: Session, community: Commun
     assert db_session.scalars(select(Story)).one().author_id is None
     subjects = {d.subject_user_id for d in db_session.scalars(select(Decision))}
     assert "UA" not in subjects
+
+
+def test_forget_reaches_messages_sent_to_their_dm_by_its_channel_id(
+    db_session: Session, community: Community
+) -> None:
+    person(db_session, community, "UC", role=Role.CONVENOR)
+    person(db_session, community, "UA")
+    payload = {"text": "Thanks for sending *my-secret-notes.txt*", "blocks": None}
+    db_session.add_all(
+        [
+            Delivery(key="welcome:1", channel="UA"),
+            Delivery(key="file-question:D0UA:1.2", channel="D0UA", payload=payload),
+            Delivery(key="checkin:9:2026-W14", channel="UC"),
+        ]
+    )
+    db_session.flush()
+    membership.forget(db_session, community, "UA", keep_stories=False, now=NOW, dm_channel="D0UA")
+    assert db_session.scalars(select(Delivery.key)).all() == ["checkin:9:2026-W14"]
 
 
 def test_the_last_convenor_cannot_stand_down_leave_or_be_forgotten(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.builders.pairing import stats_text
 from bot.errors import InvalidInput
 from bot.models import Community, Member, MemberStatus, PairingGroup, PairingRound
 from bot.services import pairing
@@ -149,8 +150,25 @@ def test_met_answers_and_rate_count_only_the_group(db_session: Session) -> None:
     with pytest.raises(Exception, match="isn't one of yours"):
         pairing.record_met(db_session, first.id, outsider, False)
     stats = pairing.stats(db_session, community.id)
-    assert (stats.groups, stats.answered, stats.met, stats.rate) == (2, 1, 1, 100)
+    assert (stats.groups, stats.answered, stats.met) == (2, 1, 1)
     assert stats.taking_part == 4
+    assert stats.too_few and stats.rate is None  # one group's answer would be plain to see
+
+
+def test_how_many_met_waits_for_three_answers(db_session: Session) -> None:
+    community, _members = community_with(db_session, 6)
+    round_, _ = pairing.run_round(db_session, community, now=START, config=CONFIG)
+    assert round_ is not None
+    groups = db_session.scalars(select(PairingGroup).order_by(PairingGroup.id)).all()
+    assert len(groups) == 3
+    for group, met in zip(groups[:2], (True, False), strict=True):
+        pairing.record_met(db_session, group.id, group.members[0].member, met)
+    two = pairing.stats(db_session, community.id)
+    assert two.too_few and "too few" in stats_text(two) and "1 met" not in stats_text(two)
+    pairing.record_met(db_session, groups[2].id, groups[2].members[0].member, True)
+    three = pairing.stats(db_session, community.id)
+    assert (three.answered, three.met, three.rate) == (3, 2, 67)
+    assert "2 met (67%)" in stats_text(three)
 
 
 def test_config_from_environment() -> None:

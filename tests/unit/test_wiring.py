@@ -184,6 +184,7 @@ def everything(session: Session, community: Community) -> tuple[Member, Member, 
                 member_id=m.id,
                 what=f"{SECRET} action" if m is gone else "Sam's action",
                 due_at=NOW + timedelta(days=14),
+                report=f"{SECRET} how it went, privately" if m is gone else None,
             )
         )
     session.add(RoundNote(round_id=als.id, phase_index=1, member_id=gone.id, kind="tip"))
@@ -335,6 +336,7 @@ def test_forget_keeping_stories_keeps_their_words_without_their_name(
         select(RoundCommitment).where(RoundCommitment.what.contains(SECRET))
     ).one()
     assert commitment.member_id is None
+    assert commitment.report is None  # private: nobody is left who may read it
     # A post that named them comes down; the story stays, unnamed.
     assert ("C0MOVE", "9.own") in result.deleted_story_posts
     own = db_session.scalars(select(Story).where(Story.title == f"{SECRET} own story")).one()

@@ -30,7 +30,8 @@ def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool
         SectionBlock(
             text=MarkdownTextObject(
                 text="Your profile helps the group know who's here and see its mix. "
-                "Other members see only counts, unless you choose to show your answers."
+                "Other members see your answers, and count them in the mix, only if you choose "
+                "to show them; the convenors count every profile when they review applications."
             )
         )
     ]
@@ -59,7 +60,7 @@ def profile_modal(questions: list[Question], answers: dict[str, Any], show: bool
 def member_section(mix: list[DimensionMix], members: int, has_profile: bool) -> list[dict]:
     known = [dim for dim in mix if any(v.before for v in dim.values)]
     lines = mix_lines(known, with_after=False) or [
-        "_No one has filled in a profile yet, so the group's mix is still a mystery._"
+        "_Nobody shows their profile answers yet, so the group's mix is still a mystery._"
     ]
     text = f"*The group* · {members} members\n" + "\n".join(lines)
     blocks = [
@@ -84,16 +85,19 @@ def _directory_lines(entries: list[DirectoryEntry]) -> list[str]:
     return lines
 
 
+MIX_HEADING = "*The group's mix* (from the answers members show)"
+
+
 def directory_text(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> str:
     """The directory as plain message text (the notification fallback for the blocks)."""
     text = f"*Members* ({len(entries)})\n" + "\n".join(_directory_lines(entries))
-    text += "\n\n*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
+    text += f"\n\n{MIX_HEADING}\n" + "\n".join(mix_lines(mix, with_after=False))
     return truncate(text, 3000)
 
 
 def directory_blocks(entries: list[DirectoryEntry], mix: list[DimensionMix]) -> list[dict]:
     """The directory in full: the mix first (it is short), then every member."""
-    mix_text = "*The group's mix*\n" + "\n".join(mix_lines(mix, with_after=False))
+    mix_text = f"{MIX_HEADING}\n" + "\n".join(mix_lines(mix, with_after=False))
     blocks = [section(truncate(mix_text, 3000))]
     members = [f"*Members* ({len(entries)})", *_directory_lines(entries)]
     return blocks + packed_sections(members, max_blocks=49)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import __version__
@@ -20,7 +20,7 @@ SKIPPED_TABLES = {"processed_requests"}
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):  # a meeting's day, a holiday pause's last day
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -29,22 +29,72 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _in_community(
+    session: Session, table: Table, community_id: int, kept: dict[str, set[Any]]
+) -> ColumnElement[bool]:
+    """Which rows of `table` belong to the community: its own column, else a parent's row kept
+    (a pulse by its meeting, a pause by its member), else for the ledger a message addressed to
+    one of its people or channels. Every table is scoped: nothing of another CoP comes along."""
+    if table.name == "communities":
+        return table.c.id == community_id
+    if "community_id" in table.c:
+        return table.c.community_id == community_id
+    parents = [
+        fk.parent.in_(kept[fk.column.table.name])
+        for fk in table.foreign_keys
+        if fk.column.table.name in kept
+    ]
+    if parents:
+        return or_(*parents)
+    if table.name == "deliveries":
+        return table.c.channel.in_(_addresses(session, community_id))
+    return false()
+
+
+def _addresses(session: Session, community_id: int) -> set[str]:
+    from bot.models import Community, Meeting, Member, PairingGroup, PairingRound, Round
+
+    community = session.get(Community, community_id)
+    found = (
+        {c for c in (community.channel_id, community.movement_channel_id) if c}
+        if community
+        else set()
+    )
+    found |= set(session.scalars(select(Member.user_id).where(Member.community_id == community_id)))
+    found |= set(
+        session.scalars(select(Meeting.channel_id).where(Meeting.community_id == community_id))
+    )
+    found |= set(
+        session.scalars(select(Round.channel_id).where(Round.community_id == community_id))
+    )
+    found |= {
+        c
+        for c in session.scalars(
+            select(PairingGroup.channel_id)
+            .join(PairingRound, PairingRound.id == PairingGroup.round_id)
+            .where(PairingRound.community_id == community_id)
+        )
+        if c
+    }
+    return found
+
+
 def export_all(session: Session, *, community_id: int | None = None) -> dict[str, Any]:
     """Every table Kettle's models define, row by row; filtered to one community when asked."""
     tables: dict[str, list[dict[str, Any]]] = {}
+    kept: dict[str, set[Any]] = {}  # the ids of the rows kept, by table, to scope their children
     for table in Base.metadata.sorted_tables:
         if table.name in SKIPPED_TABLES:
             continue
         query = select(table)
         if community_id is not None:
-            if "community_id" in table.c:
-                query = query.where(table.c.community_id == community_id)
-            elif table.name == "communities":
-                query = query.where(table.c.id == community_id)
+            query = query.where(_in_community(session, table, community_id, kept))
         if "id" in table.c:
             query = query.order_by(table.c.id)
         rows = session.execute(query).mappings().all()
         tables[table.name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
+        if "id" in table.c:
+            kept[table.name] = {row["id"] for row in rows}
     return {"kettle_version": __version__, "exported_at": utcnow().isoformat(), "tables": tables}
 
 

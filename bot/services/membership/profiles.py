@@ -108,24 +108,35 @@ class DimensionMix:
         return any(v.thin and v.value == self.applicant_value for v in self.values)
 
 
-def _profiles_of_active(session: Session, community_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
+def _profiles_of_active(
+    session: Session, community_id: int, *, shown_only: bool = False
+) -> list[dict[str, Any]]:
+    query = (
         select(Profile.answers)
         .join(Member, Member.id == Profile.member_id)
         .where(Member.community_id == community_id, Member.status == MemberStatus.ACTIVE)
-    ).all()
-    return [dict(r[0] or {}) for r in rows]
+    )
+    if shown_only:
+        query = query.where(Profile.show_in_directory.is_(True))
+    return [dict(r[0] or {}) for r in session.execute(query).all()]
 
 
 def group_mix(
-    session: Session, community_id: int, applicant: dict[str, Any] | None = None
+    session: Session,
+    community_id: int,
+    applicant: dict[str, Any] | None = None,
+    *,
+    shown_only: bool = False,
 ) -> list[DimensionMix]:
-    """Counts by each profile dimension, before and (when an applicant is given) after."""
+    """Counts by each profile dimension, before and (when an applicant is given) after.
+
+    Every profile counts in the convenors' review; `shown_only` counts only what members chose
+    to show in the directory, so that no count tells anyone an answer its owner kept back."""
     thin_at = int(prompts.load("membership").get("thin_at", 1))
-    profiles = _profiles_of_active(session, community_id)
+    profiles = _profiles_of_active(session, community_id, shown_only=shown_only)
     out = []
     for q in questions():
-        if not q.dimension:
+        if not q.dimension or (shown_only and not q.public):
             continue
         counts = Counter(str(p.get(q.key)) for p in profiles if p.get(q.key))
         mine = str(applicant.get(q.key)) if applicant and applicant.get(q.key) else None
@@ -141,3 +152,8 @@ def group_mix(
         ]
         out.append(DimensionMix(q.key, q.label, values, mine))
     return out
+
+
+def directory_mix(session: Session, community_id: int) -> list[DimensionMix]:
+    """The group's mix as members see it: only the answers members chose to show."""
+    return group_mix(session, community_id, shown_only=True)

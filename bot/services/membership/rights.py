@@ -164,8 +164,12 @@ def forget(
     *,
     keep_stories: bool,
     now: datetime,
+    dm_channel: str | None = None,
 ) -> Forgotten:
-    """Delete everything personal about someone; their stories go, or stay without a name."""
+    """Delete everything personal about someone; their stories go, or stay without a name.
+
+    `dm_channel` is their DM with Kettle: the ledger rows of messages sent there by its channel
+    id, not their user id (replies to what they DMed Kettle), go with those sent by user id."""
     lock(session, community)
     member = as_now(session, get_member(session, community.id, user_id))
     if member is None and not holds_anything(session, community, user_id):
@@ -225,7 +229,8 @@ def forget(
             Application.community_id == community.id, Application.user_id == user_id
         )
     )
-    session.execute(delete(Delivery).where(Delivery.channel == user_id))
+    addressed = [user_id, *([dm_channel] if dm_channel else [])]
+    session.execute(delete(Delivery).where(Delivery.channel.in_(addressed)))
     session.flush()
     log_decision(
         session,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import privacy
 from bot.models import Member, MemberStatus, PairingGroup, PairingPreference, PairingRound
 
 
@@ -19,8 +20,14 @@ class PairingStats:
     taking_part: int
 
     @property
+    def too_few(self) -> bool:
+        """Fewer than `privacy.MIN_SHARED` groups answered: how many met would tell what one
+        group said (a convenor knows who takes part), so neither it nor the rate is shown."""
+        return not privacy.enough(self.answered)
+
+    @property
     def rate(self) -> int | None:
-        return round(100 * self.met / self.answered) if self.answered else None
+        return None if self.too_few else round(100 * self.met / self.answered)
 
 
 def stats(session: Session, community_id: int, *, last_rounds: int = 6) -> PairingStats:

@@ -15,6 +15,7 @@ from bot.models import (
     RoundContribution,
     RoundNote,
     RoundOptOut,
+    RoundShare,
     RoundStatus,
     utcnow,
 )
@@ -27,7 +28,9 @@ from bot.services.rounds.synthesis import synthesis
 
 def forget_member(session: Session, member: Member) -> None:
     """Forget-me: what they said in rounds and their commitments go, or stay without their
-    name, as they chose for their stories; their opt-out and notes go; they leave each set; a
+    name, as they chose for their stories (a report of how one went stays only if they had
+    shared it: nobody else may ever read a private one); their opt-out and notes go; they leave
+    each set; a
     set they presented loses their report-back (and, unless they keep their words, its
     challenge); a proposal waiting on them, or made by them, is withdrawn. Every post that
     carries their words or name is marked to be edited (or taken down) in Slack."""
@@ -94,6 +97,8 @@ def _let_go(
         row.member_id = None
         if isinstance(row, RoundContribution):
             row.anonymous = True
+        elif row.report_visibility != RoundShare.COP:
+            row.report = None  # only its owner could read it, and they are gone
     return ids
 
 
