@@ -1,4 +1,4 @@
-"""Bolt listeners, one module per capability; each has `register(app)`."""
+"""Bolt listeners, one package per capability; each has `register(app)`."""
 
 from __future__ import annotations
 
