@@ -120,7 +120,8 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
         return err.code, json.loads(err.read())
 
 
-def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) -> None:
+def start_serve(tmp_path: Path, fake: FakeSlack, **extra: str) -> tuple[subprocess.Popen[str], int]:
+    """`kettle serve` as a real process on a free port, talking to the fake Slack."""
     port = free_port()
     env = base_env(
         tmp_path,
@@ -130,6 +131,7 @@ def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) ->
         PORT=str(port),
         KETTLE_CONVENORS=CONVENOR,
         KETTLE_COP_CHANNEL=COP,
+        **extra,
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
@@ -139,6 +141,11 @@ def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) ->
         stderr=subprocess.STDOUT,
         text=True,
     )
+    return proc, port
+
+
+def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) -> None:
+    proc, port = start_serve(tmp_path, fake)
     try:
         deadline = time.monotonic() + 30
         status = 0
@@ -176,7 +183,7 @@ def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) ->
     assert "stopped cleanly" in output
     assert "Traceback" not in output
 
-    engine = make_engine(env["DATABASE_URL"])
+    engine = make_engine(base_env(tmp_path)["DATABASE_URL"])
     assert "apscheduler_jobs" in inspect(engine).get_table_names()
     engine.dispose()
 

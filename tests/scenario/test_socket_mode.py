@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +18,9 @@ from sqlalchemy import func, select
 from bot.builders.ids import StoryIds
 from bot.db import make_engine, make_session_factory
 from bot.models import Story
-from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, SIGNING_SECRET
+from tests.conftest import COP, MEMBER, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, SlackSigner
-from tests.scenario.test_cli import _get, base_env, free_port
+from tests.scenario.test_cli import _get, start_serve
 from tests.scenario.test_stories import story_values
 
 APP_TOKEN = "xapp-1-A0001-1-kettle"
@@ -43,27 +42,7 @@ def socket_fake(fake: FakeSlack) -> FakeSlack:
 def start_kettle(
     tmp_path: Path, fake: FakeSlack, **extra: str
 ) -> tuple[subprocess.Popen[str], int]:
-    port = free_port()
-    env = base_env(
-        tmp_path,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN=APP_TOKEN,
-        SLACK_API_URL=fake.api_url,
-        PORT=str(port),
-        KETTLE_CONVENORS=CONVENOR,
-        KETTLE_COP_CHANNEL=COP,
-        **extra,
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return proc, port
+    return start_serve(tmp_path, fake, SLACK_APP_TOKEN=APP_TOKEN, **extra)
 
 
 @pytest.fixture()
