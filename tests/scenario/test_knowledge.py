@@ -28,7 +28,7 @@ from bot.models import (
 )
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, MOVEMENT, OUTSIDER, make_settings
 from tests.fakeslack import FakeSlack
-from tests.harness import Kettle
+from tests.harness import Kettle, Reply
 from tests.scenario.test_stories import story_values
 
 
@@ -425,6 +425,17 @@ def answer_values(consent: str = "cop_only", title: str = "What helped us") -> d
     values.pop(StoryIds.MEDIA_URL)
     values.pop(StoryIds.POST)
     return values
+
+
+def answer_callout(kettle: Kettle, question: str, consent: str, title: str) -> Reply:
+    """A convenor asks the movement; someone outside the CoP answers through the posted button."""
+    kettle.command(CONVENOR, "/cop", f"callout {question}")
+    post = kettle.fake.messages(MOVEMENT)[0]
+    answer = button(post, KnowledgeIds.ANSWER)["value"]
+    dm_click(kettle, OUTSIDER, KnowledgeIds.ANSWER, answer, post, MOVEMENT)
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == KnowledgeIds.ANSWER_MODAL
+    return kettle.submit(OUTSIDER, view, answer_values(consent, title))
 
 
 def test_callout_answers_land_in_the_library_with_consent(kettle: Kettle) -> None:

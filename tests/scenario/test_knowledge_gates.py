@@ -25,7 +25,7 @@ from tests.harness import Kettle
 from tests.scenario.test_journey_knowledge import blog_markdown
 from tests.scenario.test_knowledge import (
     add_story,
-    answer_values,
+    answer_callout,
     button,
     dm_click,
     propose_and_answer,
@@ -137,13 +137,9 @@ def test_approving_an_old_preview_of_a_changed_story_posts_nothing(kettle: Kettl
 def test_a_callout_answer_goes_out_only_once_its_responder_approves(
     kettle: Kettle, export: Export
 ) -> None:
-    kettle.command(CONVENOR, "/cop", "callout What helped your network grow?")
-    post = kettle.fake.messages(MOVEMENT)[0]
-    dm_click(kettle, OUTSIDER, KnowledgeIds.ANSWER, button(post, KnowledgeIds.ANSWER)["value"],
-             post, MOVEMENT)  # fmt: skip
-    view = kettle.fake.last_view()
-    assert view is not None
-    kettle.submit(OUTSIDER, view, answer_values("movement_named", "Tea before business"))
+    answer_callout(
+        kettle, "What helped your network grow?", "movement_named", "Tea before business"
+    )
     with kettle.db() as session:
         story = session.scalar(select(Story).where(Story.title == "Tea before business"))
         assert story is not None

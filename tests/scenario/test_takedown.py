@@ -25,7 +25,13 @@ from bot.slack import make_client
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, MOVEMENT, OUTSIDER, make_settings, wipe
 from tests.fakeslack import FakeSlack
 from tests.harness import Kettle
-from tests.scenario.test_knowledge import add_story, answer_values, button, dm_click, texts
+from tests.scenario.test_knowledge import (
+    add_story,
+    answer_callout,
+    button,
+    dm_click,
+    texts,
+)
 from tests.scenario.test_stories import open_modal, story_values
 
 
@@ -258,13 +264,7 @@ def test_forget_me_takes_down_kettles_dms_about_their_story(kettle: Kettle) -> N
 
 
 def test_forget_me_takes_down_the_convenors_note_of_a_callout_answer(kettle: Kettle) -> None:
-    kettle.command(CONVENOR, "/cop", "callout What helped your network grow?")
-    post = kettle.fake.messages(MOVEMENT)[0]
-    dm_click(kettle, OUTSIDER, KnowledgeIds.ANSWER, button(post, KnowledgeIds.ANSWER)["value"],
-             post, MOVEMENT)  # fmt: skip
-    view = kettle.fake.last_view()
-    assert view is not None
-    kettle.submit(OUTSIDER, view, answer_values("cop_only", "Olly's rota trick"))
+    answer_callout(kettle, "What helped your network grow?", "cop_only", "Olly's rota trick")
     assert "Olly's rota trick" in dms(kettle, CONVENOR)
     assert "Olly's rota trick" in dms(kettle, OUTSIDER)
     kettle.click(OUTSIDER, MembershipIds.FORGET_DELETE_BUTTON, channel="D9")
@@ -285,13 +285,9 @@ def test_forget_me_refreshes_everyones_app_home(kettle: Kettle) -> None:
 
 
 def test_mydata_of_someone_who_never_joined_shows_their_callout_answers(kettle: Kettle) -> None:
-    kettle.command(CONVENOR, "/cop", "callout What helped your network grow?")
-    post = kettle.fake.messages(MOVEMENT)[0]
-    dm_click(kettle, OUTSIDER, KnowledgeIds.ANSWER, button(post, KnowledgeIds.ANSWER)["value"],
-             post, MOVEMENT)  # fmt: skip
-    view = kettle.fake.last_view()
-    assert view is not None
-    kettle.submit(OUTSIDER, view, answer_values("movement_anonymous", "Olly's rota trick"))
+    answer_callout(
+        kettle, "What helped your network grow?", "movement_anonymous", "Olly's rota trick"
+    )
     reply = kettle.command(OUTSIDER, "/cop", "mydata")
     assert "direct messages" in reply.json["text"]
     upload = kettle.fake.dm_messages(OUTSIDER)[-1]
