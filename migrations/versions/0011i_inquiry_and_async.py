@@ -62,9 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source_key"),
     )
-    op.create_index(
-        "ix_round_choices_scope", "round_choices", ["community_id", "kind", "round_id"]
-    )
+    op.create_index("ix_round_choices_scope", "round_choices", ["community_id", "kind", "round_id"])
     op.create_table(
         "round_votes",
         sa.Column("id", sa.Integer(), nullable=False),
