@@ -172,7 +172,7 @@ def test_an_asynchronous_appreciative_inquiry_over_four_days(kettle: Kettle) -> 
     assert round_.phase_deadline is not None
     begun = round_.phase_started_at
     assert round_.phase_deadline - begun == timedelta(hours=24)
-    opening = [m for m in kettle.fake.messages(COP) if m.get("ts") == round_.thread_ts][0]
+    opening = next(m for m in kettle.fake.messages(COP) if m.get("ts") == round_.thread_ts)
     assert "sensible hour of your own day" in opening["text"]
     clock = Clock(kettle, begun)
 
