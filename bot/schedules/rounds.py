@@ -385,6 +385,7 @@ def tick(now: datetime | None = None) -> None:
     tz = rt.settings.workspace_tz
     _invite(rt.sender, rt.session_factory, now, tz)
     inquiry.send_prompts(rt.sender, rt.session_factory, now, tz)
+    inquiry.pair_due(rt.sender, rt.session_factory, now)
     inquiry.offer_library(rt.sender, rt.session_factory)
     _tea_breaks(rt.sender, rt.session_factory, now)
     _follow_ups(rt.sender, rt.session_factory, now)

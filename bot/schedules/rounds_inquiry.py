@@ -99,6 +99,17 @@ def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_i
     return len(pairs)
 
 
+def pair_due(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+    """Rounds over days pair their interviews themselves, some hours into Discover."""
+    with unit_of_work(session_factory) as session:
+        due = [r.id for r in svc.due_pairings(session, now)]
+    for round_id in due:
+        try:
+            pair_for_interviews(sender, session_factory, round_id)
+        except Exception:
+            log.exception("could not pair round %s for interviews", round_id)
+
+
 def ask_partner(sender: Sender, session_factory: SessionFactory, contribution_id: int) -> None:
     """The partner whose story was retold is asked, privately, before it is posted."""
     with unit_of_work(session_factory) as session:

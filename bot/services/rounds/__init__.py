@@ -48,6 +48,7 @@ from bot.services.rounds.forget import forget_member, member_data
 from bot.services.rounds.health import health_figures
 from bot.services.rounds.interviews import (
     answer_retelling,
+    due_pairings,
     interview_groups,
     opt_in,
     opted_in,
@@ -154,6 +155,7 @@ __all__ = [
     "due_asks",
     "due_invitations",
     "due_offers",
+    "due_pairings",
     "due_prompts",
     "due_reminders",
     "due_tea_breaks",

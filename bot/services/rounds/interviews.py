@@ -4,14 +4,24 @@ its choices; then each retells their partner's story in the thread, once the par
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Member, Round, RoundContribution, RoundKind, RoundNote
+from bot.models import (
+    Member,
+    Round,
+    RoundContribution,
+    RoundKind,
+    RoundMode,
+    RoundNote,
+    RoundStatus,
+)
 from bot.services import pairing
 from bot.services.membership import active_members
-from bot.services.rounds.method import LIVE, TEXT_MAX, add_once, phase, written
+from bot.services.rounds.method import LIVE, TEXT_MAX, add_once, phase, prompts_, written
 
 OPT_IN = "interview"  # the RoundNote kind of a member's "I'd like an interview"
 
@@ -76,6 +86,28 @@ def interview_groups(session: Session, round_: Round) -> tuple[list[list[Member]
     return [g for g in groups_out if len(g) > 1], alone_out
 
 
+def due_pairings(session: Session, now: datetime) -> list[Round]:
+    """Rounds over days whose interviews pair themselves: some hours (`pair_after`) into
+    Discover, once at least one member has asked (nobody is there to press the button at
+    three in the morning)."""
+    after = timedelta(hours=int(prompts_().get("asynchronous", {}).get("pair_after", 12)))
+    rounds = session.scalars(
+        select(Round).where(
+            Round.status == RoundStatus.RUNNING,
+            Round.kind == RoundKind.AI,
+            Round.mode == RoundMode.ASYNC,
+        )
+    )
+    return [
+        r
+        for r in rounds
+        if _in_discover(r)
+        and (r.settings or {}).get("pairs") is None
+        and r.phase_started_at + after <= now
+        and opted_in(session, r)
+    ]
+
+
 def partners(round_: Round, member_id: int | None) -> list[int]:
     """Who the member interviewed (their pair or trio), by member id."""
     for group in (round_.settings or {}).get("pairs") or []:
@@ -93,9 +125,10 @@ def retell(
     text: str,
     source_key: str | None,
 ) -> tuple[RoundContribution, bool]:
-    """A member retells their partner's story; it waits, unposted, for the partner's yes."""
-    if not _in_discover(round_):
-        raise InvalidInput("closed", {"text": "Discover has moved on."})
+    """A member retells their partner's story (in Discover, or in Dream for a late interview);
+    it is kept with Discover's stories and waits, unposted, for the partner's yes."""
+    if round_.status not in LIVE or round_.phase_index > 1:
+        raise InvalidInput("closed", {"text": "The stories were told in Discover."})
     if partner is None or partner.id not in partners(round_, teller.id):
         raise InvalidInput("partner", {"partner": "Pick the partner you interviewed."})
     text = written(text, field="text", refusal="Retell the story.", hint="What they told you.")
@@ -103,7 +136,7 @@ def retell(
         session,
         RoundContribution(
             round_id=round_.id,
-            phase_index=round_.phase_index,
+            phase_index=0,
             member_id=teller.id,
             about_id=partner.id,
             awaiting=True,
