@@ -87,11 +87,6 @@ def on_choice_vote(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     view = body.get("view") or {}
     with unit_of_work(context["db"]) as session:
         choice = svc.get_choice(session, button_id(body), community_id=viewer.community_id)
-        if choice.round_id is not None and choice.kind != ChoiceKind.TOPIC:
-            round_ = svc.get_round(session, choice.round_id, community_id=viewer.community_id)
-            if round_.status not in svc.LIVE:
-                tell(body, client, context, svc.prompts_()["messages"]["closed"])
-                return
         svc.vote(session, choice, _me(session, viewer))
         kind, round_id = choice.kind, choice.round_id
         fresh = _choices_view(session, viewer, kind, None if kind == ChoiceKind.TOPIC else round_id)

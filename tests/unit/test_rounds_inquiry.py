@@ -154,6 +154,8 @@ def test_the_positive_core_is_what_members_agree_on(db_session: Session) -> None
         )
     svc.advance(db_session, r, now=NOW, expected_phase=0)
     assert r.settings["core"] == ["Welcoming by name"]
+    with pytest.raises(NotFound):  # the core is agreed: its vote has closed
+        svc.vote(db_session, welcome, tama)
     with pytest.raises(InvalidInput):  # themes are drawn in Discover
         svc.propose(
             db_session,

@@ -113,6 +113,11 @@ def vote(session: Session, choice: RoundChoice, member: Member) -> bool:
     endorsing, pressed again to take it back. True when the member now votes for it."""
     if choice.kind == ChoiceKind.TOPIC and choice.chosen:
         raise NotFound("That topic has been chosen: its round has started.")
+    if choice.kind != ChoiceKind.TOPIC:
+        round_ = session.get(Round, choice.round_id or 0)
+        flag = "themes" if choice.kind == ChoiceKind.THEME else "propositions"
+        if round_ is None or not _current(round_, flag):
+            raise NotFound("That vote has closed: the round has moved on.")
     scope = _scope(choice)
     mine = session.scalar(
         select(RoundVote).where(RoundVote.scope == scope, RoundVote.member_id == member.id)
