@@ -328,6 +328,9 @@ def test_forget_me_takes_ai_votes_joins_and_retellings_of_their_story(db_session
     c, _ = svc.add_commitment(db_session, r, amina, what="call", due_at=NOW, source_key=None)
     assert svc.join_commitment(db_session, c.id, tama) is True
     assert svc.join_commitment(db_session, c.id, amina) is None  # one's own
+    mine = svc.member_data(db_session, tama)
+    assert mine["my_story_retold"] == [{"text": "TAMA-STORY", "posted": True}]
+    assert mine["joining"] == ["call"] and mine["votes"] == [{"kind": "theme", "text": "T"}]
     forget_member(db_session, tama)  # the default scope deletes their words
     db_session.flush()
     db_session.expire_all()

@@ -183,6 +183,28 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
             {"kind": c.kind.value, "text": c.text}
             for c in session.scalars(select(RoundChoice).where(RoundChoice.member_id == member.id))
         ],
+        "votes": [
+            {"kind": c.kind.value, "text": c.text}
+            for c in session.scalars(
+                select(RoundChoice)
+                .join(RoundVote, RoundVote.choice_id == RoundChoice.id)
+                .where(RoundVote.member_id == member.id)
+            )
+        ],
+        "my_story_retold": [
+            {"text": c.text, "posted": not c.awaiting}
+            for c in session.scalars(
+                select(RoundContribution).where(RoundContribution.about_id == member.id)
+            )
+        ],
+        "joining": [
+            c.what
+            for c in session.scalars(
+                select(RoundCommitment)
+                .join(RoundJoiner, RoundJoiner.commitment_id == RoundCommitment.id)
+                .where(RoundJoiner.member_id == member.id)
+            )
+        ],
         "private_invitations": session.get(RoundOptOut, member.id) is None,
         "rounds_facilitated": list(
             session.scalars(select(Round.topic).where(Round.facilitator_id == member.id))
