@@ -71,6 +71,23 @@ class RoundIds(StrEnum):
     SHARE = "share"
     PRESENT_YES = "round_present_yes"
     PRESENT_NO = "round_present_no"
+    MODE = "mode"
+    HOURS = "hours"
+    THEME = "theme"
+    PROPOSITION = "proposition"
+    PARTNER = "partner"
+    INTERVIEW = "round_interview"
+    RETELL = "round_retell"
+    RETELL_MODAL = "round_retell_modal"
+    RETELL_YES = "round_retell_yes"
+    RETELL_NO = "round_retell_no"
+    CHOICES = "round_choices"  # opens the themes or propositions form of a round
+    CHOICES_MODAL = "round_choices_modal"
+    CHOICE_VOTE = "round_choice_vote"
+    START_TOPIC = "round_start_topic"
+    JOIN = "round_join"
+    LIBRARY_YES = "round_library_yes"
+    LIBRARY_NO = "round_library_no"
 
 
 class MeetingIds(StrEnum):

@@ -29,6 +29,7 @@ from bot.models import (
     RoundStatus,
     utcnow,
 )
+from bot.schedules import rounds_inquiry as inquiry
 from bot.schedules import setup
 from bot.services import rounds as svc
 from bot.text import escape
@@ -140,13 +141,18 @@ def post_line(
     kind: RoundPostKind,
     ref_id: int,
     text: str,
+    blocks: list[dict[str, Any]] | None = None,
 ) -> None:
     """A contribution or commitment in the round's thread, once, remembered for forget-me."""
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
         channel, thread_ts = round_.channel_id, round_.thread_ts
     outcome = sender.deliver(
-        f"round:{round_id}:{kind.value}:{ref_id}", channel, text=text, thread_ts=thread_ts
+        f"round:{round_id}:{kind.value}:{ref_id}",
+        channel,
+        text=text,
+        blocks=blocks,
+        thread_ts=thread_ts,
     )
     if outcome.ts:
         with unit_of_work(session_factory) as session:
@@ -209,12 +215,10 @@ def render_post(session: Session, post: RoundPost) -> tuple[str, list[Any] | Non
         return text, None
     item = svc.post_content(session, post)
     if isinstance(item, RoundContribution):
-        who = svc.who(item.member, item.anonymous)
-        return builders.contribution_text(
-            round_, who, item.text, phase_index=item.phase_index
-        ), None
+        return inquiry.contribution_line(round_, item), None
     if isinstance(item, RoundCommitment):
-        return builders.commitment_text(svc.who(item.member), item.what, svc.local_due(item)), None
+        text = inquiry.commitment_line(item)
+        return text, builders.commitment_blocks(text, item.id) if item.choice_id else None
     return None
 
 
@@ -243,24 +247,6 @@ def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
             svc.settle_post(session, post_id, taken_down=content is None)
 
 
-def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:
-    """Open a group DM for each pair of members with the Discover question; returns the count."""
-    with unit_of_work(session_factory) as session:
-        round_ = session.get_one(Round, round_id)
-        groups = [[m.user_id for m in g] for g in svc.interview_groups(session, round_)]
-        question = (svc.phases(round_.kind)[0].get("questions") or [""])[0]
-        text = svc.prompts_()["messages"]["pair"].format(
-            topic=escape(round_.topic), question=question
-        )
-    for group in groups:
-        try:
-            channel = sender.client.conversations_open(users=",".join(group))["channel"]["id"]
-            sender.deliver(f"round:{round_id}:pair:{'-'.join(group)}", channel, text=text)
-        except Exception:
-            log.exception("could not pair %s for round %s", group, round_id)
-    return len(groups)
-
-
 def _advance_due(session_factory: SessionFactory, now: datetime) -> None:
     with unit_of_work(session_factory) as session:
         due = [r.id for r in svc.due_to_advance(session, now)]
@@ -284,11 +270,11 @@ def _publish_all(sender: Sender, session_factory: SessionFactory) -> None:
             log.exception("could not publish round %s", round_id)
 
 
-def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: str) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         due = []
-        for round_, people in svc.due_invitations(session, now):
+        for round_, people in svc.due_invitations(session, now, workspace_tz=tz):
             ph = svc.phase(round_) or {}
             text_args = {
                 "kind": "appreciative-inquiry round",
@@ -396,7 +382,11 @@ def tick(now: datetime | None = None) -> None:
     now = now or utcnow()
     _advance_due(rt.session_factory, now)
     _publish_all(rt.sender, rt.session_factory)
-    _invite(rt.sender, rt.session_factory, now)
+    tz = rt.settings.workspace_tz
+    _invite(rt.sender, rt.session_factory, now, tz)
+    inquiry.send_prompts(rt.sender, rt.session_factory, now, tz)
+    inquiry.pair_due(rt.sender, rt.session_factory, now)
+    inquiry.offer_library(rt.sender, rt.session_factory)
     _tea_breaks(rt.sender, rt.session_factory, now)
     _follow_ups(rt.sender, rt.session_factory, now)
     try:

@@ -5,11 +5,22 @@
 - `thread`: the opening, phase posts with their controls, contributions, commitments, synthesis
 - `messages`: invitations, "how did it go?", and the private ask to a named presenter
 - `lists`: `/round list` and the App Home section
+- `inquiry`: AI's votes form, interview message, retelling and its yes, joining, library offer
 """
 
 from __future__ import annotations
 
 from bot.builders.rounds.forms import ai_modal, als_modal, contribute_modal, report_modal
+from bot.builders.rounds.inquiry import (
+    choices_modal,
+    commitment_blocks,
+    core_line,
+    interview_message,
+    library_ask,
+    retell_ask,
+    retell_modal,
+    retold_text,
+)
 from bot.builders.rounds.lists import home_section, round_list
 from bot.builders.rounds.messages import (
     ask_blocks,
@@ -31,17 +42,25 @@ __all__ = [
     "ai_modal",
     "als_modal",
     "ask_blocks",
+    "choices_modal",
+    "commitment_blocks",
     "commitment_text",
     "contribute_modal",
     "contribution_text",
     "controls",
+    "core_line",
     "home_section",
+    "interview_message",
     "invite_blocks",
+    "library_ask",
     "opening",
     "phase_post",
     "presenter_answered",
     "presenter_ask",
     "report_modal",
+    "retell_ask",
+    "retell_modal",
+    "retold_text",
     "round_list",
     "slack_time",
     "synthesis_post",

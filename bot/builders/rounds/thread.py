@@ -9,8 +9,9 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, MarkdownTextObject, SectionBlock
 
 from bot.builders.ids import RoundIds
+from bot.builders.rounds.inquiry import core_line
 from bot.builders.rounds.parts import button, prompts_, slack_time
-from bot.models import Round, RoundKind
+from bot.models import Round, RoundKind, RoundMode
 from bot.services import rounds as svc
 from bot.text import escape, truncate
 
@@ -19,7 +20,8 @@ def opening(round_: Round) -> tuple[str, list[dict[str, Any]]]:
     p = prompts_()
     if round_.kind == RoundKind.AI:
         anon = p["ai"]["anonymous_allowed"] if round_.allow_anonymous else ""
-        text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon)
+        pace = p["ai"]["pace_async" if round_.mode == RoundMode.ASYNC else "pace_live"]
+        text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon, pace=pace)
     else:
         members = ", ".join(f"<@{u}>" for u in round_.set_members) or "—"
         text = p["als"]["opening"].format(
@@ -43,8 +45,12 @@ def controls(round_: Round) -> ActionsBlock:
     if ph.get("contributes") or ph.get("reflection") or ph.get("commitments"):
         label = "Commit" if ph.get("commitments") else "Contribute"
         elements.append(button(label, RoundIds.CONTRIBUTE, value, "primary"))
-    if round_.kind == RoundKind.AI and round_.phase_index == 0:
+    if round_.kind == RoundKind.AI and ph.get("interviews"):
+        elements.append(button("I'd like an interview", RoundIds.INTERVIEW, value))
         elements.append(button("Pair us for interviews", RoundIds.PAIR, value))
+    if round_.kind == RoundKind.AI and (ph.get("themes") or ph.get("propositions")):
+        label = "Positive core" if ph.get("themes") else "Propositions"
+        elements.append(button(label, RoundIds.CHOICES, value))
     last = round_.phase_index + 1 >= len(svc.phases(round_.kind))
     elements += [
         button("Finish" if last else "Next phase", RoundIds.NEXT, value),
@@ -63,8 +69,14 @@ def phase_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
         emoji=ph.get("emoji", ""), name=ph.get("name", ""), summary=ph.get("summary", "")
     )
     lines = [head]
+    if ph.get("core") and core_line(round_):
+        lines.append(core_line(round_))
     lines += [f"• {q}" for q in ph.get("questions", [])]
-    if round_.phase_deadline is not None:
+    if round_.phase_deadline is not None and round_.mode == RoundMode.ASYNC:
+        lines.append(
+            p["asynchronous"]["time_box"].format(until=slack_time(round_.phase_deadline, day=True))
+        )
+    elif round_.phase_deadline is not None:
         minutes = round_.phase_minutes[round_.phase_index]
         lines.append(
             p["messages"]["time_box"].format(
