@@ -19,7 +19,7 @@ from bot.schedules.checkins import Outbound, send_all
 from bot.services import checkins, membership
 from bot.services.membership import Viewer
 from handlers import home
-from handlers.forms import action_value, input_value, metadata
+from handlers.forms import action_value, for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
 
@@ -54,7 +54,7 @@ def open_form(client: WebClient, trigger_id: str, context: BoltContext, week: st
         week = member_week(session, viewer, context, week)
         existing = checkins.get_checkin(session, viewer.member_id or 0, week)
         view = builders.checkin_modal(week, existing)
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer_of(context).community_id))
 
 
 def on_checkin_command(

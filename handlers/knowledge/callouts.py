@@ -15,7 +15,7 @@ from bot.models import CalloutStatus, utcnow
 from bot.services import knowledge, membership
 from bot.text import escape, truncate
 from handlers import registry
-from handlers.forms import metadata
+from handlers.forms import for_cop, metadata
 from handlers.knowledge.story import prompts_, value_id
 from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
 from handlers.stories.capture import parse_submission
@@ -63,7 +63,9 @@ def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         if callout.status != CalloutStatus.OPEN:
             raise knowledge.CalloutClosed()
         view = kb.answer_modal(callout)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_answer_submitted(

@@ -15,7 +15,7 @@ from bot.models import RoundPostKind, RoundShare, RoundStatus, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
-from handlers.forms import input_value, metadata
+from handlers.forms import for_cop, input_value, metadata
 from handlers.middleware import tell, viewer_of
 from handlers.rounds.common import answer_form, button_id, round_and_phase
 
@@ -32,7 +32,9 @@ def on_contribute(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
             tell(body, client, context, message["closed" if closed else "not_your_turn"])
             return
         view = builders.contribute_modal(round_)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 class Posted(NamedTuple):
@@ -101,7 +103,9 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     with unit_of_work(context["db"]) as session:
         commitment = svc.own_commitment(session, commitment_id, viewer.member_id)
         view = builders.report_modal(commitment.id, commitment.what)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_report_submitted(

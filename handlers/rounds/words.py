@@ -14,6 +14,7 @@ from bot.db import unit_of_work
 from bot.errors import NotAMember
 from bot.services import membership
 from bot.services import rounds as svc
+from handlers.forms import for_cop
 from handlers.middleware import tell, viewer_of
 
 SetupForm = Callable[..., dict[str, Any]]  # a set-up modal for `channel_id`
@@ -36,7 +37,8 @@ def _open_setup(
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form(channel_id=channel))
+    view = for_cop(form(channel_id=channel), viewer_of(context).community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_ai(

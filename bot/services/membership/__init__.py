@@ -30,6 +30,7 @@ from bot.services.membership.applications import (
 from bot.services.membership.communities import (
     DEFAULT_SLUG,
     communities,
+    communities_of,
     community_by_id,
     community_for_channel,
     community_for_request,
@@ -37,6 +38,7 @@ from bot.services.membership.communities import (
     ensure_community,
     is_curated,
     open_community,
+    request_choices,
 )
 from bot.services.membership.decisions import (
     decision_log,
@@ -124,6 +126,7 @@ __all__ = [
     "capacity",
     "check_may_apply",
     "communities",
+    "communities_of",
     "community_by_id",
     "community_for_channel",
     "community_for_request",
@@ -160,6 +163,7 @@ __all__ = [
     "record_unapproved_join",
     "refresh_profile",
     "remove",
+    "request_choices",
     "resolve_viewer",
     "save_profile",
     "seed_convenors",
