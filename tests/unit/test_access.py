@@ -24,6 +24,8 @@ OPEN_BY_DESIGN = {
     "on_withdraw": "an author may withdraw their own published story (workspace users)",
     "on_answer": "the wider movement answers call-outs (workspace users)",
     "on_answer_submitted": "the wider movement answers call-outs (workspace users)",
+    "on_setup_submitted": "a workspace admin (users.info) or the CoP's convenor: checked itself",
+    "on_setup_join": "a workspace admin (users.info) or the CoP's convenor: checked itself",
 }
 
 
