@@ -50,16 +50,19 @@ class TickReport:
 def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
     """Everything due at `now`, for every community with check-ins on; nothing is sent here."""
     out: list[Outbound] = []
+    several = len(membership.communities(session)) > 1
     for community in checkins.enabled_communities(session):
+        # Where the install has several CoPs, each DM names its CoP and its buttons say which.
+        cop = community if several else None
         for due in checkins.due_checkins(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week)
+            text, blocks = builders.checkin_dm(due.name, due.week, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for due in checkins.due_reminders(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True)
+            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for summary_due in checkins.due_summaries(
             session, community=community, now=now, workspace_tz=workspace_tz

@@ -14,7 +14,16 @@ from bot.builders.ids import CommunityIds
 from bot.config import Settings
 from bot.models import Community, Member, Role
 from bot.services import membership
-from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT, OUTSIDER, make_settings
+from tests.conftest import (
+    CONVENOR,
+    COP,
+    GENERAL,
+    MEMBER,
+    MEMBER2,
+    MOVEMENT,
+    OUTSIDER,
+    make_settings,
+)
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.signing import build_state_values
 from tests.harness import Kettle
@@ -123,7 +132,9 @@ def test_an_admin_sets_up_a_cop_and_kettle_joins_the_movement_channel(kettle: Ke
         if (e := b.get("accessory") or {}).get("action_id") == CommunityIds.SETUP_JOIN
     )
     block_id = next(b["block_id"] for b in checklist["blocks"] if b.get("accessory") == join)
-    kettle.click(ADMIN, CommunityIds.SETUP_JOIN, value=join["value"], block_id=block_id, channel=COP)
+    kettle.click(
+        ADMIN, CommunityIds.SETUP_JOIN, value=join["value"], block_id=block_id, channel=COP
+    )
     assert fake.bot_user_id in fake.members_of(MOVEMENT)
     assert [c["channel"] for c in fake.calls_to("conversations.join")] == [MOVEMENT]
     answer = fake.responses[-1]
@@ -163,14 +174,18 @@ def test_refusals_say_why(kettle: Kettle) -> None:
     reply = kettle.command(ADMIN, "/cop", "setup", channel=GENERAL)
     assert "This channel is public" in said(reply)
     # A private channel Kettle is not in (Slack says channel_not_found).
-    fake.add_channel(SECOND_COP, "second-cop", is_private=True, members=[ADMIN], bot_is_member=False)
+    fake.add_channel(
+        SECOND_COP, "second-cop", is_private=True, members=[ADMIN], bot_is_member=False
+    )
     reply = kettle.command(ADMIN, "/cop", "setup", channel=SECOND_COP)
     assert "/invite @Kettle" in said(reply)
     # A direct message.
     reply = kettle.command(ADMIN, "/cop", "setup", channel=fake.dm_channel_for(ADMIN))
     assert "private channel" in said(reply)
     with kettle.db() as session:
-        assert session.scalars(select(Community).where(Community.channel_id.is_not(None))).all() == []
+        assert (
+            session.scalars(select(Community).where(Community.channel_id.is_not(None))).all() == []
+        )
     # The form refuses the CoP's own channel as the movement's, and no convenor at all.
     view = open_setup(kettle, ADMIN)
     reply = submit_setup(kettle, ADMIN, view, COP, [])
