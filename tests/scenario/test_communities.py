@@ -20,10 +20,22 @@ from bot.builders.ids import (
     CommunityIds,
     HomeIds,
     KnowledgeIds,
+    MeetingIds,
     MembershipIds,
+    RoundIds,
     StoryIds,
 )
-from bot.models import Checkin, Member, PairingGroup, PairingRound, Pick, Story
+from bot.models import (
+    Checkin,
+    MeetingRsvp,
+    Member,
+    PairingGroup,
+    PairingRound,
+    Pick,
+    Round,
+    RoundContribution,
+    Story,
+)
 from bot.schedules import knowledge as knowledge_schedule
 from bot.schedules import pairing as pairing_schedule
 from bot.schedules.checkins import run_tick
@@ -31,7 +43,8 @@ from bot.services import checkins, membership
 from bot.services.knowledge.export import render
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT, OUTSIDER
 from tests.fakeslack.signing import build_state_values
-from tests.harness import Kettle, select_value
+from tests.harness import Kettle, checkbox_values, select_value, state, text_value
+from tests.scenario.test_meetings import form_values
 from tests.scenario.test_stories import story_values
 
 ADMIN = "UADMIN"
@@ -410,3 +423,76 @@ def test_an_export_of_one_cop_holds_nothing_of_the_other(two: Kettle) -> None:
         assert f'"{of_b}"' not in only_a
     for of_a in (MEMBER2, CONVENOR, COP, "People's CoP"):
         assert f'"{of_a}"' not in only_b
+
+
+# -- meetings and rounds -------------------------------------------------------------------
+
+
+def test_meetings_are_planned_listed_and_answered_per_cop(two: Kettle) -> None:
+    two.command(CONVENOR_B, "/meeting", channel=B_COP)
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == MeetingIds.MODAL
+    channel = next(blk for blk in view["blocks"] if blk.get("block_id") == MeetingIds.CHANNEL)
+    assert channel["element"].get("initial_conversation") == B_COP  # B meets in B's channel
+    values = form_values(title="Carers' tea")
+    values[MeetingIds.CHANNEL] = {
+        "value": {"type": "conversations_select", "selected_conversation": B_COP}
+    }
+    assert two.submit(CONVENOR_B, view, values).status == 200
+    # The convenor of A cannot plan in B, even from B's channel.
+    assert "for its members" in said(two.command(CONVENOR, "/meeting", channel=B_COP))
+    in_a = dumps(two.command(BOTH, "/meeting", "list", channel=COP).json)
+    in_b = dumps(two.command(BOTH, "/meeting", "list", channel=B_COP).json)
+    assert "Carers' tea" not in in_a and "Carers' tea" in in_b
+    # Rohan (A only) cannot answer B's invitation.
+    post = next(m for m in two.fake.messages(B_COP) if "Carers' tea" in dumps(m))
+    going = next(
+        e
+        for blk in post["blocks"]
+        for e in blk.get("elements") or []
+        if e.get("action_id") == MeetingIds.RSVP_GOING
+    )
+    two.click(MEMBER2, MeetingIds.RSVP_GOING, value=going["value"], channel=B_COP)
+    with two.db() as session:
+        assert session.scalars(select(MeetingRsvp)).all() == []
+    two.click(BOTH, MeetingIds.RSVP_GOING, value=going["value"], channel=B_COP)
+    with two.db() as session:
+        (rsvp,) = session.scalars(select(MeetingRsvp)).all()
+        member = session.get(Member, rsvp.member_id)
+        assert member is not None and member.user_id == BOTH and member.community_id == ids(two)[1]
+
+
+def test_rounds_run_in_their_own_cop(two: Kettle) -> None:
+    two.command(CONVENOR_B, "/round", "ai caring well", channel=B_COP)
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == RoundIds.AI_MODAL
+    values = state(
+        **{
+            RoundIds.TOPIC: text_value("Caring well"),
+            RoundIds.CHANNEL: {"type": "conversations_select", "selected_conversation": B_COP},
+            RoundIds.MINUTES: {"type": "number_input", "value": "10"},
+            RoundIds.ANONYMOUS: checkbox_values(),
+        }
+    )
+    assert two.submit(CONVENOR_B, view, values).status == 200
+    with two.db() as session:
+        (round_,) = session.scalars(select(Round)).all()
+        assert round_.community_id == ids(two)[1] and round_.channel_id == B_COP
+        value = f"{round_.id}:{round_.phase_index}"
+    assert "Caring well" in dumps(two.fake.messages(B_COP))
+    assert "Caring well" not in dumps(two.fake.messages(COP))
+    assert "Caring well" not in dumps(two.command(BOTH, "/round", "list", channel=COP).json)
+    assert "Caring well" in dumps(two.command(BOTH, "/round", "list", channel=B_COP).json)
+    # Rohan (A only) cannot contribute to B's round.
+    two.click(MEMBER2, RoundIds.CONTRIBUTE, value=value, channel=B_COP)
+    view = two.fake.last_view()
+    assert view is None or view["callback_id"] != RoundIds.CONTRIBUTE_MODAL
+    two.click(BOTH, RoundIds.CONTRIBUTE, value=value, channel=B_COP)
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == RoundIds.CONTRIBUTE_MODAL
+    reply = two.submit(BOTH, view, state(**{RoundIds.TEXT: text_value("Rest days")}))
+    assert reply.status == 200
+    with two.db() as session:
+        (contribution,) = session.scalars(select(RoundContribution)).all()
+        member = session.get(Member, contribution.member_id)
+        assert member is not None and member.community_id == ids(two)[1]

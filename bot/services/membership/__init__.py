@@ -39,6 +39,7 @@ from bot.services.membership.communities import (
     is_curated,
     open_community,
     request_choices,
+    several,
 )
 from bot.services.membership.decisions import (
     decision_log,
@@ -190,6 +191,7 @@ __all__ = [
     "seed_convenors",
     "set_capacity",
     "set_up_community",
+    "several",
     "shown_answers",
     "stand_down",
     "story_count",

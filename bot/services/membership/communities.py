@@ -52,6 +52,11 @@ def communities(session: Session) -> list[Community]:
     return list(session.scalars(select(Community).order_by(Community.id)))
 
 
+def several(session: Session) -> bool:
+    """The install holds more than one CoP: what Kettle sends one person must say which."""
+    return len(session.scalars(select(Community.id).limit(2)).all()) > 1
+
+
 def community_by_id(session: Session, community_id: int) -> Community | None:
     return session.get(Community, community_id)
 
