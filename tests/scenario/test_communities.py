@@ -496,3 +496,15 @@ def test_rounds_run_in_their_own_cop(two: Kettle) -> None:
         (contribution,) = session.scalars(select(RoundContribution)).all()
         member = session.get(Member, contribution.member_id)
         assert member is not None and member.community_id == ids(two)[1]
+
+
+def test_a_start_brings_each_cop_in_step_with_its_own_channel(two: Kettle) -> None:
+    from bot.server import bootstrap_community
+
+    _a, b = ids(two)
+    two.fake.add_user("UNEWB", "Nell", tz="Europe/London")
+    two.fake.set_members(B_COP, [*two.fake.members_of(B_COP), "UNEWB"])
+    bootstrap_community(runtime.current())  # as `kettle serve` does at start
+    with two.db() as session:
+        assert membership.get_member(session, b, "UNEWB") is not None
+        assert membership.communities_of(session, "UNEWB")[0].id == b
