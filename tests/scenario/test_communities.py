@@ -35,6 +35,7 @@ from bot.models import (
     Round,
     RoundContribution,
     Story,
+    StoryFile,
 )
 from bot.schedules import knowledge as knowledge_schedule
 from bot.schedules import pairing as pairing_schedule
@@ -44,6 +45,7 @@ from bot.services.knowledge.export import render
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT, OUTSIDER
 from tests.fakeslack.signing import build_state_values
 from tests.harness import Kettle, checkbox_values, select_value, state, text_value
+from tests.scenario.test_knowledge import dm_click, file_event
 from tests.scenario.test_meetings import form_values
 from tests.scenario.test_stories import story_values
 
@@ -250,6 +252,28 @@ def test_each_library_holds_only_its_own_stories(two: Kettle) -> None:
     # Rohan cannot search B's library, even in B's channel.
     refused = said(two.command(MEMBER2, "/story", "search respite", channel=B_COP))
     assert "for its members" in refused
+
+
+def test_a_file_sent_by_dm_becomes_a_story_of_the_cop_chosen(two: Kettle) -> None:
+    _a, b = ids(two)
+    clip = two.fake.add_file(BOTH, "clip.m4a", "audio/mp4", b"ID3 voice", "m4a")
+    two.event(file_event(two, BOTH, clip, "Respite by voice"))
+    with two.db() as session:
+        (row,) = session.scalars(select(StoryFile)).all()
+        file_id = row.id
+    question = two.fake.dm_messages(BOTH)[-1]
+    dm_click(two, BOTH, StoryIds.FILE_IS_STORY, str(file_id), question)
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == StoryIds.MODAL
+    assert any(blk.get("block_id") == CommunityIds.CHOICE for blk in view["blocks"])
+    values = story_values(title="Respite by voice")
+    values[CommunityIds.CHOICE] = {"value": select_value(str(b))}
+    assert two.submit(BOTH, view, values).status == 200
+    with two.db() as session:
+        story = session.scalars(select(Story).where(Story.title == "Respite by voice")).one()
+        row = session.get(StoryFile, file_id)
+        assert story.community_id == b
+        assert row is not None and row.story_id == story.id and row.community_id == b
 
 
 # -- check-ins, the convenor's summary -----------------------------------------------------
