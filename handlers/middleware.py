@@ -87,8 +87,11 @@ def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
                     user_id=user_id,
                     channel_id=_channel_of(body, context),
                     community_id=community_hint(body),
+                    team_id=context.team_id,
                 )
-                context["viewer"] = membership.resolve_viewer(session, community, user_id)
+                context["viewer"] = membership.resolve_viewer(
+                    session, community, user_id, team_id=context.team_id
+                )
         else:
             context["viewer"] = None
         next()

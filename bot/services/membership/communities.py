@@ -48,8 +48,13 @@ def ensure_community(session: Session, settings: Settings) -> Community:
     return open_community(session, settings)[0]
 
 
-def communities(session: Session) -> list[Community]:
-    return list(session.scalars(select(Community).order_by(Community.id)))
+def communities(session: Session, *, team_id: str | None = None) -> list[Community]:
+    """Every community, oldest first; with `team_id`, those of that workspace (and any not
+    tied to one, as a single-workspace install's are)."""
+    query = select(Community).order_by(Community.id)
+    if team_id:
+        query = query.where((Community.team_id == team_id) | Community.team_id.is_(None))
+    return list(session.scalars(query))
 
 
 def several(session: Session) -> bool:
@@ -85,13 +90,15 @@ def community_for_request(
     user_id: str | None,
     channel_id: str | None,
     community_id: int | None = None,
+    team_id: str | None = None,
 ) -> Community | None:
     """The community a request is about, or None when the request cannot say.
 
     In order: the one the request names (a form, or a CoP's part of the App Home, carries its
     community's id), the one whose channel it came from, the one community the person belongs
-    to, the install's only community. A member of several, outside their channels, or an
-    outsider where there are several, gets None: Kettle asks which rather than guess.
+    to, the install's only community (of the request's workspace, `team_id`). A member of
+    several, outside their channels, or an outsider where there are several, gets None: Kettle
+    asks which rather than guess.
     """
     if community_id:
         named = session.get(Community, community_id)
@@ -104,14 +111,16 @@ def community_for_request(
         mine = communities_of(session, user_id)
         if mine:
             return mine[0] if len(mine) == 1 else None
-    every = communities(session)
+    every = communities(session, team_id=team_id)
     return every[0] if len(every) == 1 else None
 
 
-def request_choices(session: Session, user_id: str) -> list[Community]:
+def request_choices(
+    session: Session, user_id: str, *, team_id: str | None = None
+) -> list[Community]:
     """The communities a request that cannot say might be for: the person's own, or (for
-    someone in none) every community of the install."""
-    return communities_of(session, user_id) or communities(session)
+    someone in none) every community of the install (of their workspace)."""
+    return communities_of(session, user_id) or communities(session, team_id=team_id)
 
 
 def is_curated(community: Community) -> bool:

@@ -101,10 +101,12 @@ def viewer_member(session: Session, viewer: Viewer) -> Member | None:
     return get_member(session, viewer.community_id or 0, viewer.user_id)
 
 
-def resolve_viewer(session: Session, community: Community | None, user_id: str) -> Viewer:
+def resolve_viewer(
+    session: Session, community: Community | None, user_id: str, *, team_id: str | None = None
+) -> Viewer:
     """The person in `community`; with none, the communities the request might be for."""
     if community is None:
-        choices = tuple(c.id for c in request_choices(session, user_id))
+        choices = tuple(c.id for c in request_choices(session, user_id, team_id=team_id))
         return Viewer(user_id=user_id, community_id=None, choices=choices)
     member = get_member(session, community.id, user_id)
     if member is None or not member.is_active:
