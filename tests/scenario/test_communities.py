@@ -468,6 +468,10 @@ def test_meetings_are_planned_listed_and_answered_per_cop(two: Kettle) -> None:
     in_a = dumps(two.command(BOTH, "/meeting", "list", channel=COP).json)
     in_b = dumps(two.command(BOTH, "/meeting", "list", channel=B_COP).json)
     assert "Carers' tea" not in in_a and "Carers' tea" in in_b
+    a, b = ids(two)
+    home = parts(open_home(two, BOTH))
+    assert "Carers' tea" in dumps(home[f"cop{b}"]) and "Carers' tea" not in dumps(home[f"cop{a}"])
+    assert "Carers' tea" not in dumps(parts(open_home(two, MEMBER2)))
     # Rohan (A only) cannot answer B's invitation.
     post = next(m for m in two.fake.messages(B_COP) if "Carers' tea" in dumps(m))
     going = next(
@@ -507,6 +511,9 @@ def test_rounds_run_in_their_own_cop(two: Kettle) -> None:
     assert "Caring well" not in dumps(two.fake.messages(COP))
     assert "Caring well" not in dumps(two.command(BOTH, "/round", "list", channel=COP).json)
     assert "Caring well" in dumps(two.command(BOTH, "/round", "list", channel=B_COP).json)
+    a, b = ids(two)
+    home = parts(open_home(two, BOTH))
+    assert "Caring well" in dumps(home[f"cop{b}"]) and "Caring well" not in dumps(home[f"cop{a}"])
     # Rohan (A only) cannot contribute to B's round.
     two.click(MEMBER2, RoundIds.CONTRIBUTE, value=value, channel=B_COP)
     view = two.fake.last_view()
