@@ -438,11 +438,13 @@ def test_an_export_of_one_cop_holds_nothing_of_the_other(two: Kettle) -> None:
     a, b = ids(two)
     share_story(two, B_ONLY, "Respite rota that worked", B_COP, post=True)
     share_story(two, MEMBER2, "Volunteer week", COP, post=True)
+    share_story(two, BOTH, "Amina's carers note", B_COP)  # thanked by DM: Amina is in both
     with two.db() as session:
         only_a = render(session, fmt="json", purpose="backup", community_id=a)
         only_b = render(session, fmt="json", purpose="backup", community_id=b)
     assert "Volunteer week" in only_a and "Respite rota" not in only_a
     assert "Respite rota" in only_b and "Volunteer week" not in only_b
+    assert "carers note" not in only_a and "carers note" in only_b
     for of_b in (B_ONLY, CONVENOR_B, B_COP, "Carers cop"):
         assert f'"{of_b}"' not in only_a
     for of_a in (MEMBER2, CONVENOR, COP, "People's CoP"):
