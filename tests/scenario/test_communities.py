@@ -26,6 +26,7 @@ from bot.builders.ids import (
     StoryIds,
 )
 from bot.models import (
+    Application,
     Checkin,
     MeetingRsvp,
     Member,
@@ -47,6 +48,7 @@ from tests.fakeslack.signing import build_state_values
 from tests.harness import Kettle, checkbox_values, select_value, state, text_value
 from tests.scenario.test_knowledge import dm_click, file_event
 from tests.scenario.test_meetings import form_values
+from tests.scenario.test_membership import ANSWERS, answers_by_block
 from tests.scenario.test_stories import story_values
 
 ADMIN = "UADMIN"
@@ -541,3 +543,26 @@ def test_a_start_brings_each_cop_in_step_with_its_own_channel(two: Kettle) -> No
     with two.db() as session:
         assert membership.get_member(session, b, "UNEWB") is not None
         assert membership.communities_of(session, "UNEWB")[0].id == b
+
+
+def test_someone_in_neither_applies_to_the_cop_whose_part_they_press_apply_in(two: Kettle) -> None:
+    _a, b = ids(two)
+    home = parts(open_home(two, OUTSIDER))
+    assert len(home) == 2 and all("Kettle · " in dumps(blocks) for blocks in home.values())
+    apply_block = next(
+        blk
+        for blk in home[f"cop{b}"]
+        for e in blk.get("elements") or [blk.get("accessory") or {}]
+        if e.get("action_id") == MembershipIds.APPLY_BUTTON
+    )
+    two.click(OUTSIDER, MembershipIds.APPLY_BUTTON, block_id=apply_block["block_id"])
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == MembershipIds.APPLY_MODAL
+    values = build_state_values(view, answers_by_block(ANSWERS))
+    assert two.submit(OUTSIDER, view, values).status == 200
+    with two.db() as session:
+        (application,) = session.scalars(select(Application)).all()
+        assert application.community_id == b
+    # Only B's convenor hears of it.
+    assert any("Olly" in dumps(m) for m in two.fake.dm_messages(CONVENOR_B))
+    assert not any("Olly" in dumps(m) for m in two.fake.dm_messages(CONVENOR))
