@@ -95,8 +95,9 @@ def cop_setup(
         return
     runner = fetch_profile(client, user_id)
     with unit_of_work(context["db"]) as session:
+        given = bool(context["settings"].extra.get("KETTLE_COMMUNITY_NAME", "").strip())
         community, _created = membership.set_up_community(
-            session, facts, team_id=body.get("team_id"), by=runner
+            session, facts, team_id=body.get("team_id"), by=runner, name_given=given
         )
         view = builders.setup_modal(
             community_id=community.id,

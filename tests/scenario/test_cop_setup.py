@@ -110,6 +110,9 @@ def test_an_admin_sets_up_a_cop_and_kettle_joins_the_movement_channel(kettle: Ke
     assert any(c.get("channel") == COP for c in fake.calls_to("conversations.info"))
     community = community_of(kettle, COP)
     assert community.channel_id == COP
+    assert community.name == "Peoples cop"  # named after its channel: the environment gave none
+    with kettle.db() as session:
+        assert len(membership.communities(session)) == 1  # the seeded one took the channel
     # Everyone already in the channel is known; the admin is the first convenor until chosen.
     with kettle.db() as session:
         members = {m.user_id for m in membership.active_members(session, community.id)}

@@ -107,18 +107,22 @@ def set_up_community(
     *,
     team_id: str | None,
     by: SlackProfile,
+    name_given: bool = False,
 ) -> tuple[Community, bool]:
     """The community this private channel holds, and whether this call made it.
 
     A channel that holds a CoP keeps it (setup again updates it). Otherwise a community the
-    environment seeded without a channel takes this one; else a new community is made, and
-    whoever set it up is its first convenor until they choose the convenors."""
+    environment seeded without a channel takes this one (and its channel's name, unless the
+    environment gave a name: `name_given`); else a new community is made, named after its
+    channel. Whoever set it up is its first convenor until they choose the convenors."""
     community = community_for_channel(session, facts.channel_id)
     created = False
     if community is None:
         community = session.scalars(
             select(Community).where(Community.channel_id.is_(None)).order_by(Community.id)
         ).first()
+        if community is not None and not name_given:
+            community.name = title_of(facts.name)
     if community is None:
         community = Community(
             slug=_slug_for(session, facts.channel_id), name=title_of(facts.name), settings={}
