@@ -132,6 +132,8 @@ def test_where_a_request_cannot_say_which_cop_kettle_asks(two: Kettle) -> None:
     assert "People's CoP" in asked and "Carers cop" in asked
     assert "more than one" in said(two.command(BOTH, "/cop", "mydata", channel=GENERAL))
     assert "more than one" in said(two.command(BOTH, "/story", "search volunteers"))
+    helped = said(two.command(BOTH, "/cop", "help", channel=GENERAL))
+    assert "`/cop members`" in helped and "`/cop review`" not in helped
     # Rohan, in A only, needs no channel: his one CoP answers.
     rohan = said(two.command(MEMBER2, "/cop", "members", channel=GENERAL))
     assert rohan and "more than one" not in rohan and "for its members" not in rohan
