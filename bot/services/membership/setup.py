@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, KettleError
+from bot.errors import InvalidInput
 from bot.models import Community, DecisionKind, Member, Role
 from bot.services.membership.communities import community_for_channel
 from bot.services.membership.decisions import log_decision
@@ -44,12 +44,6 @@ class Refusal(enum.StrEnum):
     PUBLIC = "public"
     ARCHIVED = "archived"
     NOT_ALLOWED = "not_allowed"
-
-
-class SetupRefused(KettleError):
-    def __init__(self, reason: Refusal, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 def channel_refusal(facts: ChannelFacts) -> Refusal | None:
@@ -149,16 +143,10 @@ def record_setup(
     """Save the movement's channel and make exactly the chosen people the convenors: those
     chosen are admitted as convenors, convenors not chosen become members again. Logged."""
     if movement_channel_id and movement_channel_id == community.channel_id:
-        raise InvalidInput(
-            "The movement's channel must not be the CoP's own.",
-            {"movement": "Choose the movement's channel, not the CoP's own private channel."},
-        )
+        raise InvalidInput("Choose the movement's channel, not the CoP's own private channel.")
     people = [p for p in chosen if not p.is_bot and not p.deleted]
     if not people:
-        raise InvalidInput(
-            "Choose at least one convenor.",
-            {"convenors": "Choose at least one convenor (people, not apps)."},
-        )
+        raise InvalidInput("Choose at least one convenor (people, not apps).")
     community.movement_channel_id = movement_channel_id or community.movement_channel_id
     actor = get_member(session, community.id, actor_user_id)
     chosen_ids = {p.user_id for p in people}
