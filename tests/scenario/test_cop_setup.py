@@ -194,6 +194,10 @@ def test_refusals_say_why(kettle: Kettle) -> None:
     reply = submit_setup(kettle, ADMIN, view, COP, [])
     errors = reply.json["errors"]
     assert set(errors) == {CommunityIds.SETUP_MOVEMENT, CommunityIds.SETUP_CONVENORS}
+    # Apps cannot convene: the person setting up is told, and nothing changes.
+    submit_setup(kettle, ADMIN, view, MOVEMENT, [fake.bot_user_id])
+    assert "Choose at least one convenor" in str(fake.dm_messages(ADMIN))
+    assert convenors_of(kettle, COP) == {ADMIN}
     # A convenor of another CoP is not a convenor of this one.
     submit_setup(kettle, ADMIN, view, MOVEMENT, [CONVENOR])
     fake.add_channel(SECOND_COP + "2", "third-cop", is_private=True, members=[ADMIN, OUTSIDER])
