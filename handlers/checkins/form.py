@@ -98,6 +98,9 @@ def on_checkin_submitted(
         checkin = checkins.record_answer(session, member=member, week=week, answer=answer)
         signal = checkins.care_signal(session, checkin)
         convenor_ids = membership.convenor_ids(session, member.community_id)
+        care = builders.care_message(signal) if signal is not None else None
+        if care is not None and membership.several(session):  # say which CoP's member it is
+            care = builders.naming_cop(*care, member.community)
     ack()
     p = prompts.load("checkins")
     where = {
@@ -108,8 +111,8 @@ def on_checkin_submitted(
     if signal is not None:
         where += " " + p["thanks_told"]
     client.chat_postMessage(channel=viewer.user_id, text=p["thanks"].format(where=where))
-    if signal is not None:
-        text, blocks = builders.care_message(signal)
+    if signal is not None and care is not None:
+        text, blocks = care
         send_all(
             context["sender"],
             [

@@ -339,6 +339,7 @@ def test_check_ins_and_summaries_run_per_cop(two: Kettle) -> None:
     summary_a = [m for m in two.fake.dm_messages(CONVENOR) if "Check-ins for" in m["text"]]
     summary_b = [m for m in two.fake.dm_messages(CONVENOR_B) if "Check-ins for" in m["text"]]
     assert len(summary_a) == 1 and len(summary_b) == 1
+    assert "Carers cop" in summary_b[0]["text"] and "People's CoP" in summary_a[0]["text"]
     assert "The respite grant" in dumps(summary_b[0]["blocks"])
     assert "The respite grant" not in dumps(summary_a[0]["blocks"])
     assert "*0* of 3 shared" in dumps(summary_a[0]["blocks"])

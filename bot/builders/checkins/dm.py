@@ -45,6 +45,13 @@ def checkin_dm(
         context(p["dm_off_hint"]),
     ]
     if community is not None:
-        cop = p["dm_community"].format(community=escape(community.name))
-        return f"{cop} {text}", for_community([context(cop), *blocks], community.id)
+        return naming_cop(text, blocks, community)
     return text, blocks
+
+
+def naming_cop(
+    text: str, blocks: list[dict[str, Any]], community: Community
+) -> tuple[str, list[dict[str, Any]]]:
+    """A DM that says which CoP it is for (an install of several), its buttons marked so."""
+    cop = texts()["dm_community"].format(community=escape(community.name))
+    return f"{cop} {text}", for_community([context(cop), *blocks], community.id)
