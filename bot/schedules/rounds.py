@@ -379,7 +379,10 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         reminders = _commitment_texts(messages["remind"], svc.due_reminders(session, now))
-        asks = _commitment_texts(messages["ask"], svc.due_asks(session, now))
+        due_asks = svc.due_asks(session, now)
+        asks = _commitment_texts(messages["ask"], due_asks)
+        several = membership.several(session)
+        cops = {c.id: c.round.community_id if several else None for c in due_asks}
     for commitment_id, user_id, text in reminders:
         try:
             sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)
@@ -393,7 +396,7 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
                 f"round-commitment:{commitment_id}:ask",
                 user_id,
                 text=text,
-                blocks=builders.ask_blocks(text, commitment_id),
+                blocks=marked(builders.ask_blocks(text, commitment_id), cops.get(commitment_id)),
             )
             with unit_of_work(session_factory) as session:
                 svc.mark_commitment(session, commitment_id, "asked_at", now)
