@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.builders import knowledge as kb
+from bot.builders.common import for_community
 from bot.builders.ids import Command, KnowledgeIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, KettleError
@@ -98,6 +99,8 @@ def on_answer_submitted(
             consent=consent,
         )
         blocks = kb.new_answer_message(notice, story, callout)
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            blocks = for_community(blocks, callout.community_id)
         convenor, title, story_id = callout.created_by, story.title, story.id
     ack()
     if not created:
