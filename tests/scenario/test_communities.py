@@ -22,6 +22,7 @@ from bot.builders.ids import (
     KnowledgeIds,
     MeetingIds,
     MembershipIds,
+    PairingIds,
     RoundIds,
     StoryIds,
 )
@@ -400,6 +401,37 @@ def test_pairing_never_crosses_cops(two: Kettle) -> None:
     calls = [sorted(c["users"].split(",")) for c in two.fake.calls_to("conversations.open")]
     assert sorted([CONVENOR, MEMBER2]) in calls
     assert sorted([BOTH, CONVENOR_B, B_ONLY]) in calls
+
+    # A week on, "did you meet?" in B's group: Amina answers from it, and it is B's group.
+    pairing_schedule.run_tick(runtime.current(), datetime(2031, 3, 10, 9, 31, tzinfo=UTC))
+    with two.db() as session:
+        group = session.scalars(
+            select(PairingGroup)
+            .join(PairingRound, PairingRound.id == PairingGroup.round_id)
+            .where(PairingRound.community_id == b)
+        ).one()
+        channel, group_id = group.channel_id, group.id
+    assert channel is not None
+    followup = two.fake.messages(channel)[-1]
+    block = next(blk for blk in followup["blocks"] if blk.get("type") == "actions")
+    assert block["block_id"].startswith(f"cop{b}.")
+    request = two.signer.block_actions(
+        BOTH,
+        actions=[
+            {
+                "action_id": PairingIds.MET_YES,
+                "block_id": block["block_id"],
+                "type": "button",
+                "value": str(group_id),
+            }
+        ],
+        message={"ts": followup["ts"], "channel": channel},
+        response_url=two.fake.new_response_url(),
+    )
+    two.send(request)
+    with two.db() as session:
+        answered = session.get(PairingGroup, group_id)
+        assert answered is not None and answered.met is True
 
 
 # -- data rights and exports -----------------------------------------------------------------
