@@ -28,7 +28,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/cop",
         "Join, leave and look after the Community of Practice",
-        "join | members | profile | pairing | callout | health | help",
+        "setup | join | members | profile | pairing | callout | health | help",
     ),
     SlashCommand("/checkin", "Your weekly check-in (convenors: /checkin settings)", "[settings]"),
 )
@@ -51,6 +51,7 @@ BOT_SCOPES: dict[str, str] = {
     "groups:read": "know who is in the CoP's private channel",
     "groups:history": "check the CoP channel before resending, so nothing is posted twice",
     "channels:read": "know who is in a public CoP channel",
+    "channels:join": "join the movement's public channel when a convenor asks (/cop setup)",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
     "mpim:write": "open a group DM to introduce a pair (or trio) of members, or pair them for appreciative interviews",

@@ -60,6 +60,30 @@ def bootstrap_community(rt: runtime.Runtime) -> None:
         added, removed = _open_and_sync(rt, [], present)
     log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
     tell_convenors_of_unapproved(rt, [p.user_id for p in present if not p.is_bot])
+    sync_other_communities(rt)
+
+
+def sync_other_communities(rt: runtime.Runtime) -> None:
+    """Every CoP set up from Slack (`/cop setup`) is brought in step with its own channel too;
+    one whose channel Kettle cannot read is logged and left as it is."""
+    with unit_of_work(rt.session_factory) as session:
+        configured = membership.configured_community(session)
+        others = [
+            (c.id, c.channel_id)
+            for c in membership.communities(session)
+            if c.channel_id and (configured is None or c.id != configured.id)
+        ]
+    for community_id, channel in others:
+        try:
+            ids = channel_member_ids(rt.client, channel)
+        except SlackApiError as exc:
+            log.warning("cannot read CoP channel %s: %s", channel, exc.response.get("error"))
+            continue
+        present = [fetch_profile(rt.client, user_id) for user_id in ids]
+        with unit_of_work(rt.session_factory) as session:
+            community = membership.community_by_id(session, community_id)
+            if community is not None:
+                membership.sync_members(session, community, channel_members=present)
 
 
 def _open_and_sync(

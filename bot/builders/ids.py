@@ -39,6 +39,17 @@ class StoryIds(StrEnum):
     VIEW_BUTTON = "story_view"
 
 
+class CommunityIds(StrEnum):
+    """Which CoP a surface is for, when one person may see several."""
+
+    CHOICE = "cop_choice"  # the block of a form's "which CoP?" select
+    TAG = "cop"  # block ids of a CoP's part of a surface start "cop<id>."
+    SETUP_MODAL = "cop_setup_modal"
+    SETUP_MOVEMENT = "cop_setup_movement"
+    SETUP_CONVENORS = "cop_setup_convenors"
+    SETUP_JOIN = "cop_setup_join"
+
+
 class HomeIds(StrEnum):
     SHARE_STORY = "home_share_story"
 

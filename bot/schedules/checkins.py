@@ -50,30 +50,39 @@ class TickReport:
 def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
     """Everything due at `now`, for every community with check-ins on; nothing is sent here."""
     out: list[Outbound] = []
+    several = len(membership.communities(session)) > 1
     for community in checkins.enabled_communities(session):
+        # Where the install has several CoPs, each DM names its CoP and its buttons say which.
+        cop = community if several else None
         for due in checkins.due_checkins(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week)
+            text, blocks = builders.checkin_dm(due.name, due.week, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for due in checkins.due_reminders(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True)
+            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for summary_due in checkins.due_summaries(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
             summary = checkins.summarise(session, community=community, week=summary_due.week)
             text, blocks = builders.summary_message(summary)
+            if cop is not None:
+                text, blocks = builders.naming_cop(text, blocks, cop)
             for user_id, key in summary_due.convenors:
                 out.append(Outbound(key, user_id, text, blocks))
-        out.extend(care_messages(session, community=community, now=now, workspace_tz=workspace_tz))
+        out.extend(
+            care_messages(
+                session, community=community, now=now, workspace_tz=workspace_tz, named=several
+            )
+        )
     return out
 
 
 def care_messages(
-    session: Any, *, community: Any, now: datetime, workspace_tz: str
+    session: Any, *, community: Any, now: datetime, workspace_tz: str, named: bool = False
 ) -> list[Outbound]:
     """Care nudges for this week and last (the submission sends them at once; this catches any
     a crash interrupted). Each convenor gets their own, ledgered per member and week."""
@@ -83,6 +92,8 @@ def care_messages(
     out = []
     for signal in checkins.care_signals(session, community=community, weeks=weeks):
         text, blocks = builders.care_message(signal)
+        if named:  # several CoPs: the nudge says which CoP's member could use a hand
+            text, blocks = builders.naming_cop(text, blocks, community)
         for user_id in convenor_ids:
             out.append(
                 Outbound(

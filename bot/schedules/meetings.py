@@ -16,11 +16,13 @@ from slack_sdk import WebClient
 
 from bot import runtime
 from bot.builders import meetings as builders
+from bot.builders.common import for_community
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Meeting, MeetingStatus, utcnow
 from bot.schedules import setup
 from bot.services import meetings as svc
+from bot.services import membership
 from bot.services.meetings import DueKind
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ def _render(session: Any, item: svc.Due) -> list[Outgoing]:
         return [Outgoing(item.key(), meeting.channel_id, text, None, meeting.message_ts)]
     if item.kind == DueKind.PULSE:
         p = builders.pulse_blocks(meeting, occ)
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            p = for_community(p, meeting.community_id)
         text = f"How was today's {meeting.title}?"
         return [Outgoing(item.key(u), u, text, p) for u in item.recipients]
     summary = svc.pulse_summary(session, meeting.id, occ.day)

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import runtime
 from bot.builders import pairing as builders
+from bot.builders.common import for_community
 from bot.db import unit_of_work
 from bot.models import PairingGroup, utcnow
 from bot.schedules import setup
@@ -58,7 +59,10 @@ def _follow_up(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
         if group is None or group.channel_id is None or group.followed_up_at is not None:
             return False
         channel, key = group.channel_id, f"pairing:{group.round_id}:{group.id}:followup"
+        community_id = group.round.community_id if membership.several(session) else None
     text, blocks = builders.followup_blocks(group_id)
+    if community_id is not None:  # a group DM: its buttons say which CoP they are for
+        blocks = for_community(blocks, community_id)
     outcome = rt.sender.deliver(key, channel, text=text, blocks=blocks)
     if outcome.ts:
         _mark(rt, group_id, "followed_up_at", now)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.builders import rounds as builders
+from bot.builders.common import for_community
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import (
@@ -31,6 +32,7 @@ from bot.models import (
 )
 from bot.schedules import rounds_inquiry as inquiry
 from bot.schedules import setup
+from bot.services import membership
 from bot.services import rounds as svc
 from bot.text import escape
 
@@ -102,6 +104,8 @@ def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int
             starter=svc.who(starter),
             report_back=bool(svc.previous_actions(session, presenter)),
         )
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            blocks = for_community(blocks, round_.community_id)
         presenter_id = presenter.user_id
         starter_id = starter.user_id if starter is not None else None
         starter_member = starter.id if starter is not None else None
@@ -283,8 +287,10 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: 
             }
             skip = {round_.facilitator.user_id} if round_.facilitator else set()
             targets = [(m.id, m.user_id) for m in people if m.user_id not in skip]
+            cop = round_.community_id if membership.several(session) else None
             due.append(
                 (
+                    cop,
                     round_.id,
                     round_.phase_index,
                     round_.channel_id,
@@ -293,7 +299,7 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: 
                     targets,
                 )
             )
-    for round_id, index, channel, thread_ts, text_args, targets in due:
+    for cop, round_id, index, channel, thread_ts, text_args, targets in due:
         try:
             link = sender.client.chat_getPermalink(channel=channel, message_ts=thread_ts or "")[
                 "permalink"
@@ -307,7 +313,7 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: 
                     f"round:{round_id}:invite:{user_id}",
                     user_id,
                     text=text,
-                    blocks=builders.invite_blocks(text),
+                    blocks=marked(builders.invite_blocks(text), cop),
                 )
                 with unit_of_work(session_factory) as session:
                     svc.note_once(session, session.get_one(Round, round_id), member_id, "invite")
@@ -315,6 +321,11 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: 
                 svc.mark_invited(session, round_id, index)
         except Exception:
             log.exception("could not invite members to round %s", round_id)
+
+
+def marked(blocks: list[Any], community_id: int | None) -> list[Any]:
+    """A DM's blocks, marked as one CoP's where the install has several."""
+    return blocks if community_id is None else for_community(blocks, community_id)
 
 
 def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
@@ -354,7 +365,10 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         reminders = _commitment_texts(messages["remind"], svc.due_reminders(session, now))
-        asks = _commitment_texts(messages["ask"], svc.due_asks(session, now))
+        due_asks = svc.due_asks(session, now)
+        asks = _commitment_texts(messages["ask"], due_asks)
+        several = membership.several(session)
+        cops = {c.id: c.round.community_id if several else None for c in due_asks}
     for commitment_id, user_id, text in reminders:
         try:
             sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)
@@ -368,7 +382,7 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
                 f"round-commitment:{commitment_id}:ask",
                 user_id,
                 text=text,
-                blocks=builders.ask_blocks(text, commitment_id),
+                blocks=marked(builders.ask_blocks(text, commitment_id), cops.get(commitment_id)),
             )
             with unit_of_work(session_factory) as session:
                 svc.mark_commitment(session, commitment_id, "asked_at", now)

@@ -19,7 +19,7 @@ from bot.errors import NotFound
 from bot.models import ApplicationStatus, Community, utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
-from handlers.forms import input_values, metadata
+from handlers.forms import for_cop, input_values, metadata
 from handlers.membership.common import community_of, refresh_homes, say
 from handlers.membership.home import convenor_blocks
 from handlers.middleware import viewer_of
@@ -54,7 +54,9 @@ def on_review_button(
         if not membership.get_application(session, community.id, application_id).status.open:
             raise membership.AlreadyDecided()
         view = review_view(session, community, application_id)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_review_submitted(

@@ -20,7 +20,7 @@ from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
-from handlers.forms import input_value, metadata, number_in
+from handlers.forms import for_cop, input_value, metadata, number_in
 from handlers.middleware import tell, viewer_of
 from handlers.rounds.common import answer_form, button_id, round_and_phase
 
@@ -61,7 +61,9 @@ def on_topics(
     ack()
     with unit_of_work(context["db"]) as session:
         view = _choices_view(session, viewer_of(context), ChoiceKind.TOPIC, None)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_choices(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -77,7 +79,9 @@ def on_choices(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
             return
         kind = ChoiceKind.THEME if ph.get("themes") else ChoiceKind.PROPOSITION
         view = _choices_view(session, viewer, kind, round_id)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_choice_vote(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -146,7 +150,7 @@ def on_start_topic(ack: Ack, body: dict[str, Any], client: WebClient, context: B
             mode=mode,
             topic_id=choice.id,
         )
-    client.views_push(trigger_id=body["trigger_id"], view=form)
+    client.views_push(trigger_id=body["trigger_id"], view=for_cop(form, viewer.community_id))
 
 
 def on_interview(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -172,7 +176,9 @@ def on_retell(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             tell(body, client, context, svc.prompts_()["messages"]["closed"])
             return
         view = builders.retell_modal(round_, [(m.id, m.name or "your partner") for m in people])
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_retell_submitted(

@@ -16,7 +16,7 @@ from bot.schedules import rounds as runner
 from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
-from handlers.forms import input_value, metadata, number_in
+from handlers.forms import for_cop, input_value, metadata, number_in
 from handlers.middleware import tell, viewer_of
 from handlers.rounds.common import answer_form, button_id, round_and_phase
 
@@ -39,7 +39,9 @@ def on_contribute(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
             else []
         )
         view = builders.contribute_modal(round_, offered)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 class Posted(NamedTuple):
@@ -121,7 +123,9 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     with unit_of_work(context["db"]) as session:
         commitment = svc.own_commitment(session, commitment_id, viewer.member_id)
         view = builders.report_modal(commitment.id, commitment.what)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_report_submitted(

@@ -15,6 +15,7 @@ from bot.errors import NotAMember
 from bot.models import utcnow
 from bot.services import membership
 from bot.services import rounds as svc
+from handlers.forms import for_cop
 from handlers.middleware import tell, viewer_of
 
 SetupForm = Callable[..., dict[str, Any]]  # a set-up modal for `channel_id`
@@ -37,7 +38,8 @@ def _open_setup(
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form(channel_id=channel))
+    view = for_cop(form(channel_id=channel), viewer_of(context).community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_ai(

@@ -22,7 +22,7 @@ from bot.services.stories import Place
 from bot.text import escape
 from handlers import home
 from handlers.errors import later
-from handlers.forms import input_value, metadata
+from handlers.forms import for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
 
@@ -34,14 +34,16 @@ def open_story_modal(
     prefill: str,
     channel_id: str | None,
     files: list[tuple[int, str]] | None = None,
+    choices: list[tuple[int, str]] | None = None,
 ) -> None:
     view = story_builders.story_modal(
         prefill=prefill,
         community_id=viewer.community_id or 0,
         channel_id=channel_id,
         files=files or [],
+        choices=choices or [],
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer.community_id))
 
 
 def on_share_button(

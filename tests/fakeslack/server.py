@@ -386,6 +386,8 @@ class FakeSlack:
         display_name: str | None = None,
         deleted: bool = False,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> JSON:
         real = real_name if real_name is not None else name.replace(".", " ").title()
         display = display_name if display_name is not None else name
@@ -409,8 +411,9 @@ class FakeSlack:
             "color": "9f69e7",
             "real_name": real,
             "profile": profile,
-            "is_admin": False,
-            "is_owner": False,
+            # Slack: owners are admins too; the primary owner is an owner.
+            "is_admin": is_admin or is_owner,
+            "is_owner": is_owner,
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
@@ -439,8 +442,11 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> JSON:
-        """Add (or replace) a workspace user; returns a copy of the Slack user object."""
+        """Add (or replace) a workspace user; returns a copy of the Slack user object.
+        ``is_admin`` / ``is_owner`` are the workspace roles users.info reports."""
         user = self._make_user(
             user_id,
             name,
@@ -450,6 +456,8 @@ class FakeSlack:
             display_name=display_name,
             deleted=deleted,
             email=email,
+            is_admin=is_admin,
+            is_owner=is_owner,
         )
         with self.lock:
             self.users[user_id] = user

@@ -692,3 +692,14 @@ def test_concurrent_posts_get_unique_increasing_ts(fake: FakeSlack) -> None:
     assert len(set(stamps)) == 40
     stored = [m["ts"] for m in fake.messages("C1")]
     assert stored == sorted(stored, key=float) and len(stored) == 40
+
+
+def test_users_info_reports_workspace_roles(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("UA", "ada", is_admin=True)
+    fake.add_user("UO", "otto", is_owner=True)
+    admin = client.users_info(user="UA")["user"]
+    owner = client.users_info(user="UO")["user"]
+    plain = client.users_info(user="U1")["user"]
+    assert admin["is_admin"] and not admin["is_owner"]
+    assert owner["is_admin"] and owner["is_owner"]  # an owner is an admin too
+    assert not plain["is_admin"] and not plain["is_owner"]
