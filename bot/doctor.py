@@ -43,6 +43,7 @@ class Finding:
     line: str
     problem: bool = True  # False: a note, which sets no exit status
     community_id: int | None = None
+    key: str = ""  # which line of prompts/doctor.toml it is
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,11 @@ def channel_needs(settings: Settings, communities: Iterable[Any] = ()) -> list[C
 
     for community in communities:
         if community.channel_id:
-            add(ChannelNeed(community.channel_id, COP_ROLE, "KETTLE_COP_CHANNEL", True, community.id))
+            add(
+                ChannelNeed(
+                    community.channel_id, COP_ROLE, "KETTLE_COP_CHANNEL", True, community.id
+                )
+            )
         if community.movement_channel_id:
             add(
                 ChannelNeed(
@@ -134,7 +139,9 @@ def check_channel(client: WebClient, need: ChannelNeed) -> list[Finding]:
 
     def found(key: str, **extra: Any) -> Finding:
         line = _line(key, **where, **extra)
-        return Finding("channels", line[0].upper() + line[1:], community_id=need.community_id)
+        return Finding(
+            "channels", line[0].upper() + line[1:], community_id=need.community_id, key=key
+        )
 
     try:
         channel = client.conversations_info(channel=need.channel)["channel"]
@@ -187,7 +194,9 @@ def check_files(files_dir: Path) -> list[Finding]:
         return [
             Finding(
                 "files",
-                _line("files_not_writable", path=files_dir, error=exc.strerror or type(exc).__name__),
+                _line(
+                    "files_not_writable", path=files_dir, error=exc.strerror or type(exc).__name__
+                ),
             )
         ]
     return []
@@ -294,43 +303,45 @@ def run_checks(
     return Report(findings, time.time())
 
 
+# What `kettle serve` refuses to start with, and why; it logs every other line and carries on
+# (a missing scope or a channel Kettle is not in yet: the work it stops waits in the outbox).
+UNSAFE_AT_START = {
+    "channel_public": "Kettle posts the CoP's confidential stories and check-ins in its channel",
+}
+
+
 def summary(report: Report) -> str:
     count = len(report.problems)
     return _line("summary", count=count) if count else _line("all_well")
 
 
 class CachedReport:
-    """The last report for the App Home; a stale one is refreshed in a background thread
-    (one at a time), so a Home open never waits on Slack."""
+    """The last report, for the convenors' App Home, which only reads it: a running Kettle
+    checks again every `seconds` in a thread of its own (`keep_fresh`), never while a Home
+    is being built."""
 
     def __init__(self, seconds: float = CACHE_SECONDS) -> None:
         self.seconds = seconds
         self.report: Report | None = None
-        self._refreshing = threading.Lock()
+        self._stop = threading.Event()
 
     def store(self, report: Report) -> None:
         self.report = report
 
-    def get(self, settings: Settings, client: WebClient, engine: Engine) -> Report | None:
-        report = self.report
-        if report is None or time.time() - report.checked_at > self.seconds:
-            self._refresh_soon(settings, client, engine)
-        return report
-
-    def _refresh_soon(self, settings: Settings, client: WebClient, engine: Engine) -> None:
-        if not self._refreshing.acquire(blocking=False):
-            return
+    def keep_fresh(self, settings: Settings, client: WebClient, engine: Engine) -> None:
+        self._stop.clear()
 
         def run() -> None:
-            try:
-                self.report = run_checks(settings, client=client, engine=engine)
-            except Exception:
-                log.exception("the set-up check failed")
-            finally:
-                self._refreshing.release()
+            while not self._stop.wait(self.seconds):
+                try:
+                    self.report = run_checks(settings, client=client, engine=engine, lease=False)
+                except Exception:
+                    log.exception("the set-up check failed; trying again later")
 
         threading.Thread(target=run, name="kettle-doctor", daemon=True).start()
 
+    def stop(self) -> None:
+        self._stop.set()
+
 
 CACHE = CachedReport()
-

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import runtime
+from bot import runtime, waiting
 from bot.schedules import setup
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,10 @@ def sweep() -> int:
     for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
         try:
             outcome = rt.sender.deliver_queued(key)
-        except Exception:
+        except Exception as exc:
+            if waiting.mendable(exc):
+                continue  # it waits for a person to mend it: retry_waiting and the invite
+
             log.exception("outbox: could not send %s yet; will try again", key)
             continue
         if outcome is not None and outcome.sent:
@@ -34,8 +37,25 @@ def sweep() -> int:
     return sent
 
 
+def retry_waiting() -> int:
+    """What waits for a person to mend it (Kettle invited, a channel unarchived, a permission
+    added) is tried again now and then, however long it has waited; it also goes at once when
+    Kettle is invited (handlers/doctor)."""
+    return waiting.release(runtime.current().sender)
+
+
 @setup
 def outbox_jobs(scheduler: BackgroundScheduler) -> None:
+    scheduler.add_job(
+        "bot.schedules.outbox:retry_waiting",
+        trigger="interval",
+        minutes=10,
+        id="outbox:retry-waiting",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=300,
+    )
     scheduler.add_job(
         "bot.schedules.outbox:sweep",
         trigger="interval",
