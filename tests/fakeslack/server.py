@@ -255,7 +255,10 @@ class FakeSlack:
         app_id: str = "A0001",
         ts_base: float | None = 1_700_000_000.0,
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
+        host: str = "127.0.0.1",
     ) -> None:
+        #: The address to listen on: loopback, or "0.0.0.0" for containers to reach it.
+        self.host = host
         self.bot_token = bot_token
         #: The app-level token: the only one ``apps.connections.open`` accepts.
         self.app_token = app_token
@@ -364,7 +367,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ lifecycle
     def _bind(self) -> _Server:
         if self._httpd is None:
-            httpd = _Server(("127.0.0.1", 0), _Handler)
+            httpd = _Server((self.host, 0), _Handler)
             httpd.fake = self
             self._httpd = httpd
         return self._httpd
