@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 import prompts
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Outcome, Sender
-from bot.models import Delivery, DeliveryStatus
+from bot.models import Community, Delivery, DeliveryStatus, Member, MemberStatus
 from bot.services import membership
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,26 @@ def deliver_or_wait(
             )
         log.info("%s waits in the outbox: %s in %s", key, error, channel)
         return Waiting(key, channel, error, exc.response.get("needed"))
+
+
+def deliver_queued_or_wait(
+    sender: Sender, key: str, *, community_id: int, what: str
+) -> Outcome | Waiting | None:
+    """`Sender.deliver_queued` (its payload is already on the ledger row), except that a
+    refusal a person can mend leaves it waiting and tells the community's convenors."""
+    try:
+        return sender.deliver_queued(key)
+    except SlackApiError as exc:
+        error = mendable(exc)
+        if error is None:
+            raise
+        with unit_of_work(sender.session_factory) as session:
+            channel = session.scalar(select(Delivery.channel).where(Delivery.key == key)) or ""
+        blocked = Waiting(key, channel, error, exc.response.get("needed"))
+        tell_convenors(
+            sender, sender.session_factory, blocked, community_id=community_id, what=what
+        )
+        return blocked
 
 
 # -- what each capability says about its own waiting work ---------------------------------------
@@ -180,15 +200,79 @@ def release(sender: Sender, *, channel: str | None = None) -> int:
 
 
 # -- telling the people who can mend it ----------------------------------------------------------
-def _values(waiting: Waiting, what: str) -> dict[str, str]:
+def _values(waiting: Waiting, what: str, channel: str | None = None) -> dict[str, str]:
+    """The sentence's placeholders: a waiting DM is about a person, anything else a channel;
+    `channel` names the channel when the work concerned a person in one (an invitation)."""
     target = waiting.channel
     is_person = target.startswith(("U", "W"))
+    where = channel or ("" if is_person else target)
     return {
-        "what": what,
-        "channel": f"<@{target}>'s DM" if is_person else f"<#{target}>",
+        "what": what or "a message from Kettle",
+        "channel": f"<#{where}>" if where else f"<@{target}>'s DM",
         "person": f"<@{target}>" if is_person else "someone",
         "scope": waiting.scope or "?",
     }
+
+
+def _communities_of(session: Session, channel: str) -> list[int]:
+    """The communities a waiting message belongs to: the one whose channel it is, or, for a
+    DM, each the person is a member of."""
+    if channel.startswith(("U", "W")):
+        return list(
+            session.scalars(
+                select(Member.community_id).where(
+                    Member.user_id == channel, Member.status == MemberStatus.ACTIVE
+                )
+            )
+        )
+    return list(
+        session.scalars(
+            select(Community.id).where(
+                or_(Community.channel_id == channel, Community.movement_channel_id == channel)
+            )
+        )
+    )
+
+
+def tell_whoever_can_mend(sender: Sender, *, limit: int = 200) -> int:
+    """Whatever waits that nobody has been told about yet (a send from a schedule, a DM to an
+    account since deactivated): the convenors of the community it belongs to hear, once.
+    Returns how many waiting messages were told about."""
+    with unit_of_work(sender.session_factory) as session:
+        rows = session.execute(
+            select(Delivery.key, Delivery.channel, Delivery.last_error)
+            .where(
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.last_error.in_(sorted(MENDABLE)),
+                ~Delivery.key.startswith("mend:", autoescape=True),
+            )
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        ).all()
+        untold = []
+        for key, channel, error in rows:
+            told = session.scalar(
+                select(Delivery.id)
+                .where(Delivery.key.startswith(f"mend:{key}:", autoescape=True))
+                .limit(1)
+            )
+            if told is None:
+                communities = _communities_of(session, channel)
+                untold.append((key, channel, error, communities))
+    whats = prompts.load("doctor").get("what", {})
+    count = 0
+    for key, channel, error, communities in untold:
+        what = str(whats.get(key.split(":", 1)[0]) or whats.get("other") or "")
+        for community_id in communities:
+            tell_convenors(
+                sender,
+                sender.session_factory,
+                Waiting(key, channel, error),
+                community_id=community_id,
+                what=what,
+            )
+        count += 1
+    return count
 
 
 def _argument(exc: SlackApiError, name: str) -> str | None:
@@ -236,6 +320,7 @@ def tell_convenors(
     *,
     community_id: int,
     what: str,
+    channel: str | None = None,
 ) -> list[str]:
     """Each convenor of the community hears, once per waiting message, what stops it and how
     to mend it. Returns whom it told."""
@@ -244,7 +329,7 @@ def tell_convenors(
         return []
     with unit_of_work(session_factory) as session:
         convenors = membership.convenor_ids(session, community_id)
-    text = sentence.format(**_values(waiting, what))
+    text = sentence.format(**_values(waiting, what, channel))
     told = []
     for convenor in convenors:
         try:

@@ -41,7 +41,10 @@ def retry_waiting() -> int:
     """What waits for a person to mend it (Kettle invited, a channel unarchived, a permission
     added) is tried again now and then, however long it has waited; it also goes at once when
     Kettle is invited (handlers/doctor)."""
-    return waiting.release(runtime.current().sender)
+    sender = runtime.current().sender
+    sent = waiting.release(sender)
+    waiting.tell_whoever_can_mend(sender)
+    return sent
 
 
 @setup
