@@ -267,7 +267,7 @@ def tell_whoever_can_mend(sender: Sender, *, limit: int = 200) -> int:
             tell_convenors(
                 sender,
                 sender.session_factory,
-                Waiting(key, channel, error),
+                Waiting(key, channel, str(error)),
                 community_id=community_id,
                 what=what,
             )
