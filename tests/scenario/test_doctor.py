@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from sqlalchemy import Engine, text
 from bot.scheduler import LEASE_APPLICATION, SCHEDULER_LOCK_KEY
 from tests.conftest import BOT_TOKEN, COP, GENERAL, MOVEMENT, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
-from tests.scenario.test_cli import base_env, kettle
+from tests.scenario.test_cli import _get, base_env, kettle, start_serve
 
 
 def doctor_env(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
@@ -173,3 +175,42 @@ def test_the_lease_held_elsewhere_on_postgresql(
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
             conn.commit()
+
+
+def wait_healthy(port: int) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+            if status == 200:
+                return status
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return 0
+
+
+def test_serve_logs_the_lines_at_start_and_carries_on_where_safe(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    fake.add_channel("C0MOVE2", "movement-news", is_private=False, bot_is_member=False)
+    fake.scopes.discard("files:read")
+    proc, port = start_serve(tmp_path, fake, KETTLE_MOVEMENT_CHANNEL="C0MOVE2")
+    try:
+        assert wait_healthy(port) == 200, proc.stdout.read() if proc.poll() is not None else ""
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert "set-up: the token lacks the scope files:read" in output
+    assert "set-up: Kettle is not in the movement's channel #movement-news (C0MOVE2)" in output
+    assert proc.returncode == 0 and "stopped cleanly" in output
+
+
+def test_serve_refuses_a_public_cop_channel(tmp_path: Path, fake: FakeSlack) -> None:
+    proc, _port = start_serve(tmp_path, fake, KETTLE_COP_CHANNEL=GENERAL)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2, output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith(f"kettle: The CoP's channel #general ({GENERAL}) is public")
+    assert "Kettle will not start: Kettle posts the CoP's confidential stories" in last
+    assert "Traceback" not in output
