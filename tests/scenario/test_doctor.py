@@ -214,3 +214,19 @@ def test_serve_refuses_a_public_cop_channel(tmp_path: Path, fake: FakeSlack) -> 
     assert last.startswith(f"kettle: The CoP's channel #general ({GENERAL}) is public")
     assert "Kettle will not start: Kettle posts the CoP's confidential stories" in last
     assert "Traceback" not in output
+
+
+def test_a_running_kettle_holding_the_lease_is_a_note_not_a_problem(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    proc, port = start_serve(tmp_path, fake, KETTLE_MOVEMENT_CHANNEL=MOVEMENT)
+    try:
+        assert wait_healthy(port) == 200
+        result = kettle("doctor", env=doctor_env(tmp_path, fake), cwd=tmp_path)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(
+        f"note: schedules run in another Kettle (process {proc.pid} on "
+    )
