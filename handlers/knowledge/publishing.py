@@ -133,7 +133,11 @@ def _approved_but_waiting(
         return
     dm, ts = message_of(body)
     if dm and ts:
-        client.chat_update(channel=dm, ts=ts, text=text, blocks=[section(text)])
+        # With its withdraw button: changing one's mind while it waits means it never goes.
+        with unit_of_work(context["db"]) as session:
+            publication = knowledge.get_publication(session, value_id(body))
+            blocks = kb.published_message(text, publication)
+        client.chat_update(channel=dm, ts=ts, text=text, blocks=blocks)
     else:
         tell(body, client, context, text)
 

@@ -135,14 +135,16 @@ def test_a_story_withdrawn_while_it_waits_never_goes_out(
     kettle: Kettle, uninvited: FakeSlack
 ) -> None:
     story_id = add_story(kettle, consent=Consent.MOVEMENT_NAMED)
-    approve(kettle, story_id)
-    with kettle.db() as session:
-        publication = session.scalar(select(Publication))
-        assert publication is not None
-        publication.status = PublicationStatus.WITHDRAWN
+    preview = approve(kettle, story_id)
+    waiting_view = next(m for m in uninvited.dm_messages(MEMBER) if m["ts"] == preview["ts"])
+    withdraw = button(waiting_view, KnowledgeIds.WITHDRAW)
+    dm_click(kettle, MEMBER, KnowledgeIds.WITHDRAW, withdraw["value"], waiting_view)
     invite_kettle(kettle)
+    assert outbox.retry_waiting() == 0
     assert story_posts(uninvited) == []
     with kettle.db() as session:
+        publication = session.scalar(select(Publication))
+        assert publication is not None and publication.status == PublicationStatus.WITHDRAWN
         row = session.scalar(select(Delivery).where(Delivery.key.like("publication:%")))
         assert row is not None and row.status == DeliveryStatus.CANCELLED
 
