@@ -56,6 +56,16 @@ def mendable(exc: BaseException) -> str | None:
     return error if error in MENDABLE else None
 
 
+def _mark_waiting(session: Session, key: str, error: str) -> None:
+    """The ledger row says what it waits on (the sender records it too; this keeps the outbox's
+    notion of waiting independent of how a send records its failures)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status == DeliveryStatus.PENDING)
+        .values(last_error=error)
+    )
+
+
 def deliver_or_wait(
     sender: Sender,
     key: str,
@@ -77,6 +87,7 @@ def deliver_or_wait(
         if thread_ts:
             payload["thread_ts"] = thread_ts
         with unit_of_work(sender.session_factory) as session:
+            _mark_waiting(session, key, error)
             session.execute(
                 update(Delivery)
                 .where(Delivery.key == key, Delivery.payload.is_(None))
@@ -98,6 +109,7 @@ def deliver_queued_or_wait(
         if error is None:
             raise
         with unit_of_work(sender.session_factory) as session:
+            _mark_waiting(session, key, error)
             channel = session.scalar(select(Delivery.channel).where(Delivery.key == key)) or ""
         blocked = Waiting(key, channel, error, exc.response.get("needed"))
         tell_convenors(

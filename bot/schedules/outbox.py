@@ -8,6 +8,7 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import runtime, waiting
+from bot.db import unit_of_work
 from bot.schedules import setup
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,11 @@ def sweep() -> int:
     """Send every queued message still pending; returns how many this call sent."""
     rt = runtime.current()
     sent = 0
+    with unit_of_work(rt.session_factory) as session:
+        waits = set(waiting.waiting_keys(session))  # retry_waiting's, every 10 minutes
     for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
+        if key in waits:
+            continue
         try:
             outcome = rt.sender.deliver_queued(key)
         except Exception as exc:
