@@ -1,4 +1,4 @@
-"""The `kettle` command: serve, migrate, manifest, export."""
+"""The `kettle` command: serve, migrate, doctor, manifest, export."""
 
 from __future__ import annotations
 
@@ -43,6 +43,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     print(f"database {'migrated to' if applied else 'already at'} {heads}")
     engine.dispose()
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the set-up; one line per problem with its fix; exit 1 if any."""
+    from bot import doctor
+    from bot.db import make_engine
+    from bot.server import sqlite_file
+    from bot.slack import make_client
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    client = make_client(settings.bot_token, settings.api_url, max_retries=2)
+    try:
+        report = doctor.run_checks(
+            settings,
+            client=client,
+            engine=engine,
+            database_file=sqlite_file(settings.database_url),
+        )
+    finally:
+        engine.dispose()
+    for finding in report.findings:
+        print(finding.line)
+    print(doctor.summary(report), file=sys.stderr)
+    return 1 if report.problems else 0
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
@@ -105,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.set_defaults(func=cmd_migrate)
+
+    doc = sub.add_parser(
+        "doctor",
+        help="check the token's scopes, the channels, the database, the file store and the "
+        "scheduler lease; one line per problem with its fix",
+    )
+    doc.set_defaults(func=cmd_doctor)
 
     man = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     man.add_argument("--url", help="public base URL of Kettle (default $KETTLE_PUBLIC_URL)")

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot import migrate, runtime
+from bot import doctor, migrate, runtime
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
@@ -218,6 +218,7 @@ class Server:
                 "copy the Bot User OAuth Token again"
             ) from exc
         log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+        self.check_set_up()
         runtime.install(self.rt)
         bootstrap_community(self.rt)
         self.app = create_app(
@@ -227,6 +228,27 @@ class Server:
             sender=self.sender,
         )
         self.scheduler.start()
+        if not self.scheduler.running:  # a standby replica: say who runs the schedules
+            for finding in doctor.check_lease(self.engine):
+                (log.warning if finding.problem else log.info)("set-up: %s", finding.line)
+
+    def check_set_up(self) -> None:
+        """The doctor's lines, logged at start; refuses to start only where carrying on is
+        unsafe (`doctor.UNSAFE_AT_START`). The lease is checked as the scheduler starts."""
+        report = doctor.run_checks(
+            self.settings, client=self.client, engine=self.engine, lease=False
+        )
+        doctor.CACHE.store(report)
+        doctor.CACHE.keep_fresh(self.settings, self.client, self.engine)
+        for finding in report.findings:
+            log.warning("set-up: %s", finding.line)
+        for finding in report.problems:
+            if finding.key in doctor.UNSAFE_AT_START:
+                raise StartupError(
+                    f"{finding.line} (Kettle will not start: {doctor.UNSAFE_AT_START[finding.key]})"
+                )
+        if not report.problems:
+            log.info("set-up: %s", doctor.summary(report))
 
     def scheduler_state(self) -> str:
         return "leader" if self.scheduler.running else "standby"
@@ -273,6 +295,7 @@ class Server:
         if self.socket_handler is not None:
             self.socket_handler.close()
         self.scheduler.stop()
+        doctor.CACHE.stop()
         runtime.clear()
         self.engine.dispose()
         if self.file_lock is not None:

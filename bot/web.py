@@ -43,7 +43,12 @@ def make_wsgi_app(
             start_response(status, [("Content-Type", "application/json")])
             return [body]
         if path == EVENTS_PATH and method == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
+            if not (declared.isascii() and declared.isdigit()):
+                # Not a length at all: the request is malformed, not Kettle's failure.
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"Content-Length must be a number"]
+            length = int(declared)
             if length > MAX_BODY:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"too large"]

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import waiting
 from bot.builders import knowledge as kb
 from bot.builders.common import for_community
 from bot.builders.ids import Command, KnowledgeIds
@@ -48,12 +49,22 @@ def cop_callout(
         return
     ack(response_type="ephemeral", text=p["callout_posted"].format(channel=f"<#{channel}>"))
     # The ledger notes where the post went as it marks it sent (knowledge.note_callout_post).
-    context["sender"].deliver(
+    outcome = waiting.deliver_or_wait(
+        context["sender"],
         knowledge.message_key(knowledge.CALLOUT_POST, callout_id),
         channel,
         text=truncate(f"A question: {escape(question)}", 300),
         blocks=blocks,
     )
+    if isinstance(outcome, waiting.Waiting):
+        # It waits in the outbox until Kettle can post there; the convenors hear how to mend it.
+        waiting.tell_convenors(
+            context["sender"],
+            context["db"],
+            outcome,
+            community_id=viewer.community_id or 0,
+            what=f"the call-out *{escape(truncate(question, 80))}*",
+        )
 
 
 def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import prompts
+from bot import waiting
 from bot.builders import membership as builders
 from bot.builders.ids import MembershipIds
 from bot.db import unit_of_work
@@ -109,8 +110,17 @@ def on_review_submitted(
             expected=expected,
         )
         community_name, channel = community.name, community.channel_id
+        community_id = community.id
         convenor_ids = membership.convenor_ids(session, community.id)
-    tell_outcome(context["sender"], client, outcome, applicant, community_name, channel)
+    tell_outcome(
+        context["sender"],
+        client,
+        outcome,
+        applicant,
+        community_name,
+        channel,
+        community_id=community_id,
+    )
     if outcome.full:
         client.chat_postMessage(
             channel=viewer.user_id,
@@ -127,6 +137,8 @@ def tell_outcome(
     user_id: str,
     community_name: str,
     channel: str | None,
+    *,
+    community_id: int | None = None,
 ) -> None:
     """Tell the applicant, with the reason; on approval invite them and welcome them."""
     p = prompts.load("membership")
@@ -137,6 +149,18 @@ def tell_outcome(
         except SlackApiError as exc:
             if exc.response.get("error") != "already_in_channel":
                 log.warning("could not invite %s to %s: %s", user_id, channel, exc.response)
+            refused = waiting.mendable(exc)
+            if refused and community_id is not None:
+                # A guest, a deactivated account, Kettle not in its channel: the convenors hear
+                # what stops it and how to mend it (and invite them by hand).
+                waiting.tell_convenors(
+                    sender,
+                    sender.session_factory,
+                    waiting.Waiting(f"invite:{outcome.application_id}", user_id, refused),
+                    community_id=community_id,
+                    what="",
+                    channel=channel,
+                )
     sender.deliver(
         f"application-outcome:{outcome.application_id}:{status}",
         user_id,

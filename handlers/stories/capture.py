@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import prompts
+from bot import waiting
 from bot.builders import stories as story_builders
 from bot.builders.ids import StoryIds
 from bot.db import unit_of_work
@@ -102,7 +103,7 @@ def on_story_submitted(
             _queue_messages(
                 session, story, author.name, draft.post_to_cop, cop_channel=community.channel_id
             )
-        story_id = story.id
+        story_id, community_id = story.id, community.id
     ack()
     if not created:
         return
@@ -110,7 +111,13 @@ def on_story_submitted(
     def after() -> None:
         sender: Sender = context["sender"]
         # The ledger notes where the CoP post went (stories.note_cop_post), as the sweeper's does.
-        sender.deliver_queued(stories.cop_post_key(story_id))
+        # Kettle not in the CoP's channel (or the like): the post waits, the convenors hear.
+        waiting.deliver_queued_or_wait(
+            sender,
+            stories.cop_post_key(story_id),
+            community_id=community_id,
+            what=f"<@{viewer.user_id}>'s story for the CoP's channel",
+        )
         sender.deliver_queued(stories.thanks_key(story_id))
         home.publish_home(client, session_factory, viewer.user_id)
 

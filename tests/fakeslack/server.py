@@ -37,6 +37,58 @@ __all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
 JSON = dict[str, Any]
 
 TRIGGER_TTL_SECONDS = 3.0
+
+#: The scopes a bot token is granted unless a test says otherwise: every one a method below needs.
+DEFAULT_SCOPES: frozenset[str] = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:read",
+        "im:history",
+        "mpim:write",
+        "mpim:read",
+        "mpim:history",
+        "channels:read",
+        "channels:history",
+        "channels:manage",
+        "channels:join",
+        "groups:read",
+        "groups:history",
+        "groups:write",
+        "users:read",
+        "team:read",
+        "reactions:write",
+        "files:read",
+        "files:write",
+    }
+)
+
+# Which scope each method needs, as Slack's method reference lists it. A conversations method
+# needs the scope for the kind of conversation it is given: (public, private, im, mpim).
+_METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.scheduleMessage": "chat:write",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "team.info": "team:read",
+    "reactions.add": "reactions:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files.info": "files:read",
+    "conversations.join": "channels:join",
+}
+_CONVERSATION_SCOPES: dict[str, tuple[str, str, str, str]] = {
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "conversations.invite": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+    "conversations.kick": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+}
 DOWNLOAD_CHUNK = 64 * 1024
 
 _TZ_LABELS = {
@@ -203,7 +255,10 @@ class FakeSlack:
         app_id: str = "A0001",
         ts_base: float | None = 1_700_000_000.0,
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
+        host: str = "127.0.0.1",
     ) -> None:
+        #: The address to listen on: loopback, or "0.0.0.0" for containers to reach it.
+        self.host = host
         self.bot_token = bot_token
         #: The app-level token: the only one ``apps.connections.open`` accepts.
         self.app_token = app_token
@@ -215,6 +270,9 @@ class FakeSlack:
         self.bot_name = bot_name
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
+        #: The bot token's scopes, sent back in every answer's ``X-OAuth-Scopes`` header; a
+        #: method needing one not here answers ``missing_scope`` (with ``needed`` and ``provided``).
+        self.scopes: set[str] = set(DEFAULT_SCOPES)
         #: Monotonic clock used for trigger expiry and rate limiting; replace in tests.
         self.clock: Callable[[], float] = time.monotonic
         #: Wall clock used for ``created`` fields and ``chat.scheduleMessage`` checks.
@@ -309,7 +367,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ lifecycle
     def _bind(self) -> _Server:
         if self._httpd is None:
-            httpd = _Server(("127.0.0.1", 0), _Handler)
+            httpd = _Server((self.host, 0), _Handler)
             httpd.fake = self
             self._httpd = httpd
         return self._httpd
@@ -501,6 +559,32 @@ class FakeSlack:
             self._members[channel_id] = mem
             self._messages.setdefault(channel_id, [])
             return copy.deepcopy(chan)
+
+    def archive_channel(self, channel_id: str, archived: bool = True) -> None:
+        """Archive (or unarchive) a channel: posting and inviting then answer ``is_archived``."""
+        with self.lock:
+            self.channels[channel_id]["is_archived"] = archived
+
+    def restrict_posting(self, channel_id: str, restricted: bool = True) -> None:
+        """A workspace admin lets only some people post in the channel (Kettle not among them):
+        chat.postMessage answers ``restricted_action``."""
+        with self.lock:
+            self.channels[channel_id]["_posting_restricted"] = restricted
+
+    def make_guest(self, user_id: str, *, single_channel: bool = False) -> None:
+        """Turn a user into a guest: a multi-channel guest (``is_restricted``) cannot be invited
+        by an app (``user_is_restricted``); a single-channel guest already in a channel cannot
+        join another (``ura_max_channels``)."""
+        with self.lock:
+            user = self.users[user_id]
+            user["is_restricted"] = True
+            user["is_ultra_restricted"] = single_channel
+
+    def deactivate_user(self, user_id: str) -> None:
+        """A workspace admin deactivates the account: ``deleted`` is true and a DM cannot be
+        opened with them (``user_disabled``)."""
+        with self.lock:
+            self.users[user_id]["deleted"] = True
 
     def set_members(self, channel_id: str, members: list[str]) -> None:
         with self.lock:
@@ -882,6 +966,22 @@ class FakeSlack:
             self._send_json(h, {"ok": False, "error": "invalid_auth"})
             return
         table = self._app_methods if token == self.app_token else self._methods
+        scope_header = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        if token == self.bot_token and method in table:
+            with self.lock:
+                needed = self._needed_scope(method, params)
+            if needed is not None and needed not in self.scopes:
+                self._send_json(
+                    h,
+                    {
+                        "ok": False,
+                        "error": "missing_scope",
+                        "needed": needed,
+                        "provided": ",".join(sorted(self.scopes)),
+                    },
+                    headers=scope_header,
+                )
+                return
         fn = table.get(method)
         if fn is None and method in {**self._methods, **self._app_methods}:
             self._send_json(h, {"ok": False, "error": "not_allowed_token_type"})
@@ -895,7 +995,25 @@ class FakeSlack:
             payload: JSON = {"ok": True, **result}
         except SlackError as exc:
             payload = {"ok": False, "error": exc.error, **exc.extra}
-        self._send_json(h, payload)
+        self._send_json(h, payload, headers=scope_header if token == self.bot_token else None)
+
+    def _needed_scope(self, method: str, params: JSON) -> str | None:
+        """The scope a call needs, or None when the method needs none (or the channel is
+        unknown: the method then answers channel_not_found itself)."""
+        if method in _METHOD_SCOPES:
+            return _METHOD_SCOPES[method]
+        if method == "conversations.open":
+            users = [u for u in str(params.get("users") or "").split(",") if u.strip()]
+            return "mpim:write" if len(users) > 1 else "im:write"
+        kinds = _CONVERSATION_SCOPES.get(method)
+        chan = self.channels.get(str(params.get("channel") or ""))
+        if kinds is None or chan is None:
+            return None
+        if chan.get("is_im"):
+            return kinds[2]
+        if chan.get("is_mpim"):
+            return kinds[3]
+        return kinds[1] if chan.get("is_private") else kinds[0]
 
     def _handle_upload(self, h: _Handler, file_id: str, raw: bytes) -> None:
         with self.lock:
@@ -1040,11 +1158,16 @@ class FakeSlack:
 
     def _bot_can_post(self, cid: str) -> None:
         self._bot_visible(cid)
+        chan = self.channels[cid]
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         if self.bot_user_id not in self._members.get(cid, []):
             raise SlackError("not_in_channel")
+        if chan.get("_posting_restricted"):
+            raise SlackError("restricted_action")
 
     def _channel_view(self, cid: str, *, num_members: bool = False) -> JSON:
-        chan = copy.deepcopy(self.channels[cid])
+        chan = {k: v for k, v in copy.deepcopy(self.channels[cid]).items() if k[0] != "_"}
         if not chan.get("is_im"):
             chan["is_member"] = self.bot_user_id in self._members.get(cid, [])
             if num_members:
@@ -1291,7 +1414,8 @@ class FakeSlack:
             raise SlackError("users_list_not_supplied")
         users = [u.strip() for u in str(users_raw).split(",") if u.strip()]
         for u in users:
-            self._user(u)
+            if self._user(u).get("deleted"):
+                raise SlackError("user_disabled")
         if len(users) > 8:
             raise SlackError("too_many_users")
         already = False
@@ -1409,6 +1533,8 @@ class FakeSlack:
         chan = self.channels[cid]
         if chan.get("is_im") or chan.get("is_mpim"):
             raise SlackError("method_not_supported_for_channel_type")
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         if self.bot_user_id not in self._members[cid]:
             raise SlackError("not_in_channel")
         users = [u.strip() for u in str(p.get("users") or "").split(",") if u.strip()]
@@ -1422,6 +1548,10 @@ class FakeSlack:
             self._user(u)
             if self.users[u].get("deleted"):
                 raise SlackError("cant_invite")
+            if self.users[u].get("is_ultra_restricted"):
+                raise SlackError("ura_max_channels")
+            if self.users[u].get("is_restricted"):
+                raise SlackError("user_is_restricted")
             if u in self._members[cid]:
                 raise SlackError(
                     "already_in_channel",
@@ -1451,6 +1581,8 @@ class FakeSlack:
             if self.bot_user_id not in self._members.get(cid, []):
                 raise SlackError("channel_not_found")
             raise SlackError("method_not_supported_for_channel_type")
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         out: JSON = {}
         if self.bot_user_id in self._members[cid]:
             out["warning"] = "already_in_channel"

@@ -123,16 +123,15 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 def start_serve(tmp_path: Path, fake: FakeSlack, **extra: str) -> tuple[subprocess.Popen[str], int]:
     """`kettle serve` as a real process on a free port, talking to the fake Slack."""
     port = free_port()
-    env = base_env(
-        tmp_path,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PORT=str(port),
-        KETTLE_CONVENORS=CONVENOR,
-        KETTLE_COP_CHANNEL=COP,
-        **extra,
-    )
+    settings = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PORT": str(port),
+        "KETTLE_CONVENORS": CONVENOR,
+        "KETTLE_COP_CHANNEL": COP,
+    }
+    env = base_env(tmp_path, **{**settings, **extra})
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
         env=env,

@@ -11,6 +11,7 @@ OPEN_BY_DESIGN = {
     "on_home_opened": "builds the outsider's App Home too (with the Apply button)",
     "on_member_joined": "keeps membership in step with the CoP channel",
     "on_member_left": "keeps membership in step with the CoP channel",
+    "on_kettle_joined": "Kettle's own arrival in a channel sends what waited for it",
     "on_apply_button": "applying is open to anyone in the workspace",
     "on_apply_submitted": "applying is open to anyone in the workspace",
     "on_forget_delete": "data rights: only ever touches the presser's own data",
