@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.builders import rounds as builders
+from bot.builders.common import for_community
 from bot.builders.rounds.parts import slack_time
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Round, RoundCommitment, RoundContribution
+from bot.services import membership
 from bot.services import rounds as svc
 from bot.text import escape, truncate
 
 log = logging.getLogger(__name__)
+
+
+def _marked(session: Session, blocks: list[dict[str, Any]], round_: Round) -> list[dict[str, Any]]:
+    """A DM's blocks, marked as its round's CoP's where the install has several, so a button
+    pressed in it says which CoP it is for."""
+    return for_community(blocks, round_.community_id) if membership.several(session) else blocks
 
 
 def contribution_line(round_: Round, item: RoundContribution) -> str:
@@ -84,8 +95,10 @@ def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_i
         groups, alone = svc.interview_groups(session, round_)
         pairs = [[m.user_id for m in g] for g in groups]
         messages = [builders.interview_message(round_, g) for g in pairs]
+        messages = [(text, _marked(session, blocks, round_)) for text, blocks in messages]
         lonely = [m.user_id for m in alone]
-        kind_word = builders.interview_message(round_, [], alone=True)
+        kind_text, kind_blocks = builders.interview_message(round_, [], alone=True)
+        kind_word = kind_text, _marked(session, kind_blocks, round_)
     for group, (text, blocks) in zip(pairs, messages, strict=True):
         try:
             channel = sender.client.conversations_open(users=",".join(group))["channel"]["id"]
@@ -117,6 +130,7 @@ def ask_partner(sender: Sender, session_factory: SessionFactory, contribution_id
         if said is None or not said.awaiting or said.about is None:
             return
         text, blocks = builders.retell_ask(said.round, svc.who(said.member), said.text, said.id)
+        blocks = _marked(session, blocks, said.round)
         partner = said.about.user_id
     sender.deliver(f"round-retell:{contribution_id}:ask", partner, text=text, blocks=blocks)
 
@@ -126,11 +140,15 @@ def offer_library(sender: Sender, session_factory: SessionFactory) -> None:
     story library; nothing goes in without their yes."""
     with unit_of_work(session_factory) as session:
         due = [
-            (r.id, m.id, m.user_id, builders.library_ask(r, svc.own_words(session, r, m.id)))
+            (r, m.id, m.user_id, builders.library_ask(r, svc.own_words(session, r, m.id)))
             for r, people in svc.due_offers(session)
             for m in people
         ]
-    for round_id, member_id, user_id, (text, blocks) in due:
+        due_marked = [
+            (r.id, member_id, user_id, (text, _marked(session, blocks, r)))
+            for r, member_id, user_id, (text, blocks) in due
+        ]
+    for round_id, member_id, user_id, (text, blocks) in due_marked:
         try:
             sender.deliver(f"round:{round_id}:library:{user_id}", user_id, text=text, blocks=blocks)
             with unit_of_work(session_factory) as session:
