@@ -72,6 +72,7 @@ from bot.models.stories import (
     StoryFile,
     StoryKind,
 )
+from bot.models.workspaces import slack_bots, slack_installations, slack_oauth_states
 
 __all__ = [
     "Application",
@@ -127,5 +128,8 @@ __all__ = [
     "Tip",
     "UTCDateTime",
     "Visibility",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]
