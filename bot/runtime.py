@@ -6,16 +6,19 @@ the live process's collaborators through `current()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.config import Settings
-from bot.db import SessionFactory
+from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
+from bot.models import Community
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
+from bot.workspaces import Workspaces
 
 
 @dataclass
@@ -26,6 +29,37 @@ class Runtime:
     client: WebClient
     sender: Sender
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Set when installed through OAuth (any number of workspaces); None with SLACK_BOT_TOKEN.
+    workspaces: Workspaces | None = None
+
+    def client_for(self, team_id: str | None) -> WebClient | None:
+        """The Web API client for a workspace: the one client of a SLACK_BOT_TOKEN install; in
+        OAuth mode the team's own (its token rotated as needed), None where not installed."""
+        if self.workspaces is None:
+            return self.client
+        return self.workspaces.client_for(team_id)
+
+    def sender_for(self, team_id: str | None) -> Sender | None:
+        """The ledger sender for a workspace (see `client_for`); None where not installed."""
+        if self.workspaces is None:
+            return self.sender
+        return self.workspaces.sender_for(team_id)
+
+    def teams_of(self, community_ids: Iterable[int]) -> dict[int, str | None]:
+        """Each community's workspace (Community.team_id)."""
+        ids = list(dict.fromkeys(community_ids))
+        if not ids:
+            return {}
+        with unit_of_work(self.session_factory) as session:
+            rows = session.execute(
+                select(Community.id, Community.team_id).where(Community.id.in_(ids))
+            ).all()
+        return {community_id: team_id for community_id, team_id in rows}
+
+    def sender_for_community(self, community_id: int) -> Sender | None:
+        if self.workspaces is None:
+            return self.sender
+        return self.sender_for(self.teams_of([community_id]).get(community_id))
 
 
 _current: Runtime | None = None

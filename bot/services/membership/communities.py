@@ -63,22 +63,34 @@ def community_for_channel(session: Session, channel_id: str | None) -> Community
 
 
 def community_for_request(
-    session: Session, *, user_id: str | None, channel_id: str | None
+    session: Session,
+    *,
+    user_id: str | None,
+    channel_id: str | None,
+    team_id: str | None = None,
+    by_team: bool = False,
 ) -> Community | None:
-    """The community a request is about: its channel's, else the user's own, else the first."""
-    by_channel = community_for_channel(session, channel_id)
-    if by_channel is not None:
-        return by_channel
+    """The community a request is about: its channel's, else the user's own, else the first.
+
+    `by_team` (Kettle installed in several workspaces): only the communities of the request's
+    workspace, `team_id`; another workspace's are never found."""
+    scope = [Community.team_id == team_id] if by_team else []
+    if channel_id:
+        by_channel = session.scalar(
+            select(Community).where(Community.channel_id == channel_id, *scope)
+        )
+        if by_channel is not None:
+            return by_channel
     if user_id:
         mine = session.scalars(
             select(Community)
             .join(Member, Member.community_id == Community.id)
-            .where(Member.user_id == user_id, Member.status == MemberStatus.ACTIVE)
+            .where(Member.user_id == user_id, Member.status == MemberStatus.ACTIVE, *scope)
             .order_by(Community.id)
         ).first()
         if mine is not None:
             return mine
-    return session.scalars(select(Community).order_by(Community.id)).first()
+    return session.scalars(select(Community).where(*scope).order_by(Community.id)).first()
 
 
 def is_curated(community: Community) -> bool:
