@@ -6,9 +6,9 @@ the live process's collaborators through `current()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
@@ -56,10 +56,38 @@ class Runtime:
             ).all()
         return {community_id: team_id for community_id, team_id in rows}
 
+    def router(self, model: Any) -> Callable[[int], Sender | None]:
+        """For a row of `model` (one with a community_id), by its id: the sender of its
+        community's workspace, or None where Kettle is not installed."""
+        if self.workspaces is None:
+            return lambda _row_id: self.sender
+
+        def route(row_id: int) -> Sender | None:
+            with unit_of_work(self.session_factory) as session:
+                community_id = session.scalar(select(model.community_id).where(model.id == row_id))
+            return self.sender_for_community(community_id) if community_id else None
+
+        return route
+
     def sender_for_community(self, community_id: int) -> Sender | None:
         if self.workspaces is None:
             return self.sender
         return self.sender_for(self.teams_of([community_id]).get(community_id))
+
+
+Route = Callable[[int], Sender | None]
+"""A row's sender by the row's id: its community's workspace's; None where not installed."""
+Routing = Route | Sender  # a Sender: the same one for every row
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def routed(route: Routing, rows: Iterable[Row]) -> Iterator[tuple[Sender, Row]]:
+    """Each row (its first item the id `route` takes) with its sender; rows of a workspace
+    without Kettle are skipped (the log has said so once). A plain Sender sends every row."""
+    for row in rows:
+        sender = route if isinstance(route, Sender) else route(row[0])
+        if sender is not None:
+            yield sender, row
 
 
 _current: Runtime | None = None

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from bot import delivery, runtime
 from bot.db import unit_of_work
-from bot.models import ProcessedRequest, utcnow
+from bot.models import Community, ProcessedRequest, utcnow
 from bot.schedules import setup
 from bot.services import stories
 from bot.text import escape
@@ -36,7 +36,7 @@ def give_up_stale_files() -> int:
     """Mark files left pending by a stopped process failed, and tell each sender to send it
     again (through the outbox, once); returns how many."""
     rt = runtime.current()
-    keys: list[str] = []
+    keys: list[tuple[str, int]] = []
     with unit_of_work(rt.session_factory) as session:
         for row in stories.stale_files(session, older_than=utcnow() - STALE_FILE):
             name = row.name
@@ -45,12 +45,17 @@ def give_up_stale_files() -> int:
                 continue
             key = f"file-failed:{failed.id}:stale:{failed.created_at.isoformat()}"
             text = stories.could_not_fetch(escape(name)).user_message
+            community = session.get(Community, failed.community_id)
+            session.info["team_id"] = community.team_id if community else None  # its workspace
             delivery.queue(session, key, failed.uploader_user_id, text=text)
-            keys.append(key)
+            keys.append((key, failed.community_id))
         stories.prune_failed_files(session, older_than=utcnow() - FORGET_FAILED_FILE)
-    for key in keys:
+    for key, community_id in keys:
+        sender = rt.sender_for_community(community_id)
+        if sender is None:
+            continue
         try:
-            rt.sender.deliver_queued(key)
+            sender.deliver_queued(key)
         except Exception:
             log.exception("could not tell a sender their file was not kept; the outbox will")
     return len(keys)

@@ -22,8 +22,12 @@ def sweep() -> int:
     rt = runtime.current()
     sent = 0
     for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
+        # Sent with the token of the workspace it was queued for.
+        sender = rt.sender_for(rt.sender.team_of(key)) if rt.workspaces else rt.sender
+        if sender is None:
+            continue  # Kettle is not installed there (any more): said once in the log
         try:
-            outcome = rt.sender.deliver_queued(key)
+            outcome = sender.deliver_queued(key)
         except Exception:
             log.exception("outbox: could not send %s yet; will try again", key)
             continue
