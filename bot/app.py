@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
-from bot.install import oauth_flow, register_install_events
+from bot.install import not_installed_message, oauth_flow, register_install_events
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
 from bot.workspaces import RotatingAuthorize, Workspaces
 from handlers import register_handlers
@@ -41,6 +41,7 @@ def create_app(
         oauth = {
             "oauth_flow": oauth_flow(settings, workspaces, client=client),
             "authorize": RotatingAuthorize(workspaces, client=client),
+            "user_facing_authorize_error_message": not_installed_message(settings),
         }
     app = App(
         client=client,

@@ -67,6 +67,12 @@ def _html(status: int, body: str, *, cookie: str | None = None) -> BoltResponse:
     return BoltResponse(status=status, body=body, headers=headers)
 
 
+def not_installed_message(settings: Settings) -> str:
+    """What Slack shows someone whose workspace no longer has Kettle installed."""
+    where = f" at {settings.public_url}{INSTALL_PATH}" if settings.public_url else ""
+    return _words()["not_installed"].format(where=where)
+
+
 class KettleOAuthFlow(OAuthFlow):
     """Bolt's OAuth flow, with Kettle's own "Add to Slack" page."""
 
