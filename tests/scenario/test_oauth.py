@@ -385,3 +385,58 @@ def test_the_install_pages_need_oauth_mode(kettle: Kettle) -> None:
     """With SLACK_BOT_TOKEN (one workspace) there is nothing to install: the paths are absent."""
     assert kettle.get("/slack/install").status == 404
     assert kettle.get("/slack/oauth_redirect?code=x&state=y").status == 404
+
+
+def test_kettle_serve_in_oauth_mode_installs_a_workspace_and_answers_it(
+    tmp_path: Path, world: FakeSlack
+) -> None:
+    """`kettle serve` as a process: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no bot token."""
+    import signal
+
+    from tests.harness import http_get
+    from tests.scenario.test_cli import start_serve
+
+    proc, port = start_serve(
+        tmp_path,
+        world,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID=world.oauth.client_id,
+        SLACK_CLIENT_SECRET=world.oauth.client_secret,
+        KETTLE_COP_CHANNEL="",
+        KETTLE_CONVENORS="",
+    )
+    base = f"http://127.0.0.1:{port}"
+    world.oauth.redirect_urls = [base + "/slack/oauth_redirect"]
+    try:
+        deadline = time.monotonic() + 30
+        page = None
+        while time.monotonic() < deadline and page is None:
+            try:
+                page = http_get(base + "/slack/install")
+            except OSError:
+                time.sleep(0.1)
+        assert page is not None and page.status == 200, "kettle serve did not answer"
+        cookie = page.headers["set-cookie"].split(";")[0]
+        link = html.unescape(re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.text)[1])
+        back = http_get(link, cookie=f"d={B}:{B_CONVENOR}").headers["location"]
+        done = http_get(back, cookie=cookie)
+        assert done.status == 200 and "Kettle is in Second Works" in done.text
+        signer = SlackSigner(SIGNING_SECRET, team_id=B, bot_user_id="UBOTB")
+        request = signer.slash_command(
+            "/story",
+            "",
+            B_MEMBER,
+            channel_id=B_COP,
+            trigger_id=world.issue_trigger_id(),
+            response_url=world.new_response_url(),
+        )
+        status, _headers, text = request.post(base + "/slack/events")
+        # B has no CoP yet: the person is told so, after Bolt authorized with B's own token
+        # (once to install, once for this request).
+        assert status == 200 and "for its members" in text
+        assert world.tokens_used("auth.test") == [world.oauth.token_of(B)] * 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "GET /slack/install" in output and "Traceback" not in output
