@@ -93,9 +93,16 @@ class Workspaces:
             found = self.store.find_installation(enterprise_id=None, team_id=team_id)
             if found is None or not found.bot_token:
                 return None
-            rotated = self.rotator.perform_token_rotation(
-                installation=found, minutes_before_expiration=ROTATE_MINUTES
-            )
+            try:
+                rotated = self.rotator.perform_token_rotation(
+                    installation=found, minutes_before_expiration=ROTATE_MINUTES
+                )
+            except SlackTokenRotationError:
+                # Another replica may have spent the refresh token a moment ago: use its token.
+                again = self.store.find_installation(enterprise_id=None, team_id=team_id)
+                if again is not None and again.bot_token not in (None, found.bot_token):
+                    return again
+                raise
             if rotated is None:
                 return found
             self.store.save(rotated)

@@ -1,5 +1,6 @@
-"""Housekeeping: forget inbound delivery ids once Slack can no longer retry them; give up on
-files whose fetching stopped (telling their senders) and forget them once long failed."""
+"""Housekeeping: forget inbound delivery ids once Slack can no longer retry them, and install
+links once dead; give up on files whose fetching stopped (telling their senders) and forget
+them once long failed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import delete
 
 from bot import delivery, runtime
 from bot.db import unit_of_work
-from bot.models import Community, ProcessedRequest, utcnow
+from bot.models import Community, ProcessedRequest, slack_oauth_states, utcnow
 from bot.schedules import setup
 from bot.services import stories
 from bot.text import escape
@@ -30,6 +31,10 @@ def prune_processed_requests() -> None:
     with unit_of_work(rt.session_factory) as session:
         cutoff = utcnow() - timedelta(days=7)
         session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < cutoff))
+        # Install links never followed: their states are dead once expired (naive UTC, as
+        # slack_sdk's state store writes them).
+        now = utcnow().replace(tzinfo=None)
+        session.execute(delete(slack_oauth_states).where(slack_oauth_states.c.expire_at < now))
 
 
 def give_up_stale_files() -> int:

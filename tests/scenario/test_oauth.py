@@ -381,6 +381,23 @@ def test_a_bad_or_replayed_state_is_refused_with_a_page_a_person_understands(
     assert len(installed) == (1 if how == "replayed" else 0)
 
 
+def test_install_links_never_followed_are_forgotten_once_dead(start: object) -> None:
+    from bot.models import slack_oauth_states
+    from bot.schedules.housekeeping import prune_processed_requests
+
+    run: Running = start()  # type: ignore[operator]
+    run.kettle.get("/slack/install")
+    run.kettle.get("/slack/install")
+    count = select(func.count()).select_from(slack_oauth_states)
+    prune_processed_requests()
+    with run.kettle.db() as session:
+        assert session.scalar(count) == 2  # still good for ten minutes
+    with time_machine.travel(time.time() + 11 * 60, tick=True):
+        prune_processed_requests()
+    with run.kettle.db() as session:
+        assert session.scalar(count) == 0
+
+
 def test_the_install_pages_need_oauth_mode(kettle: Kettle) -> None:
     """With SLACK_BOT_TOKEN (one workspace) there is nothing to install: the paths are absent."""
     assert kettle.get("/slack/install").status == 404
