@@ -146,6 +146,16 @@ def oauth_flow(settings: Settings, workspaces: Workspaces, *, client: WebClient)
     return KettleOAuthFlow(client=client, logger=log, settings=oauth_settings)
 
 
+def _token_died() -> None:
+    """One workspace, by SLACK_BOT_TOKEN: the running Kettle stops using the dead token."""
+    from bot import runtime
+
+    try:
+        runtime.current().token_died()
+    except RuntimeError:
+        log.warning("SLACK_BOT_TOKEN no longer works: install Kettle again and restart it")
+
+
 def register_install_events(
     app: App, session_factory: SessionFactory, settings: Settings, workspaces: Workspaces | None
 ) -> None:
@@ -156,7 +166,9 @@ def register_install_events(
         if workspaces is not None:
             workspaces.forget_tokens(team_id)
         if settings.on_uninstall == "delete":
-            deleted = forget_workspace_data(session_factory, team_id)
+            deleted = forget_workspace_data(
+                session_factory, team_id, only_workspace=workspaces is None
+            )
             log.warning(
                 "Kettle was uninstalled from workspace %s: its %d communities and their data "
                 "are deleted (KETTLE_ON_UNINSTALL=delete)",
@@ -170,7 +182,7 @@ def register_install_events(
                 team_id,
             )
         if workspaces is None:
-            log.warning("SLACK_BOT_TOKEN no longer works: install Kettle again or stop it")
+            _token_died()
 
     def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
         team_id = context.team_id
@@ -179,6 +191,8 @@ def register_install_events(
             return  # Kettle asks for no user tokens; only its bot token matters
         if workspaces is not None:
             workspaces.forget_tokens(team_id)
+        else:
+            _token_died()
         log.warning(
             "the bot token of workspace %s was revoked: its data is kept; its jobs wait until "
             "Kettle is installed there again",

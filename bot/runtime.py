@@ -6,6 +6,7 @@ the live process's collaborators through `current()`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ from bot.models import Community
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
 from bot.workspaces import Workspaces
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -31,19 +34,30 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     #: Set when installed through OAuth (any number of workspaces); None with SLACK_BOT_TOKEN.
     workspaces: Workspaces | None = None
+    #: SLACK_BOT_TOKEN's workspace uninstalled Kettle or revoked the token (Slack said so).
+    token_dead: bool = False
 
     def client_for(self, team_id: str | None) -> WebClient | None:
         """The Web API client for a workspace: the one client of a SLACK_BOT_TOKEN install; in
         OAuth mode the team's own (its token rotated as needed), None where not installed."""
         if self.workspaces is None:
-            return self.client
+            return None if self.token_dead else self.client
         return self.workspaces.client_for(team_id)
 
     def sender_for(self, team_id: str | None) -> Sender | None:
         """The ledger sender for a workspace (see `client_for`); None where not installed."""
         if self.workspaces is None:
-            return self.sender
+            return None if self.token_dead else self.sender
         return self.workspaces.sender_for(team_id)
+
+    def token_died(self) -> None:
+        """SLACK_BOT_TOKEN no longer works: jobs stop trying it until Kettle restarts."""
+        if not self.token_dead:
+            self.token_dead = True
+            log.warning(
+                "Slack says SLACK_BOT_TOKEN no longer works (Kettle was uninstalled or its token "
+                "revoked): scheduled jobs are skipped; install Kettle again and restart it"
+            )
 
     def teams_of(self, community_ids: Iterable[int]) -> dict[int, str | None]:
         """Each community's workspace (Community.team_id)."""
@@ -60,7 +74,7 @@ class Runtime:
         """For a row of `model` (one with a community_id), by its id: the sender of its
         community's workspace, or None where Kettle is not installed."""
         if self.workspaces is None:
-            return lambda _row_id: self.sender
+            return lambda _row_id: self.sender_for(None)
 
         def route(row_id: int) -> Sender | None:
             with unit_of_work(self.session_factory) as session:
@@ -71,7 +85,7 @@ class Runtime:
 
     def sender_for_community(self, community_id: int) -> Sender | None:
         if self.workspaces is None:
-            return self.sender
+            return self.sender_for(None)
         return self.sender_for(self.teams_of([community_id]).get(community_id))
 
 

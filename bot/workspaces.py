@@ -23,7 +23,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, or_, select
 
 from bot.config import Settings
 from bot.db import SessionFactory, unit_of_work
@@ -218,13 +218,23 @@ class RotatingAuthorize(InstallationStoreAuthorize):
         return self.workspaces.rotate_if_needed(installation)
 
 
-def forget_workspace_data(session_factory: SessionFactory, team_id: str) -> int:
+def forget_workspace_data(
+    session_factory: SessionFactory, team_id: str, *, only_workspace: bool = False
+) -> int:
     """KETTLE_ON_UNINSTALL=delete: the team's communities and everything of theirs (every
     community-owned row goes with its community), and its messages still waiting to be sent.
-    Returns how many communities were deleted."""
+    `only_workspace` (a SLACK_BOT_TOKEN install): every community and message is that team's,
+    whether or not it names it. Returns how many communities were deleted."""
+    mine = [Community.team_id == team_id]
+    sends = [Delivery.team_id == team_id]
+    if only_workspace:
+        mine, sends = (
+            [or_(*mine, Community.team_id.is_(None))],
+            [or_(*sends, Delivery.team_id.is_(None))],
+        )
     with unit_of_work(session_factory) as session:
-        ids = list(session.scalars(select(Community.id).where(Community.team_id == team_id)))
-        session.execute(delete(Delivery).where(Delivery.team_id == team_id))
+        ids = list(session.scalars(select(Community.id).where(*mine)))
+        session.execute(delete(Delivery).where(*sends))
         # The database's ON DELETE CASCADE takes every community-owned row with it.
         session.execute(delete(Community).where(Community.id.in_(ids)))
     return len(ids)

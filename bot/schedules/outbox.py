@@ -23,7 +23,7 @@ def sweep() -> int:
     sent = 0
     for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
         # Sent with the token of the workspace it was queued for.
-        sender = rt.sender_for(rt.sender.team_of(key)) if rt.workspaces else rt.sender
+        sender = rt.sender_for(rt.sender.team_of(key))
         if sender is None:
             continue  # Kettle is not installed there (any more): said once in the log
         try:

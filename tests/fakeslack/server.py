@@ -252,6 +252,8 @@ class FakeSlack:
         self._response_urls: set[str] = set()
         self.responses: list[JSON] = []
         self.calls: list[tuple[str, JSON]] = []
+        #: The workspace removed the app (or revoked ``bot_token``): it answers token_revoked.
+        self.bot_token_revoked = False
         #: (method, token) of every Web API call: which workspace's token made it.
         self.call_tokens: list[tuple[str, str | None]] = []
 
@@ -929,6 +931,9 @@ class FakeSlack:
                 return
         elif token not in (self.bot_token, self.app_token):
             self._send_json(h, {"ok": False, "error": "invalid_auth"})
+            return
+        elif token == self.bot_token and self.bot_token_revoked:
+            self._send_json(h, {"ok": False, "error": "token_revoked"})
             return
         table = self._app_methods if token == self.app_token else self._methods
         fn = table.get(method)

@@ -457,3 +457,44 @@ def test_kettle_serve_in_oauth_mode_installs_a_workspace_and_answers_it(
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "GET /slack/install" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("notice", ["app_uninstalled", "tokens_revoked"])
+def test_one_workspace_by_bot_token_stops_trying_the_dead_token(
+    kettle: Kettle, caplog: pytest.LogCaptureFixture, notice: str
+) -> None:
+    kettle.fake.bot_token_revoked = True
+    event = {"type": notice}
+    if notice == "tokens_revoked":
+        event["tokens"] = {"oauth": [], "bot": [kettle.fake.bot_user_id]}  # type: ignore[assignment]
+    caplog.set_level(logging.WARNING, logger="bot.runtime")
+    kettle.fake.reset_calls()
+    assert kettle.event(event).status == 200
+    run_tick(runtime.current(), now=MONDAY_0930_LONDON)
+    run_tick(runtime.current(), now=MONDAY_0930_LONDON.replace(minute=31))
+    assert kettle.fake.calls_to("chat.postMessage") == []
+    assert kettle.fake.calls_to("conversations.open") == []
+    said = [r for r in caplog.records if "SLACK_BOT_TOKEN no longer works" in r.getMessage()]
+    assert len(said) == 1
+    with kettle.db() as session:  # KETTLE_ON_UNINSTALL=keep (the default): all still here
+        assert session.scalar(select(func.count()).select_from(Member)) > 0
+
+
+def test_one_workspace_uninstalled_with_delete_deletes_its_communities(
+    kettle: Kettle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    settings = replace(kettle.settings, on_uninstall="delete")
+    other = Kettle(
+        settings, kettle.fake, kettle.session_factory, kettle.client, sender=kettle.sender
+    )
+    other.start(kettle.session_factory.kw["bind"])  # type: ignore[attr-defined]
+    try:
+        kettle.fake.bot_token_revoked = True
+        assert other.event({"type": "app_uninstalled"}).status == 200
+    finally:
+        other.stop()
+    with kettle.db() as session:
+        assert session.scalar(select(func.count()).select_from(Community)) == 0
+        assert session.scalar(select(func.count()).select_from(Member)) == 0
