@@ -481,15 +481,16 @@ def test_one_workspace_by_bot_token_stops_trying_the_dead_token(
 
 
 def test_one_workspace_uninstalled_with_delete_deletes_its_communities(
-    kettle: Kettle, monkeypatch: pytest.MonkeyPatch
+    kettle: Kettle, engine: Engine
 ) -> None:
+    """KETTLE_ON_UNINSTALL=delete, one workspace: every community is that workspace's."""
     from dataclasses import replace
 
     settings = replace(kettle.settings, on_uninstall="delete")
     other = Kettle(
         settings, kettle.fake, kettle.session_factory, kettle.client, sender=kettle.sender
     )
-    other.start(kettle.session_factory.kw["bind"])  # type: ignore[attr-defined]
+    other.start(engine)
     try:
         kettle.fake.bot_token_revoked = True
         assert other.event({"type": "app_uninstalled"}).status == 200
