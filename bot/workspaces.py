@@ -206,6 +206,9 @@ class RotatingAuthorize(InstallationStoreAuthorize):
             client_secret=settings.client_secret,
             token_rotation_expiration_minutes=ROTATE_MINUTES,
             bot_only=False,
+            # auth.test once per token, not once per request: a revoked or uninstalled
+            # workspace has no installation, so a cached answer is never used for it.
+            cache_enabled=True,
             client=client,
         )
         self.workspaces = workspaces

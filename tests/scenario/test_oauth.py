@@ -354,7 +354,7 @@ def test_tokens_revoked_forgets_the_token_keeps_the_data_until_installed_again(
     assert run.fake.tokens_used("views.open") == []
 
 
-@pytest.mark.parametrize("how", ["replayed", "forged", "other browser"])
+@pytest.mark.parametrize("how", ["replayed", "forged", "other browser", "cancelled"])
 def test_a_bad_or_replayed_state_is_refused_with_a_page_a_person_understands(
     start: object, how: str
 ) -> None:
@@ -371,10 +371,13 @@ def test_a_bad_or_replayed_state_is_refused_with_a_page_a_person_understands(
         forged = re.sub(r"state=[^&]+", "state=made-up", back)
         refused = run.kettle.get(forged, cookie="slack-app-oauth-state=made-up")
         expected = "already been used or is too old"
-    else:
+    elif how == "other browser":
         refused = run.kettle.get(back)
         expected = "did not start in this browser"
-    assert refused.status in (400, 401)
+    else:  # the person pressed Cancel on Slack's page instead
+        refused = run.kettle.get(run.fake.oauth.deny(link.split("?", 1)[1]), cookie=cookie)
+        expected = "You chose not to allow Kettle"
+    assert refused.status in ((200,) if how == "cancelled" else (400, 401))
     assert expected in refused.text and "Start again" in refused.text
     assert "Traceback" not in refused.text
     installed = [e for e in run.fake.oauth.exchanges if e.get("code")]
