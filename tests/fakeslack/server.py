@@ -1544,7 +1544,9 @@ class FakeSlack:
         return {"user": copy.deepcopy(self._user(p.get("user")))}
 
     def _users_list(self, p: JSON) -> JSON:
-        members = [copy.deepcopy(u) for u in self.users.values()]
+        members = [
+            copy.deepcopy(u) for u in self.users.values() if u.get("team_id") == self.team_id
+        ]
         page, nxt = _paginate(members, p, "users", 1000)
         return {"members": page, "cache_ts": self._now(), "response_metadata": {"next_cursor": nxt}}
 

@@ -29,7 +29,7 @@ from bot.slack import make_client
 from bot.workspaces import Workspaces
 from tests.conftest import SIGNING_SECRET, make_settings, wipe
 from tests.fakeslack import FakeSlack, SlackSigner
-from tests.harness import Kettle, Reply
+from tests.harness import Kettle, Reply, http_get
 
 A, B = "T0001", "T0002"
 A_CONVENOR, A_MEMBER = "UA1", "UA2"
@@ -70,6 +70,26 @@ def oauth_settings(fake: FakeSlack, db_url: str, tmp_path: Path, **overrides: ob
     )
 
 
+def install_at(base: str, team: str, installer: str, *, wait: float = 0) -> Reply:
+    """A person in `team` opens Kettle's Add to Slack page (at `base`), approves on Slack's
+    authorize page, and comes back to Kettle with the code; `wait`: for Kettle to start."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            page = http_get(base + "/slack/install")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    assert page.status == 200 and "Add to Slack" in page.text
+    state_cookie = page.headers["set-cookie"].split(";")[0]
+    link = html.unescape(re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.text)[1])
+    approved = http_get(link, cookie=f"d={team}:{installer}")
+    assert approved.status == 302
+    return http_get(approved.headers["location"], cookie=state_cookie)
+
+
 class Running:
     """Kettle in OAuth mode, served over HTTP, with its runtime installed for the jobs."""
 
@@ -99,14 +119,7 @@ class Running:
         }
 
     def install(self, team: str, installer: str) -> Reply:
-        """A person in `team` opens the Add to Slack page, approves, and comes back."""
-        page = self.kettle.get("/slack/install")
-        assert page.status == 200 and "Add to Slack" in page.text
-        state_cookie = page.headers["set-cookie"].split(";")[0]
-        link = html.unescape(re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.text)[1])
-        approved = self.kettle.get(link, cookie=f"d={team}:{installer}")
-        assert approved.status == 302
-        return self.kettle.get(approved.headers["location"], cookie=state_cookie)
+        return install_at(self.kettle.url, team, installer)
 
     def community(self, team: str, cop: str, convenor: str, member: str) -> int:
         """A CoP in `team` (as `/cop setup` makes one), its convenor and a member."""
@@ -413,7 +426,6 @@ def test_kettle_serve_in_oauth_mode_installs_a_workspace_and_answers_it(
     """`kettle serve` as a process: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no bot token."""
     import signal
 
-    from tests.harness import http_get
     from tests.scenario.test_cli import start_serve
 
     proc, port = start_serve(
@@ -428,18 +440,7 @@ def test_kettle_serve_in_oauth_mode_installs_a_workspace_and_answers_it(
     base = f"http://127.0.0.1:{port}"
     world.oauth.redirect_urls = [base + "/slack/oauth_redirect"]
     try:
-        deadline = time.monotonic() + 30
-        page = None
-        while time.monotonic() < deadline and page is None:
-            try:
-                page = http_get(base + "/slack/install")
-            except OSError:
-                time.sleep(0.1)
-        assert page is not None and page.status == 200, "kettle serve did not answer"
-        cookie = page.headers["set-cookie"].split(";")[0]
-        link = html.unescape(re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.text)[1])
-        back = http_get(link, cookie=f"d={B}:{B_CONVENOR}").headers["location"]
-        done = http_get(back, cookie=cookie)
+        done = install_at(base, B, B_CONVENOR, wait=30)
         assert done.status == 200 and "Kettle is in Second Works" in done.text
         signer = SlackSigner(SIGNING_SECRET, team_id=B, bot_user_id="UBOTB")
         request = signer.slash_command(
@@ -502,3 +503,40 @@ def test_one_workspace_uninstalled_with_delete_deletes_its_communities(
     with kettle.db() as session:
         assert session.scalar(select(func.count()).select_from(Community)) == 0
         assert session.scalar(select(func.count()).select_from(Member)) == 0
+
+
+def test_socket_mode_and_oauth_together(tmp_path: Path, world: FakeSlack) -> None:
+    """Events over Socket Mode from a workspace installed through the HTTP install pages are
+    answered with that workspace's token."""
+    import signal
+
+    from tests.scenario.test_cli import start_serve
+
+    proc, port = start_serve(
+        tmp_path,
+        world,
+        SLACK_BOT_TOKEN="",
+        SLACK_APP_TOKEN=world.app_token,
+        SLACK_CLIENT_ID=world.oauth.client_id,
+        SLACK_CLIENT_SECRET=world.oauth.client_secret,
+        KETTLE_COP_CHANNEL="",
+        KETTLE_CONVENORS="",
+    )
+    base = f"http://127.0.0.1:{port}"
+    world.oauth.redirect_urls = [base + "/slack/oauth_redirect"]
+    try:
+        assert install_at(base, B, B_CONVENOR, wait=30).status == 200
+        world.socket_mode.wait_for_connection()
+        signer = SlackSigner(SIGNING_SECRET, team_id=B, bot_user_id="UBOTB")
+        event = signer.event(signer.app_home_opened_event(B_MEMBER)).payload
+        envelope_id = world.socket_send("events_api", event)
+        assert world.wait_for_socket_ack(envelope_id) == {"envelope_id": envelope_id}
+        deadline = time.monotonic() + 15
+        while not world.tokens_used("views.publish") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert world.tokens_used("views.publish") == [world.oauth.token_of(B)]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "Socket Mode connected" in output and "Traceback" not in output
