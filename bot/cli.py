@@ -71,11 +71,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
-    from bot.manifest import build_manifest
+    from bot.manifest import build_manifest, oauth_redirect_url
 
     url = args.url or os.environ.get("KETTLE_PUBLIC_URL", "https://kettle.example.org")
     socket_mode = args.socket_mode or bool(os.environ.get("SLACK_APP_TOKEN"))
-    print(json.dumps(build_manifest(url, name=args.name, socket_mode=socket_mode), indent=2))
+    # OAuth mode, as `kettle serve` decides it: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set.
+    oauth = args.oauth or bool(
+        os.environ.get("SLACK_CLIENT_ID", "").strip()
+        and os.environ.get("SLACK_CLIENT_SECRET", "").strip()
+    )
+    manifest = build_manifest(url, name=args.name, socket_mode=socket_mode, oauth=oauth)
+    print(json.dumps(manifest, indent=2))
+    if oauth:
+        print(
+            f"OAuth redirect URL: {oauth_redirect_url(url)} (the install page: "
+            f"{url.rstrip('/')}/slack/install)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -142,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     man.add_argument("--url", help="public base URL of Kettle (default $KETTLE_PUBLIC_URL)")
     man.add_argument("--name", default="Kettle", help="the app's name in Slack")
     man.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
+    man.add_argument(
+        "--oauth",
+        action="store_true",
+        help="manifest for installing in many workspaces (implied by SLACK_CLIENT_ID)",
+    )
     man.set_defaults(func=cmd_manifest)
 
     exp = sub.add_parser(

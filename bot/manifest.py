@@ -35,11 +35,13 @@ COMMANDS: tuple[SlashCommand, ...] = (
 
 BOT_EVENTS: tuple[str, ...] = (
     "app_home_opened",
+    "app_uninstalled",
     "member_joined_channel",
     "member_left_channel",
     "message.channels",
     "message.groups",
     "message.im",
+    "tokens_revoked",
 )
 
 # Why each scope is needed, so the list stays least-privilege.
@@ -63,7 +65,16 @@ BOT_SCOPES: dict[str, str] = {
 }
 
 
-def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = False) -> dict:
+def oauth_redirect_url(base_url: str) -> str:
+    """Where Slack sends an installer back (OAuth mode): add it under OAuth & Permissions."""
+    return base_url.rstrip("/") + "/slack/oauth_redirect"
+
+
+def build_manifest(
+    base_url: str, *, name: str = "Kettle", socket_mode: bool = False, oauth: bool = False
+) -> dict:
+    """`oauth`: installed through Slack's OAuth flow in any number of workspaces, with its
+    redirect URL and token rotation (tokens that expire every 12 hours; Kettle refreshes them)."""
     base = base_url.rstrip("/")
     events_url = f"{base}/slack/events"
     settings: dict[str, Any] = {
@@ -71,8 +82,11 @@ def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = F
         "interactivity": {"is_enabled": True},
         "org_deploy_enabled": False,
         "socket_mode_enabled": socket_mode,
-        "token_rotation_enabled": False,
+        "token_rotation_enabled": oauth,
     }
+    oauth_config: dict[str, Any] = {"scopes": {"bot": sorted(BOT_SCOPES)}}
+    if oauth:
+        oauth_config["redirect_urls"] = [oauth_redirect_url(base)]
     if not socket_mode:
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
@@ -104,6 +118,6 @@ def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = F
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "oauth_config": oauth_config,
         "settings": settings,
     }

@@ -173,13 +173,25 @@ def sent_ts(session: Session, key: str) -> str | None:
     )
 
 
-def release(sender: Sender, *, channel: str | None = None) -> int:
+def release(
+    sender: Sender,
+    *,
+    channel: str | None = None,
+    sender_for: Callable[[str | None], Sender | None] | None = None,
+) -> int:
     """Try again what waits (in one channel, or everywhere); returns how many this call sent.
-    What is still refused keeps waiting; what is no longer wanted is cancelled."""
+    What is still refused keeps waiting; what is no longer wanted is cancelled. `sender_for`
+    (installed in several workspaces) gives each message its own workspace's sender."""
     with unit_of_work(sender.session_factory) as session:
         keys = waiting_keys(session, channel=channel)
     sent = 0
+    base = sender
     for key in keys:
+        if sender_for is not None:
+            routed = sender_for(base.team_of(key))
+            if routed is None:
+                continue  # Kettle is not installed there (any more)
+            sender = routed
         prefix = key.split(":", 1)[0]
         wanted = WANTED.get(prefix)
         if wanted is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -74,11 +75,21 @@ def community_hint(body: dict[str, Any]) -> int | None:
     return None
 
 
-def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
-    """Resolve the community and the person behind every request once, into `context`."""
+def make_viewer_loader(
+    session_factory: SessionFactory, *, by_team: bool = False
+) -> Callable[..., Any]:
+    """Resolve the community and the person behind every request once, into `context`.
+
+    `by_team` (several workspaces): only the request's own workspace's communities count, and
+    what the request queues in the outbox is sent with that workspace's token."""
 
     def load_viewer(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
-        context["db"] = session_factory
+        team_id = context.team_id if by_team else None
+        factory: SessionFactory = session_factory
+        if team_id:
+            # A sessionmaker's sessions take `info`; `delivery.queue` reads the team from it.
+            factory = partial(cast(Any, session_factory), info={"team_id": team_id})
+        context["db"] = factory
         user_id = context.user_id
         if user_id:
             with unit_of_work(session_factory) as session:
@@ -88,9 +99,10 @@ def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
                     channel_id=_channel_of(body, context),
                     community_id=community_hint(body),
                     team_id=context.team_id,
+                    by_team=by_team,
                 )
                 context["viewer"] = membership.resolve_viewer(
-                    session, community, user_id, team_id=context.team_id
+                    session, community, user_id, team_id=context.team_id, by_team=by_team
                 )
         else:
             context["viewer"] = None

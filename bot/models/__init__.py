@@ -77,6 +77,7 @@ from bot.models.stories import (
     StoryFile,
     StoryKind,
 )
+from bot.models.workspaces import slack_bots, slack_installations, slack_oauth_states
 
 __all__ = [
     "Application",
@@ -137,5 +138,8 @@ __all__ = [
     "Tip",
     "UTCDateTime",
     "Visibility",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ class Outbound:
     text: str
     blocks: list[dict[str, Any]]
     due_at: datetime | None = None
+    team_id: str | None = None  # the community's workspace, whose token sends it
 
 
 @dataclass
@@ -54,6 +55,7 @@ def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
     for community in checkins.enabled_communities(session):
         # Where the install has several CoPs, each DM names its CoP and its buttons say which.
         cop = community if several else None
+        start = len(out)
         for due in checkins.due_checkins(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
@@ -78,6 +80,8 @@ def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
                 session, community=community, now=now, workspace_tz=workspace_tz, named=several
             )
         )
+        if community.team_id:  # sent with the community's workspace's token
+            out[start:] = [replace(o, team_id=community.team_id) for o in out[start:]]
     return out
 
 
@@ -142,7 +146,17 @@ def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) 
         workers = extra_number(rt.settings.extra, "KETTLE_FANOUT_WORKERS")
         if workers is None:
             workers = DEFAULT_WORKERS
-    report = send_all(rt.sender, messages, workers=workers)
+    report = TickReport()
+    for team_id, batch in _by_team(messages).items():
+        sender = rt.sender_for(team_id)
+        if sender is None:
+            continue  # not installed there (any more): said once in the log
+        part = send_all(sender, batch, workers=workers)
+        report.planned += part.planned
+        report.sent += part.sent
+        report.failed += part.failed
+        for kind, count in part.kinds.items():
+            report.kinds[kind] = report.kinds.get(kind, 0) + count
     if report.planned:
         log.info(
             "check-in tick: %d due, %d sent, %d failed %s",
@@ -152,6 +166,14 @@ def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) 
             report.kinds,
         )
     return report
+
+
+def _by_team(messages: list[Outbound]) -> dict[str | None, list[Outbound]]:
+    """Each workspace's messages, sent with its own token."""
+    teams: dict[str | None, list[Outbound]] = {}
+    for message in messages:
+        teams.setdefault(message.team_id, []).append(message)
+    return teams
 
 
 def tick() -> None:

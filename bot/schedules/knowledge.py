@@ -308,22 +308,30 @@ def tick(now: datetime | None = None) -> None:
     rt = runtime.current()
     now = now or utcnow()
     with unit_of_work(rt.session_factory) as session:
-        unsent = [d.id for d in knowledge.unsent_digests(session)]
+        unsent = [(d.id, d.community_id) for d in knowledge.unsent_digests(session)]
         plans = [
-            (c.id, membership.convenor_ids(session, c.id)) for c in membership.communities(session)
+            (c.id, c.team_id, membership.convenor_ids(session, c.id))
+            for c in membership.communities(session)
         ]
-    for digest_id in unsent:
+    teams = {community_id: team_id for community_id, team_id, _ in plans}
+    for digest_id, community_id in unsent:
+        sender = rt.sender_for(teams.get(community_id))
+        if sender is None:
+            continue  # its workspace no longer has Kettle: said once in the log
         try:
-            post_digest(rt.session_factory, rt.sender, digest_id)
+            post_digest(rt.session_factory, sender, digest_id)
         except Exception:
             log.exception("digest %s failed", digest_id)
-    for community_id, convenor_ids in plans:
+    for community_id, team_id, convenor_ids in plans:
         due = due_keys(community_id, now, rt.settings.workspace_tz)
+        sender = rt.sender_for(team_id) if due else None
+        if sender is None:
+            continue
         try:
             if "digest" in due:
                 digest_now(
                     rt.session_factory,
-                    rt.sender,
+                    sender,
                     community_id=community_id,
                     audience=knowledge.COP,
                     key=due["digest"],
@@ -333,8 +341,8 @@ def tick(now: datetime | None = None) -> None:
             if "health" in due:
                 send_health(
                     rt.session_factory,
-                    rt.sender,
-                    rt.client,
+                    sender,
+                    sender.client,
                     community_id=community_id,
                     user_ids=convenor_ids,
                     now=now,

@@ -27,12 +27,15 @@ def sweep() -> int:
     for key in rt.sender.queued_keys(older_than=GRACE, within=WITHIN):
         if key in waits:
             continue
+        # Sent with the token of the workspace it was queued for.
+        sender = rt.sender_for(rt.sender.team_of(key))
+        if sender is None:
+            continue  # Kettle is not installed there (any more): said once in the log
         try:
-            outcome = rt.sender.deliver_queued(key)
+            outcome = sender.deliver_queued(key)
         except Exception as exc:
             if waiting.mendable(exc):
                 continue  # it waits for a person to mend it: retry_waiting and the invite
-
             log.exception("outbox: could not send %s yet; will try again", key)
             continue
         if outcome is not None and outcome.sent:
@@ -46,8 +49,9 @@ def retry_waiting() -> int:
     """What waits for a person to mend it (Kettle invited, a channel unarchived, a permission
     added) is tried again now and then, however long it has waited; it also goes at once when
     Kettle is invited (handlers/doctor)."""
-    sender = runtime.current().sender
-    sent = waiting.release(sender)
+    rt = runtime.current()
+    sender = rt.sender
+    sent = waiting.release(sender, sender_for=rt.sender_for if rt.workspaces else None)
     waiting.tell_whoever_can_mend(sender)
     return sent
 

@@ -226,20 +226,19 @@ def render_post(session: Session, post: RoundPost) -> tuple[str, list[Any] | Non
     return None
 
 
-def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
+def refresh_posts(sender: runtime.Routing, session_factory: SessionFactory) -> None:
     """Edit (or take down) every round post marked stale, e.g. after a forget-me: chat.update
     on its recorded ts. One that fails stays marked for the next tick."""
     with unit_of_work(session_factory) as session:
-        due = [
-            (p.id, p.channel_id, p.ts, render_post(session, p)) for p in svc.stale_posts(session)
-        ]
-    for post_id, channel, ts, content in due:
+        stale = svc.stale_posts(session)
+        due = [(p.round_id, p.id, p.channel_id, p.ts, render_post(session, p)) for p in stale]
+    for poster, (_, post_id, channel, ts, content) in runtime.routed(sender, due):
         try:
             if content is None:
-                sender.client.chat_delete(channel=channel, ts=ts)
+                poster.client.chat_delete(channel=channel, ts=ts)
             else:
                 text, blocks = content
-                sender.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                poster.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             if exc.response.get("error") != "message_not_found":
                 log.warning("could not edit round post %s: %s", ts, exc.response.get("error"))
@@ -264,17 +263,19 @@ def _advance_due(session_factory: SessionFactory, now: datetime) -> None:
             log.exception("could not advance round %s", round_id)
 
 
-def _publish_all(sender: Sender, session_factory: SessionFactory) -> None:
+def _publish_all(route: runtime.Routing, session_factory: SessionFactory) -> None:
     with unit_of_work(session_factory) as session:
-        ids = [r.id for r in svc.unannounced(session)]
-    for round_id in ids:
+        ids = [(r.id,) for r in svc.unannounced(session)]
+    for sender, (round_id,) in runtime.routed(route, ids):
         try:
             publish(sender, session_factory, round_id)
         except Exception:
             log.exception("could not publish round %s", round_id)
 
 
-def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: str) -> None:
+def _invite(
+    route: runtime.Routing, session_factory: SessionFactory, now: datetime, tz: str
+) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         due = []
@@ -290,25 +291,26 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime, tz: 
             cop = round_.community_id if membership.several(session) else None
             due.append(
                 (
-                    cop,
                     round_.id,
                     round_.phase_index,
                     round_.channel_id,
                     round_.thread_ts,
                     text_args,
                     targets,
+                    cop,
                 )
             )
-    for cop, round_id, index, channel, thread_ts, text_args, targets in due:
+    for sender, row in runtime.routed(route, due):
+        round_id, index, channel, thread, args, targets, cop = row
         try:
-            link = sender.client.chat_getPermalink(channel=channel, message_ts=thread_ts or "")[
+            link = sender.client.chat_getPermalink(channel=channel, message_ts=thread or "")[
                 "permalink"
             ]
             for member_id, user_id in targets:
                 with unit_of_work(session_factory) as session:
                     if not svc.wants_invitations(session, member_id):
                         continue  # said no while the others were being invited
-                text = messages["invite"].format(link=link, **text_args)
+                text = messages["invite"].format(link=link, **args)
                 sender.deliver(
                     f"round:{round_id}:invite:{user_id}",
                     user_id,
@@ -328,11 +330,11 @@ def marked(blocks: list[Any], community_id: int | None) -> list[Any]:
     return blocks if community_id is None else for_community(blocks, community_id)
 
 
-def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _tea_breaks(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     text = svc.prompts_()["tea_break"]
     with unit_of_work(session_factory) as session:
         due = [(r.id, r.channel_id, r.thread_ts) for r in svc.due_tea_breaks(session, now)]
-    for round_id, channel, thread_ts in due:
+    for sender, (round_id, channel, thread_ts) in runtime.routed(route, due):
         try:
             sender.deliver(f"round:{round_id}:tea", channel, text=text, thread_ts=thread_ts)
             with unit_of_work(session_factory) as session:
@@ -343,11 +345,12 @@ def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) 
 
 def _commitment_texts(
     template: str, commitments: list[RoundCommitment]
-) -> list[tuple[int, str, str]]:
-    """(commitment id, its owner's user id, the message) for each commitment whose owner is
-    still known, its date as they picked it."""
+) -> list[tuple[int, int, str, str]]:
+    """(its round, commitment id, its owner's user id, the message) for each commitment whose
+    owner is still known, its date as they picked it."""
     return [
         (
+            c.round_id,
             c.id,
             c.member.user_id,
             template.format(
@@ -361,7 +364,7 @@ def _commitment_texts(
     ]
 
 
-def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _follow_ups(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         reminders = _commitment_texts(messages["remind"], svc.due_reminders(session, now))
@@ -369,14 +372,14 @@ def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) 
         asks = _commitment_texts(messages["ask"], due_asks)
         several = membership.several(session)
         cops = {c.id: c.round.community_id if several else None for c in due_asks}
-    for commitment_id, user_id, text in reminders:
+    for sender, (_, commitment_id, user_id, text) in runtime.routed(route, reminders):
         try:
             sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)
             with unit_of_work(session_factory) as session:
                 svc.mark_commitment(session, commitment_id, "reminded_at", now)
         except Exception:
             log.exception("could not remind about commitment %s", commitment_id)
-    for commitment_id, user_id, text in asks:
+    for sender, (_, commitment_id, user_id, text) in runtime.routed(route, asks):
         try:
             sender.deliver(
                 f"round-commitment:{commitment_id}:ask",
@@ -395,16 +398,17 @@ def tick(now: datetime | None = None) -> None:
     rt = runtime.current()
     now = now or utcnow()
     _advance_due(rt.session_factory, now)
-    _publish_all(rt.sender, rt.session_factory)
+    route = rt.router(Round)  # each round's workspace's sender
+    _publish_all(route, rt.session_factory)
     tz = rt.settings.workspace_tz
-    _invite(rt.sender, rt.session_factory, now, tz)
-    inquiry.send_prompts(rt.sender, rt.session_factory, now, tz)
-    inquiry.pair_due(rt.sender, rt.session_factory, now)
-    inquiry.offer_library(rt.sender, rt.session_factory)
-    _tea_breaks(rt.sender, rt.session_factory, now)
-    _follow_ups(rt.sender, rt.session_factory, now)
+    _invite(route, rt.session_factory, now, tz)
+    inquiry.send_prompts(route, rt.session_factory, now, tz)
+    inquiry.pair_due(route, rt.session_factory, now)
+    inquiry.offer_library(route, rt.session_factory)
+    _tea_breaks(route, rt.session_factory, now)
+    _follow_ups(route, rt.session_factory, now)
     try:
-        refresh_posts(rt.sender, rt.session_factory)
+        refresh_posts(route, rt.session_factory)
     except Exception:
         log.exception("could not refresh round posts")
 

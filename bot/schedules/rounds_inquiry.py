@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import runtime
 from bot.builders import rounds as builders
 from bot.builders.common import for_community
 from bot.builders.rounds.parts import slack_time
@@ -52,7 +53,7 @@ def commitment_line(item: RoundCommitment) -> str:
 
 
 def send_prompts(
-    sender: Sender, session_factory: SessionFactory, now: datetime, workspace_tz: str | None
+    route: runtime.Routing, session_factory: SessionFactory, now: datetime, workspace_tz: str | None
 ) -> None:
     """Each member of an asynchronous round, once a phase, at a sensible local hour."""
     words = svc.prompts_()["asynchronous"]
@@ -73,7 +74,7 @@ def send_prompts(
             due.append(
                 (round_.id, round_.phase_index, round_.channel_id, round_.thread_ts, args, targets)
             )
-    for round_id, index, channel, thread_ts, args, targets in due:
+    for sender, (round_id, index, channel, thread_ts, args, targets) in runtime.routed(route, due):
         try:
             link = sender.client.chat_getPermalink(channel=channel, message_ts=thread_ts or "")[
                 "permalink"
@@ -112,11 +113,11 @@ def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_i
     return len(pairs)
 
 
-def pair_due(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def pair_due(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     """Rounds over days pair their interviews themselves, some hours into Discover."""
     with unit_of_work(session_factory) as session:
-        due = [r.id for r in svc.due_pairings(session, now)]
-    for round_id in due:
+        due = [(r.id,) for r in svc.due_pairings(session, now)]
+    for sender, (round_id,) in runtime.routed(route, due):
         try:
             pair_for_interviews(sender, session_factory, round_id)
         except Exception:
@@ -135,7 +136,7 @@ def ask_partner(sender: Sender, session_factory: SessionFactory, contribution_id
     sender.deliver(f"round-retell:{contribution_id}:ask", partner, text=text, blocks=blocks)
 
 
-def offer_library(sender: Sender, session_factory: SessionFactory) -> None:
+def offer_library(route: runtime.Routing, session_factory: SessionFactory) -> None:
     """Each contributor of a closed AI round is asked once whether their part may go into the
     story library; nothing goes in without their yes."""
     with unit_of_work(session_factory) as session:
@@ -148,7 +149,7 @@ def offer_library(sender: Sender, session_factory: SessionFactory) -> None:
             (r.id, member_id, user_id, (text, _marked(session, blocks, r)))
             for r, member_id, user_id, (text, blocks) in due
         ]
-    for round_id, member_id, user_id, (text, blocks) in due_marked:
+    for sender, (round_id, member_id, user_id, (text, blocks)) in runtime.routed(route, due_marked):
         try:
             sender.deliver(f"round:{round_id}:library:{user_id}", user_id, text=text, blocks=blocks)
             with unit_of_work(session_factory) as session:

@@ -207,7 +207,7 @@ def fetch_one(
         got = storage.fetch(
             settings.files_dir,
             str(slack_file.get("url_private_download") or ""),
-            settings.bot_token,
+            client.token or settings.bot_token,  # the workspace's own token
             hosts=settings.file_hosts,
             max_bytes=limit.max_bytes,
         )

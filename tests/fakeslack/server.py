@@ -30,6 +30,7 @@ from .blockkit import (
     validate_message_text,
     validate_view,
 )
+from .oauth import OAuth, OAuthError, Team
 from .socketmode import SocketMode
 
 __all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
@@ -262,11 +263,10 @@ class FakeSlack:
         self.bot_token = bot_token
         #: The app-level token: the only one ``apps.connections.open`` accepts.
         self.app_token = app_token
-        self.team_id = team_id
-        self.team_name = team_name
-        self.team_domain = team_domain
-        self.bot_user_id = bot_user_id
-        self.bot_id = bot_id
+        #: The workspace of ``bot_token``; OAuth installs add others (``fake.oauth.add_team``).
+        self._primary = Team(team_id, team_name, team_domain, bot_user_id, bot_id)
+        #: The workspace the request being answered acts in (per HTTP thread).
+        self._acting = threading.local()
         self.bot_name = bot_name
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
@@ -310,6 +310,10 @@ class FakeSlack:
         self._response_urls: set[str] = set()
         self.responses: list[JSON] = []
         self.calls: list[tuple[str, JSON]] = []
+        #: The workspace removed the app (or revoked ``bot_token``): it answers token_revoked.
+        self.bot_token_revoked = False
+        #: (method, token) of every Web API call: which workspace's token made it.
+        self.call_tokens: list[tuple[str, str | None]] = []
 
         self._faults: dict[str, deque[tuple[str, int, int]]] = {}
         self._rate_per_method: dict[str, tuple[int, float]] = {}
@@ -359,10 +363,47 @@ class FakeSlack:
             "files.info": self._files_info,
         }
         self.socket_mode = SocketMode(self)
+        #: Slack's OAuth v2 for this app: the authorize page and ``oauth.v2.access``.
+        self.oauth = OAuth(self)
+        self.oauth.teams[team_id] = self._primary
         #: Methods that take the app-level token (and refuse bot tokens).
         self._app_methods: dict[str, Callable[[JSON], JSON]] = {
             "apps.connections.open": self.socket_mode.connections_open,
         }
+
+    # ------------------------------------------------------------------ workspaces
+    @property
+    def team(self) -> Team:
+        """The workspace acting now: the calling token's, else ``bot_token``'s."""
+        return getattr(self._acting, "team", None) or self._primary
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id
+
+    @property
+    def team_name(self) -> str:
+        return self.team.name
+
+    @property
+    def team_domain(self) -> str:
+        return self.team.domain
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.team.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.team.bot_id
+
+    def acting_as(self, team_id: str | None) -> _Acting:
+        """Seed or inspect another workspace: ``with fake.acting_as("T2"): fake.add_channel(...)``."""
+        return _Acting(self, self.oauth.teams[team_id] if team_id else None)
+
+    def tokens_used(self, method: str) -> list[str | None]:
+        with self.lock:
+            return [t for m, t in self.call_tokens if m == method]
 
     # ------------------------------------------------------------------ lifecycle
     def _bind(self) -> _Server:
@@ -861,6 +902,9 @@ class FakeSlack:
                 self._handle_response_url(h, path.rsplit("/", 1)[-1], raw)
             elif path == "/link/" and verb == "GET":
                 self.socket_mode.handle_upgrade(h, split.query)
+            elif path == "/oauth/v2/authorize" and verb == "GET":
+                status, headers, body = self.oauth.authorize(split.query, h.headers.get("Cookie"))
+                self._send(h, status, body, "text/html", headers)
             elif path == "/signin":
                 self._send(h, 200, b"<html><body>Sign in to Slack</body></html>", "text/html")
             else:
@@ -936,6 +980,7 @@ class FakeSlack:
         params.pop("token", None)
         with self.lock:
             self.calls.append((method, copy.deepcopy(params)))
+            self.call_tokens.append((method, token))
             fault = self._faults.get(method)
             action = fault.popleft() if fault else None
             retry_after: int | None = None
@@ -959,11 +1004,28 @@ class FakeSlack:
                 h, {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(retry_after)}
             )
             return
+        if method == "oauth.v2.access":  # the app's own credentials, not a token
+            try:
+                payload = {"ok": True, **self.oauth.access(params, h.headers.get("Authorization"))}
+            except OAuthError as exc:
+                payload = {"ok": False, "error": exc.error}
+            self._send_json(h, payload)
+            return
         if not token:
             self._send_json(h, {"ok": False, "error": "not_authed"})
             return
-        if token not in (self.bot_token, self.app_token):
+        acting: Team | None = None
+        if self.oauth.knows(token):
+            try:
+                acting = self.oauth.team_for(token)
+            except OAuthError as exc:
+                self._send_json(h, {"ok": False, "error": exc.error})
+                return
+        elif token not in (self.bot_token, self.app_token):
             self._send_json(h, {"ok": False, "error": "invalid_auth"})
+            return
+        elif token == self.bot_token and self.bot_token_revoked:
+            self._send_json(h, {"ok": False, "error": "token_revoked"})
             return
         table = self._app_methods if token == self.app_token else self._methods
         scope_header = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
@@ -989,12 +1051,15 @@ class FakeSlack:
         if fn is None:
             self._send_json(h, {"ok": False, "error": "unknown_method", "req_method": method})
             return
+        self._acting.team = acting
         try:
             with self.lock:
                 result = fn(params)
             payload: JSON = {"ok": True, **result}
         except SlackError as exc:
             payload = {"ok": False, "error": exc.error, **exc.extra}
+        finally:
+            self._acting.team = None
         self._send_json(h, payload, headers=scope_header if token == self.bot_token else None)
 
     def _needed_scope(self, method: str, params: JSON) -> str | None:
@@ -1062,7 +1127,8 @@ class FakeSlack:
             meta = self.files.get(file_id)
             serving = dict(self._file_serving.get(file_id) or {})
             gate = self._download_gate
-        if self._bearer(h) != self.bot_token:
+        bearer = self._bearer(h) or ""
+        if bearer != self.bot_token and not self._live_oauth_token(bearer):
             # Slack answers unauthenticated downloads with a redirect to an HTML sign-in page.
             self._send(h, 302, b"", "text/html", {"Location": f"{self.base_url}/signin"})
             return
@@ -1131,9 +1197,17 @@ class FakeSlack:
                     response_metadata={"messages": [f"[ERROR] missing required field: {name}"]},
                 )
 
+    def _live_oauth_token(self, token: str) -> bool:
+        try:
+            return self.oauth.knows(token) and self.oauth.team_for(token) is not None
+        except OAuthError:
+            return False
+
     def _user(self, user_id: Any) -> JSON:
         if not user_id or user_id not in self.users:
             raise SlackError("user_not_found")
+        if self.users[user_id].get("team_id") != self.team_id:
+            raise SlackError("user_not_found")  # another workspace's person
         return self.users[user_id]
 
     def _resolve_channel(self, channel: Any, *, for_post: bool = False) -> str:
@@ -1141,8 +1215,10 @@ class FakeSlack:
             raise SlackError("channel_not_found")
         name = str(channel)
         if name in self.channels:
+            if self.channels[name].get("context_team_id", self.team_id) != self.team_id:
+                raise SlackError("channel_not_found")  # another workspace's channel
             return name
-        if for_post and name in self.users:
+        if for_post and name in self.users and self.users[name].get("team_id") == self.team_id:
             return self._ensure_dm(name)
         if name.startswith("#"):
             for cid, chan in self.channels.items():
@@ -1608,7 +1684,9 @@ class FakeSlack:
         return {"user": copy.deepcopy(self._user(p.get("user")))}
 
     def _users_list(self, p: JSON) -> JSON:
-        members = [copy.deepcopy(u) for u in self.users.values()]
+        members = [
+            copy.deepcopy(u) for u in self.users.values() if u.get("team_id") == self.team_id
+        ]
         page, nxt = _paginate(members, p, "users", 1000)
         return {"members": page, "cache_ts": self._now(), "response_metadata": {"next_cursor": nxt}}
 
@@ -1986,3 +2064,19 @@ class HeaderRecorder:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+class _Acting:
+    """Within it, the calling thread acts as another workspace of the fake (seeding, asserting)."""
+
+    def __init__(self, fake: FakeSlack, team: Team | None) -> None:
+        self.fake = fake
+        self.team = team
+
+    def __enter__(self) -> FakeSlack:
+        self.before = getattr(self.fake._acting, "team", None)
+        self.fake._acting.team = self.team
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        self.fake._acting.team = self.before

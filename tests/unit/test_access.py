@@ -7,6 +7,8 @@ from tests.unit.test_manifest import _app
 
 # Open by design, each with its reason.
 OPEN_BY_DESIGN = {
+    "app_uninstalled": "Slack's own notice, no person behind it: forgets the workspace's tokens",
+    "tokens_revoked": "Slack's own notice, no person behind it: forgets the workspace's tokens",
     "on_plain_dm": "answers anyone who writes to Kettle with what it is",
     "on_home_opened": "builds the outsider's App Home too (with the Apply button)",
     "on_member_joined": "keeps membership in step with the CoP channel",

@@ -102,11 +102,18 @@ def viewer_member(session: Session, viewer: Viewer) -> Member | None:
 
 
 def resolve_viewer(
-    session: Session, community: Community | None, user_id: str, *, team_id: str | None = None
+    session: Session,
+    community: Community | None,
+    user_id: str,
+    *,
+    team_id: str | None = None,
+    by_team: bool = False,
 ) -> Viewer:
     """The person in `community`; with none, the communities the request might be for."""
     if community is None:
-        choices = tuple(c.id for c in request_choices(session, user_id, team_id=team_id))
+        choices = tuple(
+            c.id for c in request_choices(session, user_id, team_id=team_id, by_team=by_team)
+        )
         return Viewer(user_id=user_id, community_id=None, choices=choices)
     member = get_member(session, community.id, user_id)
     if member is None or not member.is_active:
