@@ -5,7 +5,7 @@ SQLAlchemyOAuthStateStore define (their own builders make Kettle's models of the
 OAuth flow stores installations in Kettle's own database.
 
 Revision ID: 0011o
-Revises: 0010f
+Revises: 0011i
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011o"
-down_revision: str | Sequence[str] | None = "0010f"
+down_revision: str | Sequence[str] | None = "0011i"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
