@@ -17,6 +17,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import CLAIM_LEASE, Sender
+from bot.pacing import PostRateLimiter, SharedSlots
 from bot.scheduler import SchedulerService
 from bot.schedules import all_setups
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
@@ -166,9 +167,14 @@ class Server:
         self.migrate_on_start = migrate_on_start
         self.engine = make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
-        self.client = make_client(settings.bot_token, settings.api_url)
+        # One pace per workspace and method for every job here and every other replica.
+        self.limiter = PostRateLimiter(slots=SharedSlots(self.session_factory))
+        self.client = make_client(settings.bot_token, settings.api_url, limiter=self.limiter)
         self.sender = Sender(
-            self.client, self.session_factory, claim_lease=claim_lease_from(settings)
+            self.client,
+            self.session_factory,
+            limiter=self.limiter,
+            claim_lease=claim_lease_from(settings),
         )
         self.rt = runtime.Runtime(
             settings, self.engine, self.session_factory, self.client, self.sender
@@ -194,6 +200,7 @@ class Server:
                 "copy the Bot User OAuth Token again"
             ) from exc
         log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+        self.limiter.team_id = str(auth.get("team_id") or "")
         runtime.install(self.rt)
         bootstrap_community(self.rt)
         self.app = create_app(

@@ -13,6 +13,7 @@ from bot.models.checkins import (
     Visibility,
 )
 from bot.models.core import (
+    ApiPace,
     Community,
     Delivery,
     DeliveryStatus,
@@ -74,6 +75,7 @@ from bot.models.stories import (
 )
 
 __all__ = [
+    "ApiPace",
     "Application",
     "ApplicationStatus",
     "Base",
