@@ -64,6 +64,7 @@ SLACK_TIERS: dict[str, tuple[int, float]] = {
     "files.getUploadURLExternal": TIER_4,
     "files.completeUploadExternal": TIER_4,
     "files.info": TIER_4,
+    "auth.test": TIER_4,
     "apps.connections.open": TIER_1,
 }
 
