@@ -15,11 +15,12 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,14 +63,15 @@ def _note_sent(session: Session, key: str, ts: str) -> None:
 
 def _keep_dm(session: Session, user_id: str, dm_channel: str) -> None:
     """Keep a person's DM channel id on their member rows (one per CoP they belong to)."""
+    table = cast(Table, Member.__table__)
+    members = table.c
     session.execute(
-        update(Member)
+        update(table)  # a plain UPDATE: no ORM bookkeeping, updated_at left alone
         .where(
-            Member.user_id == user_id,
-            or_(Member.dm_channel_id.is_(None), Member.dm_channel_id != dm_channel),
+            members.user_id == user_id,
+            or_(members.dm_channel_id.is_(None), members.dm_channel_id != dm_channel),
         )
-        .values(dm_channel_id=dm_channel, updated_at=Member.updated_at)
-        .execution_options(synchronize_session=False)
+        .values(dm_channel_id=dm_channel, updated_at=members.updated_at)
     )
 
 
@@ -137,6 +139,28 @@ class Sender:
                 session.add(Delivery(key=key, channel=channel, due_at=due_at))
         except IntegrityError:
             pass  # another worker reserved it first: same outcome
+
+    def reserve_many(self, rows: list[tuple[str, str, datetime | None]]) -> None:
+        """`reserve` for a whole fan-out, (key, channel, due_at) each, a few statements in all;
+        a key already written (by a repeat tick, another replica) is left as it is."""
+        with unit_of_work(self.session_factory) as session:
+            insert = (
+                postgresql.insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                have = set(
+                    session.scalars(
+                        select(Delivery.key).where(Delivery.key.in_([r[0] for r in chunk]))
+                    )
+                )
+                fresh = [
+                    {"key": k, "channel": c, "due_at": d} for k, c, d in chunk if k not in have
+                ]
+                if fresh:
+                    session.execute(insert(Delivery).on_conflict_do_nothing(), fresh)
 
     def cancel(self, key: str) -> None:
         with unit_of_work(self.session_factory) as session:
