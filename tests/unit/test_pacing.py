@@ -4,6 +4,7 @@ coincide, each workspace has its own, and a hold (a Retry-After) moves everyone'
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from typing import Any
 
 from bot.pacing import LocalSlots, Pacer, SharedSlots
@@ -11,7 +12,7 @@ from bot.pacing import LocalSlots, Pacer, SharedSlots
 
 def spaced(slots: list[float], interval: float) -> bool:
     ordered = sorted(slots)
-    return all(b - a >= interval * 0.999 for a, b in zip(ordered, ordered[1:], strict=False))
+    return all(b - a >= interval * 0.999 for a, b in pairwise(ordered))
 
 
 def test_two_replicas_share_one_ladder_of_slots(session_factory: Any) -> None:
