@@ -107,12 +107,12 @@ class SharedSlots:
         self.session_factory = session_factory
         self.calls = 0  # how many times the table was written: the cost of sharing
         self.seconds = 0.0
+        self._dialect_name: str | None = None
 
     def _upsert(self, team: str, method: str, *, fresh: float, moved: object) -> float:
         started = time.perf_counter()
+        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         with unit_of_work(self.session_factory) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             upsert = (
                 insert(ApiPace)
                 .values(team_id=team, method=method, next_at=fresh)
@@ -139,10 +139,10 @@ class SharedSlots:
         self._upsert(team, method, fresh=until, moved=latest(ApiPace.next_at, until))
 
     def _dialect(self) -> str:
-        with unit_of_work(self.session_factory) as session:
-            name = session.get_bind().dialect.name
-        self._dialect = lambda: name  # type: ignore[method-assign]
-        return name
+        if self._dialect_name is None:
+            with unit_of_work(self.session_factory) as session:
+                self._dialect_name = session.get_bind().dialect.name
+        return self._dialect_name
 
 
 @dataclass
