@@ -12,21 +12,21 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, unit_of_work
-from bot.models import Delivery, DeliveryStatus, utcnow
+from bot.models import Delivery, DeliveryStatus, Member, utcnow
+from bot.pacing import PostRateLimiter as PostRateLimiter  # where Sender's pace comes from
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,6 @@ METADATA_EVENT = "kettle_delivery"
 CLAIM_LEASE = timedelta(seconds=120)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 HISTORY_PAGES = 5  # 5 x 200 messages: years of a member's DM with Kettle, or a long thread
-
-# Slack's published limits (docs.slack.dev/apis/web-api/rate-limits), per app per workspace.
-# chat.postMessage is "special": 1 per second per channel, plus a workspace-wide limit Slack does
-# not publish; Kettle assumes 600 a minute. conversations.open, .history and .replies are Tier 3
-# (50+ a minute).
-SLACK_LIMITS: dict[str, tuple[int, float]] = {
-    "chat.postMessage": (600, 60.0),
-    "conversations.open": (50, 60.0),
-    "conversations.history": (50, 60.0),
-    "conversations.replies": (50, 60.0),
-}
-
 
 SentHook = Callable[[Session, str, str, str], None]
 ON_SENT: dict[str, SentHook] = {}
@@ -71,6 +59,20 @@ def _note_sent(session: Session, key: str, ts: str) -> None:
     except Exception:
         # The message is out either way; a failed note must not make it look unsent.
         log.exception("could not note where %s was posted", key)
+
+
+def _keep_dm(session: Session, user_id: str, dm_channel: str) -> None:
+    """Keep a person's DM channel id on their member rows (one per CoP they belong to)."""
+    table = cast(Table, Member.__table__)
+    members = table.c
+    session.execute(
+        update(table)  # a plain UPDATE: no ORM bookkeeping, updated_at left alone
+        .where(
+            members.user_id == user_id,
+            or_(members.dm_channel_id.is_(None), members.dm_channel_id != dm_channel),
+        )
+        .values(dm_channel_id=dm_channel, updated_at=members.updated_at)
+    )
 
 
 @dataclass(frozen=True)
@@ -107,53 +109,6 @@ def queue(
     session.flush()
 
 
-class PostRateLimiter:
-    """Paces calls process-wide so Slack rarely has to say 429: posts to one channel ≥1 s apart,
-    and each method within its workspace-wide limit (evenly spaced, `n` per `window` seconds).
-
-    `PostRateLimiter(0)` paces nothing (tests); the SDK's retry handlers still honour Retry-After.
-    """
-
-    def __init__(
-        self,
-        per_channel_interval: float = 1.0,
-        *,
-        per_method: dict[str, tuple[int, float]] | None = None,
-    ) -> None:
-        self.interval = per_channel_interval
-        if per_method is None:
-            per_method = SLACK_LIMITS if per_channel_interval > 0 else {}
-        self.method_interval = {m: window / n for m, (n, window) in per_method.items()}
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _reserve(self, key: str, interval: float) -> float:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next.get(key, 0.0))
-            self._next[key] = slot + interval
-        return slot
-
-    def _sleep_until(self, slot: float) -> None:
-        delay = slot - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-
-    def wait_method(self, method: str) -> None:
-        interval = self.method_interval.get(method)
-        if interval:
-            self._sleep_until(self._reserve(f"m:{method}", interval))
-
-    def wait(self, channel: str) -> None:
-        """Before a chat.postMessage to `channel`."""
-        slots = [self._reserve(f"c:{channel}", self.interval)] if self.interval > 0 else []
-        interval = self.method_interval.get("chat.postMessage")
-        if interval:
-            slots.append(self._reserve("m:chat.postMessage", interval))
-        if slots:
-            self._sleep_until(max(slots))
-
-
 class Sender:
     """Sends ledgered messages through one rate-limited, retrying Web API client: one
     workspace's (`team_id`; None for the one workspace of a SLACK_BOT_TOKEN install)."""
@@ -176,14 +131,15 @@ class Sender:
         # How long a claim protects a send in progress; after it, another worker may take over
         # (checking the channel's history first). Longer than any one send may take.
         self.claim_lease = claim_lease
-        self._dm_channels: dict[str, str] = {}
+        self._dm_channels: dict[str, str] = {}  # user id -> their DM with Kettle
+        self._posted_in: dict[str, tuple[str, str]] = {}  # ledger key -> (user id, DM id)
 
     def for_team(self, team_id: str, client: WebClient) -> Sender:
         """The same ledger and pacing, sending with another workspace's client."""
         return Sender(
             client,
             self.session_factory,
-            limiter=self.limiter,
+            limiter=self.limiter.for_team(team_id),
             worker_id=self.worker_id,
             claim_lease=self.claim_lease,
             team_id=team_id,
@@ -200,6 +156,30 @@ class Sender:
                 session.add(Delivery(key=key, channel=channel, due_at=due_at, team_id=self.team_id))
         except IntegrityError:
             pass  # another worker reserved it first: same outcome
+
+    def reserve_many(self, rows: list[tuple[str, str, datetime | None]]) -> None:
+        """`reserve` for a whole fan-out, (key, channel, due_at) each, a few statements in all;
+        a key already written (by a repeat tick, another replica) is left as it is."""
+        with unit_of_work(self.session_factory) as session:
+            insert = (
+                postgresql.insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                have = set(
+                    session.scalars(
+                        select(Delivery.key).where(Delivery.key.in_([r[0] for r in chunk]))
+                    )
+                )
+                fresh = [
+                    {"key": k, "channel": c, "due_at": d, "team_id": self.team_id}
+                    for k, c, d in chunk
+                    if k not in have
+                ]
+                if fresh:
+                    session.execute(insert(Delivery).on_conflict_do_nothing(), fresh)
 
     def cancel(self, key: str) -> None:
         with unit_of_work(self.session_factory) as session:
@@ -234,7 +214,10 @@ class Sender:
         return bool(result.rowcount), row[0], row[1], row[2]  # type: ignore[attr-defined]
 
     def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
+        dm = self._posted_in.pop(key, None)
         with unit_of_work(self.session_factory) as session:
+            if dm is not None and ts is not None:
+                _keep_dm(session, *dm)
             values: dict[str, Any] = {"claimed_by": None, "claimed_at": None}
             if ts is not None:
                 values.update(status=DeliveryStatus.SENT, message_ts=ts, sent_at=utcnow())
@@ -290,17 +273,34 @@ class Sender:
                 break
         return None
 
+    def known_dm(self, user_id: str) -> str | None:
+        """The DM channel a post to `user_id` went to, as kept on their member row."""
+        cached = self._dm_channels.get(user_id)
+        if cached is None:
+            with unit_of_work(self.session_factory) as session:
+                cached = session.scalar(
+                    select(Member.dm_channel_id)
+                    .where(Member.user_id == user_id, Member.dm_channel_id.is_not(None))
+                    .limit(1)
+                )
+            if cached:
+                self._dm_channels[user_id] = cached
+        return cached
+
     def resolve_channel(self, channel: str) -> str:
-        """A user id means their DM with Kettle; conversations.open gives its channel id (once per
-        user per process: the id never changes, and the method is only Tier 3)."""
+        """A user id means their DM with Kettle. Its channel id is kept on the member row from
+        the first post to the user id; only someone Kettle never wrote to is looked up with
+        conversations.open (Tier 3), once."""
         if not channel.startswith(("U", "W")):
             return channel
-        cached = self._dm_channels.get(channel)
-        if cached is None:
+        known = self.known_dm(channel)
+        if known is None:
             self.limiter.wait_method("conversations.open")
-            cached = str(self.client.conversations_open(users=channel)["channel"]["id"])
-            self._dm_channels[channel] = cached
-        return cached
+            known = str(self.client.conversations_open(users=channel)["channel"]["id"])
+            self._dm_channels[channel] = known
+            with unit_of_work(self.session_factory) as session:
+                _keep_dm(session, channel, known)
+        return known
 
     def deliver(
         self,
@@ -319,15 +319,16 @@ class Sender:
         if not claimed:
             return Outcome(key, False, ts, status or DeliveryStatus.PENDING)
         try:
-            target = self.resolve_channel(channel)
+            # A user id is posted to as it is: Slack puts the message in their DM and answers
+            # with its channel id, kept for what needs it (history, updates, deletes).
             if attempts > 1:
-                found = self._already_posted(target, key, thread_ts)
+                found = self._already_posted(self.resolve_channel(channel), key, thread_ts)
                 if found:
                     self._finish(key, ts=found)
                     return Outcome(key, False, found, DeliveryStatus.SENT)
-            self.limiter.wait(target)
+            self.limiter.wait(channel)
             response = self.client.chat_postMessage(
-                channel=target,
+                channel=channel,
                 text=text,
                 blocks=blocks,
                 thread_ts=thread_ts,
@@ -341,7 +342,13 @@ class Sender:
             self._finish(key, ts=None, error=type(exc).__name__)
             raise
         ts = str(response["ts"])
+        posted_in = str(response.get("channel") or "")
+        known = self._dm_channels.get(channel)
+        if channel.startswith(("U", "W")) and posted_in and known != posted_in:
+            self._posted_in[key] = (channel, posted_in)  # kept as the send is marked sent
         self._finish(key, ts=ts)
+        if channel.startswith(("U", "W")) and posted_in:
+            self._dm_channels[channel] = posted_in
         return Outcome(key, True, ts, DeliveryStatus.SENT)
 
     def deliver_queued(self, key: str) -> Outcome | None:

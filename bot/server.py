@@ -17,6 +17,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import CLAIM_LEASE, Sender
+from bot.pacing import PostRateLimiter, SharedSlots
 from bot.scheduler import SchedulerService
 from bot.schedules import all_setups
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
@@ -195,16 +196,25 @@ class Server:
         self.migrate_on_start = migrate_on_start
         self.engine = make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
+        # One pace per workspace and method for every job here and every other replica.
+        self.limiter = PostRateLimiter(slots=SharedSlots(self.session_factory))
         # OAuth mode: this client has no token; each workspace's comes from its installation.
-        self.client = make_client(settings.bot_token or None, settings.api_url)
+        self.client = make_client(
+            settings.bot_token or None, settings.api_url, limiter=self.limiter
+        )
         self.sender = Sender(
-            self.client, self.session_factory, claim_lease=claim_lease_from(settings)
+            self.client,
+            self.session_factory,
+            limiter=self.limiter,
+            claim_lease=claim_lease_from(settings),
         )
         self.workspaces = (
             Workspaces(
                 settings,
                 self.engine,
-                make_client=lambda token: make_client(token, settings.api_url),
+                make_client=lambda token: make_client(
+                    token, settings.api_url, limiter=self.limiter
+                ),
                 base_sender=self.sender,
             )
             if settings.oauth
@@ -241,6 +251,7 @@ class Server:
                     "copy the Bot User OAuth Token again"
                 ) from exc
             log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+            self.limiter.team_id = str(auth.get("team_id") or "")
             self.check_set_up()
             bootstrap_community(self.rt, team_id=auth.get("team_id"))
         else:

@@ -3,27 +3,70 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
+from bot.pacing import PostRateLimiter
 from bot.services.membership import SlackProfile
 
 log = logging.getLogger(__name__)
 
 
+class SharedRetryAfter(RateLimitErrorRetryHandler):
+    """A 429's Retry-After becomes a hold in the shared pacing (bot/pacing.py): this sender
+    and every other one sharing its slots wait it out before calling that method again."""
+
+    def __init__(self, limiter: PostRateLimiter, *, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.limiter = limiter
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        seconds = 1.0
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after" and values:
+                seconds = float(values[0])
+        method = urlsplit(request.url).path.rsplit("/", 1)[-1]
+        log.info("Slack asked to wait %ss before %s", seconds, method)
+        self.limiter.hold(method, seconds)
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
 def make_client(
-    token: str | None, base_url: str, *, max_retries: int = 5, timeout: int = 10
+    token: str | None,
+    base_url: str,
+    *,
+    max_retries: int = 5,
+    timeout: int = 10,
+    limiter: PostRateLimiter | None = None,
 ) -> WebClient:
+    """With `limiter`, a 429 holds that method for everyone pacing by the limiter's slots."""
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    rate_limited = (
+        SharedRetryAfter(limiter, max_retry_count=max_retries)
+        if limiter is not None
+        else RateLimitErrorRetryHandler(max_retry_count=max_retries)
+    )
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=max_retries),
-        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        rate_limited,
         ServerErrorRetryHandler(max_retry_count=max_retries),
     ]
     return client

@@ -13,6 +13,7 @@ from bot.models.checkins import (
     Visibility,
 )
 from bot.models.core import (
+    ApiPace,
     Community,
     Delivery,
     DeliveryStatus,
@@ -80,6 +81,7 @@ from bot.models.stories import (
 from bot.models.workspaces import slack_bots, slack_installations, slack_oauth_states
 
 __all__ = [
+    "ApiPace",
     "Application",
     "ApplicationStatus",
     "Base",

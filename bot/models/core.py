@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
@@ -61,6 +61,9 @@ class Member(Base):
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     tz: Mapped[str | None] = mapped_column(String(64))
+    # Kettle's DM with this person, as chat.postMessage to their user id answered: what
+    # chat.update, chat.delete and conversations.history need (they take no user ids).
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(_enum(Role, "member_role"), default=Role.MEMBER)
     status: Mapped[MemberStatus] = mapped_column(
         _enum(MemberStatus, "member_status"), default=MemberStatus.ACTIVE
@@ -120,3 +123,14 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiPace(Base):
+    """The next free Web API call slot per workspace and method, shared by every replica
+    (bot/pacing.py): epoch seconds, moved on atomically by whoever takes slots."""
+
+    __tablename__ = "api_pacing"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    method: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float(precision=53))

@@ -114,6 +114,7 @@ def send_all(
     """Send through the ledger on a few threads (the limiter paces them); one failure is logged
     and left pending for the next tick, never lost."""
     report = TickReport(planned=len(messages))
+    sender.reserve_many([(m.key, m.channel, m.due_at) for m in messages])
 
     def one(message: Outbound) -> bool:
         try:

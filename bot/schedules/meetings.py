@@ -66,6 +66,7 @@ def publish_post(
         )
         ts = outcome.ts
     else:
+        sender.limiter.wait_method("chat.update")  # Tier 3, shared with every other job
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     if ts is not None:
         with unit_of_work(session_factory) as session:

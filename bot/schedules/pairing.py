@@ -44,6 +44,9 @@ def _introduce(rt: runtime.Runtime, sender: Sender, group_id: int, now: datetime
         key = f"pairing:{group.round_id}:{group.id}:intro"
         seed = f"{group.round_id}:{group.id}"
     if channel is None:
+        # A group DM is made only by conversations.open: once per group, kept on its row, and
+        # paced on Tier 3's own slots so it never holds back chat.postMessage's fan-outs.
+        sender.limiter.wait_method("conversations.open")
         opened = sender.client.conversations_open(users=",".join(p[0] for p in people))
         channel = str(opened["channel"]["id"])
         _mark(rt, group_id, "channel_id", channel)

@@ -47,7 +47,7 @@ def on_calendar(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
         meeting = svc.get_meeting(session, meeting_id, community_id=viewer.community_id or 0)
         content = builders.ics(meeting, now=utcnow())
         title = meeting.title
-    dm = client.conversations_open(users=viewer.user_id)["channel"]["id"]
+    dm = context["sender"].resolve_channel(viewer.user_id)  # the DM id kept on their row
     client.files_upload_v2(
         channel=dm,
         content=content,

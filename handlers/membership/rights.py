@@ -175,7 +175,7 @@ def cop_mydata(
         return
     say(ack, "I'm sending everything Kettle holds about you to our direct messages.")
     viewer = viewer_of(context)
-    dm = client.conversations_open(users=viewer.user_id)["channel"]["id"]
+    dm = context["sender"].resolve_channel(viewer.user_id)  # the DM id kept on their row
     client.files_upload_v2(
         channel=dm,
         content=json.dumps(data, indent=2, ensure_ascii=False),

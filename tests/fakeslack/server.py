@@ -90,6 +90,40 @@ _CONVERSATION_SCOPES: dict[str, tuple[str, str, str, str]] = {
     "conversations.invite": ("channels:manage", "groups:write", "im:write", "mpim:write"),
     "conversations.kick": ("channels:manage", "groups:write", "im:write", "mpim:write"),
 }
+
+# Slack's per-method limits (docs.slack.dev/apis/web-api/rate-limits), per app per workspace:
+# (calls, per seconds). Tier 1: 1+ a minute, Tier 2: 20+, Tier 3: 50+, Tier 4: 100+.
+# chat.postMessage is special: one a second per channel (short bursts allowed) and a
+# workspace-wide ceiling Slack leaves unpublished, taken here as 600 a minute.
+_T1, _T2, _T3, _T4 = (1, 60.0), (20, 60.0), (50, 60.0), (100, 60.0)
+SLACK_TIERS: dict[str, tuple[int, float]] = {
+    "chat.postMessage": (600, 60.0),
+    "chat.postEphemeral": _T4,
+    "chat.update": _T3,
+    "chat.delete": _T3,
+    "chat.getPermalink": _T4,
+    "chat.scheduleMessage": _T3,
+    "conversations.open": _T3,
+    "conversations.info": _T3,
+    "conversations.members": _T4,
+    "conversations.history": _T3,
+    "conversations.replies": _T3,
+    "conversations.invite": _T3,
+    "conversations.kick": _T3,
+    "conversations.join": _T3,
+    "reactions.add": _T3,
+    "users.info": _T4,
+    "users.list": _T2,
+    "team.info": _T3,
+    "auth.test": _T4,
+    "views.open": _T4,
+    "views.push": _T4,
+    "views.update": _T4,
+    "views.publish": _T4,
+    "files.getUploadURLExternal": _T4,
+    "files.completeUploadExternal": _T4,
+    "files.info": _T4,
+}
 DOWNLOAD_CHUNK = 64 * 1024
 
 _TZ_LABELS = {
@@ -318,6 +352,7 @@ class FakeSlack:
         self._faults: dict[str, deque[tuple[str, int, int]]] = {}
         self._rate_per_method: dict[str, tuple[int, float]] = {}
         self._rate_per_channel: int | None = None
+        self._rate_channel_window = 1.0
         self._rate_hits: dict[str, deque[float]] = {}
         self.ratelimited_count = 0
         #: At most this many messages a page of conversations.history/replies, whatever `limit`
@@ -778,6 +813,20 @@ class FakeSlack:
         with self.lock:
             self._rate_per_method = dict(per_method or {})
             self._rate_per_channel = per_channel_post_per_second
+            self._rate_channel_window = 1.0
+            self._rate_hits.clear()
+
+    def enforce_slack_tiers(self, scale: float = 1.0, *, post_burst: int = 3) -> None:
+        """Enforce Slack's own limits (docs.slack.dev/apis/web-api/rate-limits), per workspace:
+        each method's tier, chat.postMessage's workspace-wide ceiling, and one post a second
+        per channel allowing short bursts (``post_burst`` within as many seconds). Every window
+        is divided by ``scale``, so that a benchmark can run Slack's limits faster."""
+        with self.lock:
+            self._rate_per_method = {
+                m: (n, window / scale) for m, (n, window) in SLACK_TIERS.items()
+            }
+            self._rate_per_channel = post_burst
+            self._rate_channel_window = post_burst / scale
             self._rate_hits.clear()
 
     def _check_window(self, key: str, limit: int, window: float, now: float) -> int | None:
@@ -795,7 +844,11 @@ class FakeSlack:
             n, per = self._rate_per_method[method]
             checks.append((f"m:{method}", n, per))
         if self._rate_per_channel is not None and method == "chat.postMessage":
-            checks.append((f"c:{params.get('channel')}", self._rate_per_channel, 1.0))
+            channel = str(params.get("channel") or "")
+            chan = self.channels.get(channel) or {}
+            if chan.get("is_im"):  # a DM is the same channel whether named by D… or U… id
+                channel = str(chan.get("user"))
+            checks.append((f"c:{channel}", self._rate_per_channel, self._rate_channel_window))
         retry: int | None = None
         for key, n, per in checks:
             r = self._check_window(key, n, per, now)

@@ -503,6 +503,35 @@ def test_enforced_rate_limits(fake: FakeSlack) -> None:
     bare.chat_postMessage(channel="C1", text="5")
 
 
+def test_slack_tiers_scaled_and_a_dm_posted_by_user_id(fake: FakeSlack) -> None:
+    """Slack's own limits, windows divided by 60: conversations.open (Tier 3) takes 50 a
+    second; chat.postMessage to a user id lands in their DM, answers with its D… id, and the
+    DM's per-channel limit counts posts by either id, allowing a short burst."""
+    now = [0.0]
+    fake.clock = lambda: now[0]
+    bare = WebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
+    fake.enforce_slack_tiers(60, post_burst=3)
+    for _ in range(50):
+        bare.conversations_open(users="U2")
+    with pytest.raises(SlackApiError) as e:
+        bare.conversations_open(users="U2")
+    assert e.value.response.status_code == 429 and e.value.response.headers["Retry-After"] == "1"
+    now[0] = 1.01
+    dm = bare.chat_postMessage(channel="U2", text="1")["channel"]
+    assert dm == fake.dm_channel_for("U2") and dm.startswith("D")
+    bare.chat_postMessage(channel=dm, text="2")
+    bare.chat_postMessage(channel="U2", text="3")
+    with pytest.raises(SlackApiError):
+        bare.chat_postMessage(channel=dm, text="4")
+    now[0] = 1.01 + 3 / 60 + 0.001  # the burst slid out of the channel's window
+    bare.chat_postMessage(channel="U2", text="5")
+    assert [m["text"] for m in fake.dm_messages("U2")] == ["1", "2", "3", "5"]
+    with pytest.raises(SlackApiError) as e:
+        bare.chat_update(channel="U2", ts="1", text="no user ids here")
+    assert e.value.response["error"] == "channel_not_found"
+    fake.enforce_rate_limits()
+
+
 # ---------------------------------------------------------------- files
 
 

@@ -1,21 +1,28 @@
 """Benchmark: one week's check-in fan-out to 10,000 members against the fake Slack enforcing
-Slack's rate limits. Run on demand (not collected by pytest):
+Slack's rate limits, the fake in a process of its own. Run on demand (not collected by pytest):
 
     python -m tests.perf.bench_checkin_fanout [--members 10000] [--scale 200] [--database-url URL]
 
-Limits (docs.slack.dev/apis/web-api/rate-limits; per app per workspace):
-  chat.postMessage    1 per second per channel (each DM is its own channel), plus a workspace-wide
-                      limit Slack does not publish: assumed 600 a minute (bursts included).
-  conversations.open  Tier 3: 50 a minute (needed once per member per process, to find the DM).
-At the real limits the cold fan-out takes 10,000 / 50 per minute = 200 minutes, bound by
-conversations.open. To run in about a minute, every time window is divided by --scale; the
-output says so and scales the lower bound the same way.
+Limits (docs.slack.dev/apis/web-api/rate-limits; per app per workspace), enforced by the fake:
+  chat.postMessage    1 per second per channel (each DM is its own channel; short bursts
+                      allowed), under a workspace-wide ceiling Slack does not publish: 600 a minute.
+  conversations.open  Tier 3: 50 a minute; every other method its own tier.
+Kettle posts to each member's user id (Slack answers with the DM's channel id, kept on the member
+row), so the floor is chat.postMessage's ceiling: 10,000 / 600 a minute = 17 minutes. To run in
+seconds, every window (the fake's and Kettle's) is divided by --scale; the output says so and
+scales the bound the same way. Kettle paces through its shared slots (api_pacing) a little under
+the scaled limits (--margin): at scaled windows of a fraction of a second the jitter of threads and
+HTTP would otherwise push a few calls into the next window (at Slack's real windows of a minute
+it is lost in the noise).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -23,61 +30,118 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
+from typing import Any
 
 from bot import migrate, runtime
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
-from bot.delivery import PostRateLimiter, Sender
+from bot.delivery import Sender
 from bot.models import Community, Member
-from bot.schedules.checkins import run_tick
+from bot.pacing import SLACK_TIERS, PostRateLimiter, SharedSlots
+from bot.schedules.checkins import plan, run_tick, send_all
 from bot.services import checkins
 from bot.slack import make_client
-from tests.fakeslack import FakeSlack
 
-REAL_LIMITS = {"chat.postMessage": (600, 60.0), "conversations.open": (50, 60.0)}
 ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Pacific/Auckland")
 THURSDAY = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)  # Thursday, after 00:30, in all four zones
+POSTS_PER_MINUTE, OPENS_PER_MINUTE = 600, 50
 
 
-def seed(session_factory: object, fake: FakeSlack, n: int) -> list[str]:
-    users = [f"UB{i:06d}" for i in range(n)]
-    with unit_of_work(session_factory) as session:  # type: ignore[arg-type]
+def user_ids(n: int) -> list[str]:
+    return [f"UB{i:06d}" for i in range(n)]
+
+
+def serve_fake(members: int, scale: float) -> None:
+    """The fake Slack's process: answers one JSON command a line on stdin."""
+    from tests.fakeslack import FakeSlack
+
+    fake = FakeSlack(bot_token="xoxb-bench")
+    users = user_ids(members)
+    for i, u in enumerate(users):
+        fake.add_user(u, f"M{i}", tz=ZONES[i % 4])
+    fake.enforce_slack_tiers(scale)
+    fake.start()
+    print(json.dumps({"api_url": fake.api_url, "team_id": fake.team_id}), flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["do"] == "stats":
+            week = command["week"]
+            spread: Counter[int] = Counter()
+            for user in users:
+                spread[
+                    sum(
+                        1
+                        for m in fake.dm_messages(user)
+                        if ((m.get("metadata") or {}).get("event_payload") or {})
+                        .get("key", "")
+                        .endswith(week)
+                    )
+                ] += 1
+            with fake.lock:
+                counts = Counter(method for method, _ in fake.calls)
+                fake.calls.clear()
+                limited, fake.ratelimited_count = fake.ratelimited_count, 0
+            reply = {"spread": dict(spread), "calls": dict(counts), "ratelimited": limited}
+            print(json.dumps(reply), flush=True)
+    fake.stop()
+
+
+def seed(session_factory: Any, n: int) -> None:
+    with unit_of_work(session_factory) as session:
         community = Community(slug="default", name="Bench CoP", settings={})
         session.add(community)
         session.flush()
         checkins.save_schedule(session, community, checkins.Schedule(weekday=3, at=dt_time(0, 30)))
         session.add_all(
             Member(community_id=community.id, user_id=u, name=f"M{i}", tz=ZONES[i % 4])
-            for i, u in enumerate(users)
+            for i, u in enumerate(user_ids(n))
         )
-    for i, u in enumerate(users):
-        fake.add_user(u, f"M{i}", tz=ZONES[i % 4])
-    return users
 
 
-def count_dms(fake: FakeSlack, users: list[str], week: str) -> Counter[int]:
-    """How many members got 0, 1, 2… check-in DMs for the week."""
-    spread: Counter[int] = Counter()
-    for user in users:
-        n = sum(
-            1
-            for m in fake.dm_messages(user)
-            if ((m.get("metadata") or {}).get("event_payload") or {}).get("key", "").endswith(week)
+class FakeProcess:
+    def __init__(self, members: int, scale: float) -> None:
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "tests.perf.bench_checkin_fanout", "--serve-fake"),
+                *("--members", str(members), "--scale", str(scale)),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        spread[n] += 1
-    return spread
+        self.info = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        return dict(json.loads(self.proc.stdout.readline()))
+
+    def stats(self, week: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"do": "stats", "week": week}) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument(
         "--scale", type=float, default=200.0, help="divide every limit window by this"
     )
+    parser.add_argument("--margin", type=float, default=1.03, help="Kettle's pace under the limit")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations")
+    parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_fake:
+        serve_fake(args.members, args.scale)
+        return
 
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     engine = make_engine(url)
@@ -87,64 +151,80 @@ def main() -> None:
         _reset_postgres(url)
     migrate.upgrade(engine)
     session_factory = make_session_factory(engine)
+    seed(session_factory, args.members)
 
-    scaled = {m: (n, window / args.scale) for m, (n, window) in REAL_LIMITS.items()}
-    with FakeSlack(bot_token="xoxb-bench") as fake:
-        fake.enforce_rate_limits(per_method=scaled, per_channel_post_per_second=1)
-        users = seed(session_factory, fake, args.members)
-        settings = Settings(
-            bot_token="xoxb-bench", signing_secret="0" * 32, api_url=fake.api_url, database_url=url
+    fake = FakeProcess(args.members, args.scale)
+    api_url = fake.info["api_url"]
+    settings = Settings(
+        bot_token="xoxb-bench", signing_secret="0" * 32, api_url=api_url, database_url=url
+    )
+    paced = {m: (n, w / args.scale * args.margin) for m, (n, w) in SLACK_TIERS.items()}
+    slots = SharedSlots(session_factory)
+    limiter = PostRateLimiter(
+        args.margin / args.scale, per_method=paced, slots=slots, team_id=fake.info["team_id"]
+    )
+    client = make_client(settings.bot_token, api_url, max_retries=10, limiter=limiter)
+    sender = Sender(client, session_factory, limiter=limiter)
+    rt = runtime.Runtime(settings, engine, session_factory, client, sender)
+    post_rate = POSTS_PER_MINUTE / 60 * args.scale
+    open_rate = OPENS_PER_MINUTE / 60 * args.scale
+    print(f"{args.members:,} members, {engine.dialect.name}, fake Slack in process {fake.proc.pid}")
+    print(f"limits scaled down {args.scale:g}x: every window divided by {args.scale:g}")
+
+    def fan_out(now: datetime, label: str) -> None:
+        week = checkins.week_of(now.date())
+        slot_calls, slot_seconds = slots.calls, slots.seconds
+        if args.tracemalloc:
+            tracemalloc.start()
+        started = time.monotonic()
+        with unit_of_work(session_factory) as session:  # run_tick's two steps, timed apart
+            messages = plan(session, now=now, workspace_tz=settings.workspace_tz)
+        planned = time.monotonic() - started
+        report = send_all(sender, messages, workers=args.workers)
+        elapsed = time.monotonic() - started
+        peak_traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else 0
+        if args.tracemalloc:
+            tracemalloc.stop()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        first = fake.stats(week)
+        # A second tick (a repeat, a restart, another replica) must send nothing more.
+        again = run_tick(rt, now=now + timedelta(minutes=1), workers=args.workers)
+        after = fake.stats(week)
+        spread = {int(k): v for k, v in after["spread"].items()}
+        opens = first["calls"].get("conversations.open", 0)
+        posts = first["calls"].get("chat.postMessage", 0)
+        bound = max(opens / open_rate, report.sent / post_rate)
+        print(f"\n== {label}: {week} ==")
+        print(f"  sent {report.sent:,}  failed {report.failed}  repeat tick sent {again.sent}")
+        print(
+            f"  chat.postMessage calls {posts:,}  conversations.open calls {opens:,}"
+            f"  HTTP 429s answered {first['ratelimited'] + after['ratelimited']}"
         )
-        client = make_client(settings.bot_token, fake.api_url, max_retries=10)
-        # Kettle's own pacing, a hair under the enforced limits.
-        limiter = PostRateLimiter(0, per_method={m: (n, w * 1.05) for m, (n, w) in scaled.items()})
-        sender = Sender(client, session_factory, limiter=limiter)
-        rt = runtime.Runtime(settings, engine, session_factory, client, sender)
+        print(
+            f"  total time            {elapsed:8.2f} s   (of which working out who is due {planned:.2f} s)"
+        )
+        print(
+            f"  lower bound of limits {bound:8.2f} s   (x{args.scale:g} ="
+            f" {bound * args.scale / 60:.0f} min at real limits)"
+        )
+        print(f"  time / bound          {elapsed / bound if bound else 0:8.3f}x")
+        print(
+            f"  shared pacing: {slots.calls - slot_calls} slot writes,"
+            f" {(slots.seconds - slot_seconds) * 1000:.0f} ms in all"
+        )
+        print(
+            f"  duplicates {sum(v for k, v in spread.items() if k > 1)}  misses {spread.get(0, 0)}"
+        )
+        print(f"  peak RSS of Kettle {rss / 1024:.0f} MB (the fake Slack runs in its own process)")
+        if args.tracemalloc:
+            print(f"  peak traced Python allocations {peak_traced / 2**20:.0f} MB")
 
-        def fan_out(now: datetime, label: str) -> None:
-            week = checkins.week_of(now.date())
-            fake.ratelimited_count = 0
-            opens_before = len(fake.calls_to("conversations.open"))
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            if args.tracemalloc:
-                tracemalloc.start()
-            started = time.monotonic()
-            report = run_tick(rt, now=now, workers=args.workers)
-            elapsed = time.monotonic() - started
-            peak_traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else 0
-            if args.tracemalloc:
-                tracemalloc.stop()
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            opens = len(fake.calls_to("conversations.open")) - opens_before
-            posts, open_rate = args.members, 50 / 60 * args.scale
-            post_rate = 600 / 60 * args.scale
-            bound = max(opens / open_rate, posts / post_rate)
-            spread = count_dms(fake, users, week)
-            # A second tick (a repeat, a restart, another replica) must send nothing more.
-            again = run_tick(rt, now=now + timedelta(minutes=1), workers=args.workers)
-            spread_after = count_dms(fake, users, week)
-            print(f"\n== {label}: {week}, {args.members:,} members ==")
-            print(f"limits scaled down {args.scale:g}x: every window divided by {args.scale:g}")
-            print(f"  sent {report.sent:,}  failed {report.failed}  repeat tick sent {again.sent}")
-            print(
-                f"  conversations.open calls {opens:,}  HTTP 429s answered by the fake {fake.ratelimited_count}"
-            )
-            print(f"  total time            {elapsed:8.1f} s")
-            print(
-                f"  lower bound of limits {bound:8.1f} s   (x{args.scale:g} = {bound * args.scale / 60:.0f} min at real limits)"
-            )
-            print(
-                f"  duplicates {sum(v for k, v in spread_after.items() if k > 1)}  misses {spread_after.get(0, 0)}  (before the repeat: misses {spread.get(0, 0)})"
-            )
-            print(
-                f"  peak RSS {rss / 1024:.0f} MB (was {rss_before / 1024:.0f} MB; fake Slack shares the process)"
-            )
-            if args.tracemalloc:
-                print(f"  peak traced Python allocations {peak_traced / 2**20:.0f} MB")
-
-        fan_out(THURSDAY, "cold start: every DM channel opened")
-        fan_out(THURSDAY + timedelta(days=7), "the next week: DM channels already known")
-    engine.dispose()
+    try:
+        fan_out(THURSDAY, "cold start: no DM channel known")
+        fan_out(THURSDAY + timedelta(days=7), "the next week: DM channels kept on member rows")
+    finally:
+        fake.close()
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,21 @@ def dm_actions(week: str) -> dict[str, Any]:
     ).to_dict()
 
 
+# The buttons and the hint are the same in every member's DM of a week: built once per week
+# and wording (a fan-out to thousands renders them once), never changed after.
+_same_for_all: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+
+
+def _shared_blocks(week: str, p: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    hit = _same_for_all.get(week)
+    if hit is None or hit[0] is not p:  # the wording was edited since
+        if len(_same_for_all) > 8:
+            _same_for_all.clear()
+        hit = (p, dm_actions(week), context(p["dm_off_hint"]))
+        _same_for_all[week] = hit
+    return hit[1], hit[2]
+
+
 def checkin_dm(
     name: str, week: str, *, reminder: bool = False, community: Community | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -39,11 +54,8 @@ def checkin_dm(
     who = escape(name) or "there"
     intro = p["reminder_intro" if reminder else "dm_intro"].format(name=who)
     text = p["reminder_text" if reminder else "dm_text"].format(name=who)
-    blocks = [
-        section(truncate(intro, 3000)),
-        dm_actions(week),
-        context(p["dm_off_hint"]),
-    ]
+    actions, hint = _shared_blocks(week, p)
+    blocks = [section(truncate(intro, 3000)), actions, hint]
     if community is not None:
         return naming_cop(text, blocks, community)
     return text, blocks

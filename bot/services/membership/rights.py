@@ -83,7 +83,9 @@ def personal_data(session: Session, community: Community, user_id: str) -> dict[
         "stories": [],
     }
     if member is not None:
-        data["member"] = _row(member, "name", "tz", "role", "status", "joined_at", "left_at")
+        data["member"] = _row(
+            member, "name", "tz", "role", "status", "joined_at", "left_at", "dm_channel_id"
+        )
         profile = get_profile(session, member)
         if profile is not None:
             data["profile"] = {
