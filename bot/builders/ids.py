@@ -32,6 +32,7 @@ class StoryIds(StrEnum):
     SEARCH_KIND = "library_kind"
     SEARCH_AUTHOR = "library_author"
     SEARCH_SINCE = "library_since"
+    SEARCH_MORE = "library_more"  # value: the search and the next page's offset, as JSON
     # files sent by DM
     FILE_IS_STORY = "file_is_story"
     FILE_NOT_STORY = "file_not_story"

@@ -1,15 +1,17 @@
-"""The library: a community's stories, searched by words, themes, kind, teller and date."""
+"""The library: a community's stories, searched by words, themes, kind, teller and date (the
+full-text search itself is in `search`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
 from bot.models import Story, StoryKind
+from bot.services.stories.search import search_library
 
 
 def get_story(session: Session, story_id: int, *, community_id: int) -> Story:
@@ -78,48 +80,13 @@ def parse_query(text: str | None) -> LibraryQuery:
     return LibraryQuery(words=words, themes=themes)
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_stories(
     session: Session, community_id: int, query: LibraryQuery, *, limit: int = SEARCH_LIMIT
 ) -> list[Story]:
-    """Stories in this community's library matching every part of the query, newest first.
-
-    Members may read the whole library of their own CoP; nothing here leaves it.
-    """
-    stmt = (
-        select(Story)
-        .options(selectinload(Story.author))
-        .where(Story.community_id == community_id)
-        .order_by(Story.created_at.desc(), Story.id.desc())
-    )
-    for word in query.words:
-        pattern = _like(word)
-        stmt = stmt.where(
-            or_(
-                Story.title.ilike(pattern, escape="\\"),
-                Story.body.ilike(pattern, escape="\\"),
-            )
-        )
-    if query.kind is not None:
-        stmt = stmt.where(Story.kind == query.kind)
-    if query.author_id is not None:
-        stmt = stmt.where(Story.author_id == query.author_id)
-    if query.since is not None:
-        stmt = stmt.where(Story.created_at >= query.since)
-    if query.until is not None:
-        stmt = stmt.where(Story.created_at < query.until)
-    found: list[Story] = []
-    for story in session.scalars(stmt):
-        themes = [t.lower() for t in story.themes or []]
-        if all(any(wanted in t for t in themes) for wanted in query.themes):
-            found.append(story)
-            if len(found) >= limit:
-                break
-    return found
+    """Stories in this community's library matching every part of the query, the most
+    relevant first (newest first when no words were given); `search_library` gives highlights
+    and pages. Members may read the whole library of their own CoP; nothing here leaves it."""
+    return [hit.story for hit in search_library(session, community_id, query, limit=limit).hits]
 
 
 def all_themes(session: Session, community_id: int) -> list[str]:
