@@ -50,7 +50,7 @@ def _query_of(search: dict[str, Any]) -> stories.LibraryQuery:
     return stories.LibraryQuery(
         words=parsed.words,
         themes=[*parsed.themes, *([str(theme)] if theme else [])],
-        kind=StoryKind(kind) if kind in StoryKind._value2member_map_ else None,
+        kind=StoryKind(str(kind)) if kind in StoryKind._value2member_map_ else None,
         author_id=int(author) if author and str(author).isdigit() else None,
         since=when,
     )
@@ -100,8 +100,8 @@ def search_reply(session: Session, viewer: Viewer, text: str) -> list[dict[str, 
     p = prompts.load("knowledge")
     if stories.parse_query(text).is_empty:
         return [section(p["search_usage"])]
-    search = {"q": text[:QUERY_MAX], "o": 0}
-    heading = p["search_header"].format(query=escape(search["q"]))
+    search: dict[str, Any] = {"q": text[:QUERY_MAX], "o": 0}
+    heading = p["search_header"].format(query=escape(text[:QUERY_MAX]))
     return _results(session, viewer, search, heading=heading, limit=MESSAGE_BLOCK_LIMIT)
 
 

@@ -130,12 +130,12 @@ def _filters(session: Session, community_id: int, query: Any) -> list[ColumnElem
 
 def _ranked(
     session: Session, mode: str, terms: list[str], where: list[ColumnElement[bool]]
-) -> tuple[Select[Any], list[ColumnElement[bool]]]:
+) -> tuple[Select[Story, Any, Any], list[ColumnElement[bool]]]:
     """Stories matching every term, best first, with their marked title and snippet; and what
     they match by, for the count."""
     if mode == "fts5":
         index = table(SEARCH_INDEX, column("rowid"))
-        fts = literal_column(SEARCH_INDEX)
+        fts: ColumnElement[Any] = literal_column(SEARCH_INDEX)
         match = " AND ".join(f'"{term}"*' for term in terms)
         where = [fts.op("MATCH")(match), *where]
         return (
@@ -150,7 +150,7 @@ def _ranked(
             .order_by(func.bm25(fts, TITLE_WEIGHT, 1.0), Story.created_at.desc(), Story.id.desc())
         ), where
     if mode == "postgresql":
-        vector = literal_column(f"stories.{SEARCH_VECTOR}")
+        vector: ColumnElement[Any] = literal_column(f"stories.{SEARCH_VECTOR}")
         query = func.to_tsquery("english", " & ".join(f"{term}:*" for term in terms))
         options = (
             f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords={SNIPPET_WORDS}, '
@@ -177,7 +177,7 @@ def _ranked(
     return _newest(where), where
 
 
-def _newest(where: list[ColumnElement[bool]]) -> Select[Any]:
+def _newest(where: list[ColumnElement[bool]]) -> Select[Story, Any, Any]:
     return (
         select(Story, Story.title, Story.body)
         .where(*where)
