@@ -28,7 +28,8 @@ def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, 
 
 def convenor_blocks(session: Session, community: Community) -> list[dict[str, Any]]:
     open_apps = membership.open_applications(session, community.id)
-    cards = [application_card(session, community, a) for a in open_apps]
+    # Only the cards shown are built: each counts the group's mix with its applicant in it.
+    cards = [application_card(session, community, a) for a in open_apps[: builders.SHOWN_CARDS]]
     return builders.convenor_section(
         cards,
         waiting=len(open_apps),

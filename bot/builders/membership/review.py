@@ -144,8 +144,8 @@ def convenor_section(
         blocks.append(context("No applications are waiting."))
     for card in cards[:SHOWN_CARDS]:
         blocks.extend(card)
-    if len(cards) > SHOWN_CARDS:
-        more = len(cards) - SHOWN_CARDS
+    if waiting > len(cards[:SHOWN_CARDS]):
+        more = waiting - len(cards[:SHOWN_CARDS])
         blocks.append(context(f"…and {more} more waiting; they appear here as these are decided."))
     blocks.append(context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
     return blocks
