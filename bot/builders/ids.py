@@ -124,6 +124,7 @@ class MembershipIds(StrEnum):
     APPLY_BUTTON = "membership_apply_open"
     PROFILE_BUTTON = "membership_profile_open"
     REVIEW_BUTTON = "membership_review_open"
+    APPLICATIONS_MORE = "membership_applications_more"  # value: how many applications came before
     LEAVE_BUTTON = "membership_leave"
     FORGET_DELETE_BUTTON = "membership_forget_delete"
     FORGET_KEEP_BUTTON = "membership_forget_keep"

@@ -262,9 +262,14 @@ def results_blocks(
 
 
 def library_section(
-    recent: list[tuple[Story, str | None]], *, picked: int, is_convenor: bool
+    recent: list[tuple[Story, str | None]],
+    *,
+    picked: int,
+    is_convenor: bool,
+    more: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The App Home's library: a search button and the latest stories, each a click from full."""
+    """The App Home's library: a search button and the latest stories, each a click from full,
+    and (`more`: the next page's state) a button to page through the rest."""
     p = _words()
     blocks: list[dict[str, Any]] = [
         SectionBlock(
@@ -274,6 +279,9 @@ def library_section(
     ]
     for story, author in recent:
         blocks.append(story_result(story, author=author))
+    if more:
+        button = ButtonElement(text=p["library_more"], action_id=StoryIds.SEARCH_MORE, value=more)
+        blocks.append(ActionsBlock(elements=[button]).to_dict())
     if is_convenor:
         blocks.append(
             context(

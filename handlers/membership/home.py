@@ -26,15 +26,20 @@ def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, 
     return blocks
 
 
-def convenor_blocks(session: Session, community: Community) -> list[dict[str, Any]]:
+def convenor_blocks(
+    session: Session, community: Community, *, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A page of the applications waiting, from `offset`."""
     open_apps = membership.open_applications(session, community.id)
     # Only the cards shown are built: each counts the group's mix with its applicant in it.
-    cards = [application_card(session, community, a) for a in open_apps[: builders.SHOWN_CARDS]]
+    page = open_apps[offset : offset + builders.SHOWN_CARDS]
+    cards = [application_card(session, community, a) for a in page]
     return builders.convenor_section(
         cards,
         waiting=len(open_apps),
         members=membership.member_count(session, community.id),
         capacity=membership.capacity(community),
+        offset=offset,
     )
 
 

@@ -25,6 +25,7 @@ from bot.text import escape
 from handlers.forms import action_value, input_value
 from handlers.middleware import viewer_of
 
+HOME_STORIES = 5  # the newest stories on the App Home; "more" pages through the rest
 MODAL_RESULTS = 60  # blocks of results under the search form (a modal holds 100)
 
 
@@ -111,12 +112,17 @@ def stories_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
 
 
 def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    recent = stories.recent_stories(session, viewer.community_id or 0)
+    """The newest stories, and a button that pages through the rest in the search form."""
+    page = stories.search_library(
+        session, viewer.community_id or 0, stories.LibraryQuery(), limit=HOME_STORIES
+    )
     picked = len(knowledge.basket(session, viewer.community_id or 0, knowledge.COP))
+    more = json.dumps({"q": "", "o": HOME_STORIES}) if page.more else None
     return story_builders.library_section(
-        [(s, _author_for_library(s)) for s in recent],
+        [(h.story, _author_for_library(h.story)) for h in page.hits],
         picked=picked,
         is_convenor=viewer.is_convenor,
+        more=more,
     )
 
 
@@ -164,20 +170,23 @@ def on_search_submitted(
 def on_search_more(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """The next page of a search: in the form it came from, or in place of the reply."""
+    """The next page of a search: in the form it came from, in place of the reply, or (from the
+    App Home's library) in the search form, opened on it."""
     ack()
     viewer = viewer_of(context)
     search = _search_of_button(body)
-    in_form = (body.get("view") or {}).get("type") == "modal"
+    container = (body.get("view") or {}).get("type")
     with unit_of_work(context["db"]) as session:
-        if in_form:
+        if container in ("modal", "home"):
             results = _results(session, viewer, search, heading="", limit=MODAL_RESULTS)
             form = _search_form(session, viewer, results)
         else:
             p = prompts.load("knowledge")
             heading = p["search_header"].format(query=escape(str(search.get("q") or "")))
             blocks = _results(session, viewer, search, heading=heading, limit=MESSAGE_BLOCK_LIMIT)
-    if in_form:
+    if container == "modal":
         client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=form)
+    elif container == "home":  # from the library on the App Home: the form, with the next page
+        client.views_open(trigger_id=body["trigger_id"], view=form)
     else:
         respond(text="Story library search", blocks=blocks, replace_original=True)

@@ -135,5 +135,12 @@ def test_statements_per_request_do_not_grow_with_the_data(kettle: Kettle, engine
     for name, statements in growing.items():
         print(name, *statements, sep="\n  ")
     assert {name: g for name, g in growing.items() if g} == {}
+    # Every section still fits: none was cut to keep the App Home within 100 blocks.
+    sections = ["*The group*", "*Stories*", "*Story library*", "*Rounds*", "*Meetings*",
+                "*Your weekly check-in*", "*One-to-one pairing*"]  # fmt: skip
+    for user, extra in ((MEMBER, []), (CONVENOR, ["*Applications*"])):
+        view = kettle.fake.home(user)
+        assert view is not None and len(view["blocks"]) <= 100
+        assert [s for s in sections + extra if s not in json.dumps(view)] == []
     # Within Slack's limits: the fake refuses a view over 100 blocks or a message over 50.
     assert kettle.fake.calls_to("views.publish") and not kettle.executor.errors

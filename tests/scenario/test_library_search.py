@@ -196,3 +196,24 @@ def _form(kettle: Kettle) -> dict[str, Any]:
     form = kettle.fake.last_view()
     assert form is not None
     return form
+
+
+def test_the_app_homes_library_pages_through_every_story(kettle: Kettle) -> None:
+    for i in range(8):
+        add_story(kettle, title=f"Story {i}", body="Told.")
+    kettle.event({"type": "app_home_opened", "user": MEMBER, "tab": "home", "channel": "D1"})
+    home = kettle.fake.home(MEMBER)
+    assert home is not None
+    assert results(home["blocks"]) == [f"Story {i}" for i in (7, 6, 5, 4, 3)]  # the newest
+    more = more_button(home["blocks"])
+    assert more is not None
+    kettle.click(MEMBER, StoryIds.SEARCH_MORE, value=more["value"], view={**home, "id": "VHOME"})
+    form = kettle.fake.last_view()
+    assert form is not None and form["callback_id"] == StoryIds.SEARCH_MODAL
+    assert results(form["blocks"]) == ["Story 2", "Story 1", "Story 0"]
+    assert "8 stories match; 6–8" in seen(form["blocks"])
+    # Someone outside the CoP pressing the same button is refused, and sees no story.
+    views = len(kettle.fake.calls_to("views.open"))
+    kettle.click(OUTSIDER, StoryIds.SEARCH_MORE, value=more["value"], view={**home, "id": "VX"})
+    assert len(kettle.fake.calls_to("views.open")) == views
+    assert "Story 2" not in seen(kettle.fake.responses)
