@@ -251,7 +251,8 @@ def _rounds_and_pairing(
 
 # An IN list's placeholders, however many (SQLite's `?`, psycopg's `%(name)s`): one statement's
 # text whatever the length of the list it was given.
-_IN_LIST = re.compile(r"\((?:\?|%\([^)]+\)s)(?:,\s*(?:\?|%\([^)]+\)s))*\)")
+_ONE = r"(?:\?|%\([^)]+\)s)(?:::[A-Z]+(?:\(\d+\))?)?"  # a placeholder, maybe with a cast
+_IN_LIST = re.compile(rf"\({_ONE}(?:,\s*{_ONE})*\)")
 
 
 class StatementCounter:
