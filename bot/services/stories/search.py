@@ -128,27 +128,16 @@ def _filters(session: Session, community_id: int, query: Any) -> list[ColumnElem
     return where
 
 
+Page = tuple[Select[Story, Any, Any], Select[int]]  # one page of results, and the count of all
+
+
 def _ranked(
-    session: Session, mode: str, terms: list[str], where: list[ColumnElement[bool]]
-) -> tuple[Select[Story, Any, Any], list[ColumnElement[bool]]]:
-    """Stories matching every term, best first, with their marked title and snippet; and what
-    they match by, for the count."""
+    mode: str, terms: list[str], where: list[ColumnElement[bool]], limit: int, offset: int
+) -> Page:
+    """One page of the stories matching every term, best first (of equals, the last told
+    first), with their marked title and snippet; and how many match in all."""
     if mode == "fts5":
-        index = table(SEARCH_INDEX, column("rowid"))
-        fts: ColumnElement[Any] = literal_column(SEARCH_INDEX)
-        match = " AND ".join(f'"{term}"*' for term in terms)
-        where = [fts.op("MATCH")(match), *where]
-        return (
-            select(
-                Story,
-                func.highlight(fts, 0, MARK_START, MARK_END),
-                func.snippet(fts, 1, MARK_START, MARK_END, "…", SNIPPET_WORDS),
-            )
-            .select_from(index)
-            .join(Story, index.c.rowid == Story.id)
-            .where(*where)
-            .order_by(func.bm25(fts, TITLE_WEIGHT, 1.0), Story.created_at.desc(), Story.id.desc())
-        ), where
+        return _fts5(terms, where, limit, offset)
     if mode == "postgresql":
         vector: ColumnElement[Any] = literal_column(f"stories.{SEARCH_VECTOR}")
         query = func.to_tsquery("english", " & ".join(f"{term}:*" for term in terms))
@@ -157,32 +146,77 @@ def _ranked(
             f'MinWords={SNIPPET_WORDS // 2}, MaxFragments=1, FragmentDelimiter="…"'
         )
         where = [vector.op("@@")(query), *where]
-        return (
+        page = (
             select(
                 Story,
                 func.ts_headline("english", Story.title, query, "HighlightAll=true, " + options),
                 func.ts_headline("english", Story.body, query, options),
             )
             .where(*where)
-            .order_by(func.ts_rank(vector, query).desc(), Story.created_at.desc(), Story.id.desc())
-        ), where
+            .order_by(func.ts_rank(vector, query).desc(), Story.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return page, select(func.count()).select_from(Story).where(*where)
     # No full-text index: every term somewhere in the title or the body, newest first.
-    where = [
-        *where,
-        *(
-            or_(Story.title.ilike(_like(t), escape="\\"), Story.body.ilike(_like(t), escape="\\"))
-            for t in terms
-        ),
-    ]
-    return _newest(where), where
+    return _newest(
+        [
+            *where,
+            *(
+                or_(
+                    Story.title.ilike(_like(t), escape="\\"),
+                    Story.body.ilike(_like(t), escape="\\"),
+                )
+                for t in terms
+            ),
+        ],
+        limit,
+        offset,
+    )
 
 
-def _newest(where: list[ColumnElement[bool]]) -> Select[Story, Any, Any]:
-    return (
+def _fts5(terms: list[str], where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
+    """The FTS5 index drives: its matches are kept to this community's stories (and the
+    filters) by id, and the page is chosen by rank alone; only the page's stories then get a
+    highlight and a snippet (SQLite would otherwise work them out for every match)."""
+    index = table(SEARCH_INDEX, column("rowid"))
+    fts: ColumnElement[Any] = literal_column(SEARCH_INDEX)
+    match = fts.op("MATCH")(" AND ".join(f'"{term}"*' for term in terms))
+    # `+rowid`: tested against the set, not handed to FTS5 (which would look up each id).
+    unindexed: ColumnElement[int] = literal_column(f"+{SEARCH_INDEX}.rowid")
+    allowed = unindexed.in_(select(Story.id).where(*where))
+    order = (func.bm25(fts, TITLE_WEIGHT, 1.0), index.c.rowid.desc())
+    chosen = (
+        select(index.c.rowid)
+        .select_from(index)
+        .where(match, allowed)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    page = (
+        select(
+            Story,
+            func.highlight(fts, 0, MARK_START, MARK_END),
+            func.snippet(fts, 1, MARK_START, MARK_END, "…", SNIPPET_WORDS),
+        )
+        .select_from(index)
+        .join(Story, index.c.rowid == Story.id)
+        .where(match, unindexed.in_(chosen.scalar_subquery()))
+        .order_by(*order)
+    )
+    return page, select(func.count()).select_from(index).where(match, allowed)
+
+
+def _newest(where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
+    page = (
         select(Story, Story.title, Story.body)
         .where(*where)
         .order_by(Story.created_at.desc(), Story.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
+    return page, select(func.count()).select_from(Story).where(*where)
 
 
 def search_library(
@@ -191,26 +225,20 @@ def search_library(
     """One page of this community's library matching every part of the query: by relevance
     when words were given, newest first otherwise. Only this community's stories are searched,
     and only members of the CoP reach this (the library is theirs, as docs/privacy.md says).
-    Two statements, whatever the library's size: the page, and how many match in all."""
+    Two statements, whatever the library's size: how many match in all, and the page."""
     terms = search_terms(query.words)
     offset = max(0, offset)
     if query.words and not terms:  # only punctuation: nothing that could be searched for
         return LibraryPage(hits=[], total=0, offset=offset, limit=limit)
     where = _filters(session, community_id, query)
-    mode = full_text_engine(session) if terms else "plain"
     if terms:
-        stmt, where = _ranked(session, mode, terms, where)
+        page, counted = _ranked(full_text_engine(session), terms, where, limit, offset)
     else:
-        stmt = _newest(where)
-    counted = select(func.count()).select_from(Story)
-    if mode == "fts5":
-        index = table(SEARCH_INDEX, column("rowid"))
-        counted = select(func.count()).select_from(index).join(Story, index.c.rowid == Story.id)
-    total = int(session.scalar(counted.where(*where)) or 0)
+        page, counted = _newest(where, limit, offset)
+    total = int(session.scalar(counted) or 0)
     hits: list[Hit] = []
     if total > offset:
-        page = stmt.options(joinedload(Story.author)).limit(limit).offset(offset)
-        for story, title, snippet in session.execute(page):
+        for story, title, snippet in session.execute(page.options(joinedload(Story.author))):
             hits.append(Hit(story=story, title=str(title), snippet=_snippet(str(snippet))))
     return LibraryPage(hits=hits, total=total, offset=offset, limit=limit)
 
