@@ -116,7 +116,7 @@ def library_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any
     page = stories.search_library(
         session, viewer.community_id or 0, stories.LibraryQuery(), limit=HOME_STORIES
     )
-    picked = len(knowledge.basket(session, viewer.community_id or 0, knowledge.COP))
+    picked = knowledge.picked_count(session, viewer.community_id or 0)
     more = json.dumps({"q": "", "o": HOME_STORIES}) if page.more else None
     return story_builders.library_section(
         [(h.story, _author_for_library(h.story)) for h in page.hits],

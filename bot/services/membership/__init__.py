@@ -55,6 +55,7 @@ from bot.services.membership.profiles import (
     directory_mix,
     get_profile,
     group_mix,
+    group_mixes,
     save_profile,
     shown_answers,
 )
@@ -83,6 +84,7 @@ from bot.services.membership.roles import (
 from bot.services.membership.roster import (
     SlackProfile,
     Viewer,
+    active_count,
     active_members,
     admit,
     convenor_ids,
@@ -118,6 +120,7 @@ __all__ = [
     "Question",
     "SlackProfile",
     "Viewer",
+    "active_count",
     "active_members",
     "admit",
     "appoint",
@@ -145,6 +148,7 @@ __all__ = [
     "get_member",
     "get_profile",
     "group_mix",
+    "group_mixes",
     "holds_anything",
     "is_curated",
     "leave",
