@@ -1,8 +1,8 @@
 """Searching the library by full text: SQLite's FTS5 (porter stemming, bm25) or PostgreSQL's
 tsvector ('english' stemming, ts_rank), built and kept in step by migration 0011s.
 
-One statement answers a page: the stories, their tellers, the highlighted title and a snippet of
-the body, and how many match in all. Words are matched by their stems and as prefixes, so
+Two statements answer a page: how many match in all, then the page's stories with their tellers
+and a snippet of each body around the words it matched. Words are matched by their stems and as prefixes, so
 "volunteering" finds "volunteers" and "fund" finds "funding"; every word must match. Nothing
 the member types reaches the full-text syntax: only its letters and digits are searched for.
 """
@@ -13,7 +13,7 @@ import logging
 import re
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -34,6 +34,9 @@ from bot.models import Story
 from bot.models.stories import SEARCH_INDEX, SEARCH_VECTOR
 from bot.text import MARK_END, MARK_START, truncate
 
+if TYPE_CHECKING:
+    from bot.services.stories.library import LibraryQuery
+
 log = logging.getLogger(__name__)
 
 SNIPPET_WORDS = 16  # words of the body around the best match
@@ -46,11 +49,10 @@ _fts_by_engine: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDiction
 
 @dataclass(frozen=True)
 class Hit:
-    """One story found: the title and a snippet of its body as stored, with each matched word
+    """One story found, and a snippet of its body as stored with each matched word
     between MARK_START and MARK_END (builders escape the text, then make the marks bold)."""
 
     story: Story
-    title: str
     snippet: str
 
 
@@ -114,7 +116,7 @@ def _has_theme(session: Session, wanted: str) -> ColumnElement[bool]:
     )
 
 
-def _filters(session: Session, community_id: int, query: Any) -> list[ColumnElement[bool]]:
+def _filters(session: Session, community_id: int, query: LibraryQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Story.community_id == community_id]
     where += [_has_theme(session, theme) for theme in query.themes]
     if query.kind is not None:
@@ -128,14 +130,14 @@ def _filters(session: Session, community_id: int, query: Any) -> list[ColumnElem
     return where
 
 
-Page = tuple[Select[Story, Any, Any], Select[int]]  # one page of results, and the count of all
+Page = tuple[Select[Story, Any], Select[int]]  # one page of results, and the count of all
 
 
 def _ranked(
     mode: str, terms: list[str], where: list[ColumnElement[bool]], limit: int, offset: int
 ) -> Page:
     """One page of the stories matching every term, best first (of equals, the last told
-    first), with their marked title and snippet; and how many match in all."""
+    first), each with its marked snippet; and how many match in all."""
     if mode == "fts5":
         return _fts5(terms, where, limit, offset)
     if mode == "postgresql":
@@ -149,7 +151,6 @@ def _ranked(
         page = (
             select(
                 Story,
-                func.ts_headline("english", Story.title, query, "HighlightAll=true, " + options),
                 func.ts_headline("english", Story.body, query, options),
             )
             .where(*where)
@@ -178,7 +179,7 @@ def _ranked(
 def _fts5(terms: list[str], where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
     """The FTS5 index drives: its matches are kept to this community's stories (and the
     filters) by id, and the page is chosen by rank alone; only the page's stories then get a
-    highlight and a snippet (SQLite would otherwise work them out for every match)."""
+    snippet (SQLite would otherwise make one for every match)."""
     index = table(SEARCH_INDEX, column("rowid"))
     fts: ColumnElement[Any] = literal_column(SEARCH_INDEX)
     match = fts.op("MATCH")(" AND ".join(f'"{term}"*' for term in terms))
@@ -197,7 +198,6 @@ def _fts5(terms: list[str], where: list[ColumnElement[bool]], limit: int, offset
     page = (
         select(
             Story,
-            func.highlight(fts, 0, MARK_START, MARK_END),
             func.snippet(fts, 1, MARK_START, MARK_END, "…", SNIPPET_WORDS),
         )
         .select_from(index)
@@ -210,7 +210,7 @@ def _fts5(terms: list[str], where: list[ColumnElement[bool]], limit: int, offset
 
 def _newest(where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
     page = (
-        select(Story, Story.title, Story.body)
+        select(Story, Story.body)
         .where(*where)
         .order_by(Story.created_at.desc(), Story.id.desc())
         .limit(limit)
@@ -220,7 +220,7 @@ def _newest(where: list[ColumnElement[bool]], limit: int, offset: int) -> Page:
 
 
 def search_library(
-    session: Session, community_id: int, query: Any, *, limit: int, offset: int = 0
+    session: Session, community_id: int, query: LibraryQuery, *, limit: int, offset: int = 0
 ) -> LibraryPage:
     """One page of this community's library matching every part of the query: by relevance
     when words were given, newest first otherwise. Only this community's stories are searched,
@@ -238,8 +238,8 @@ def search_library(
     total = int(session.scalar(counted) or 0)
     hits: list[Hit] = []
     if total > offset:
-        for story, title, snippet in session.execute(page.options(joinedload(Story.author))):
-            hits.append(Hit(story=story, title=str(title), snippet=_snippet(str(snippet))))
+        for story, snippet in session.execute(page.options(joinedload(Story.author))):
+            hits.append(Hit(story=story, snippet=_snippet(str(snippet))))
     return LibraryPage(hits=hits, total=total, offset=offset, limit=limit)
 
 
