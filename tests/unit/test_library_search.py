@@ -228,3 +228,15 @@ def test_without_fts5_the_library_still_searches(tmp_path: Path, engine: Engine)
         assert titles(session, community, "volunteers 100") == ["Rota"]
         assert titles(session, community, "nobody") == []
     fresh.dispose()
+
+
+def test_themes_for_the_browse_menu_most_used_first(db_session: Session, cop: tuple) -> None:
+    community, amina, _ = cop
+    other = Community(slug="elsewhere", name="Elsewhere", settings={})
+    db_session.add(other)
+    db_session.flush()
+    told(db_session, community, amina, "A", "x", themes=["tea", "funding"])
+    told(db_session, community, amina, "B", "x", themes=["tea"])
+    told(db_session, community, amina, "C", "x", themes=[])
+    told(db_session, other, amina, "D", "x", themes=["secret", "secret2", "tea"])
+    assert stories.all_themes(db_session, community.id) == ["tea", "funding"]
