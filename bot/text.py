@@ -19,6 +19,26 @@ def escape(text: str | None) -> str:
     return _BROADCAST.sub(lambda m: "@\u2060" + m.group(1), text)
 
 
+# Around each word a search matched, in text as stored; `highlighted` makes them bold.
+MARK_START = "\x02"
+MARK_END = "\x03"
+_MARKS = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+_BROADCAST_MARKED = re.compile(r"@(\*?)(channel|here|everyone)\b", re.IGNORECASE)
+
+
+def highlighted(text: str | None) -> str:
+    """Member text with a search's marks made bold, escaped as `escape` does: a mark can
+    neither carry Slack's control characters nor join `@` and `channel` into a ping."""
+    if not text:
+        return ""
+    parts = _MARKS.split(text)  # even places: plain text; odd places: a matched word
+    out = []
+    for i, part in enumerate(parts):
+        part = escape(part.replace(MARK_START, "").replace(MARK_END, "").replace("*", "∗"))
+        out.append(f"*{part}*" if i % 2 and part.strip() else part)
+    return _BROADCAST_MARKED.sub(lambda m: "@\u2060" + m.group(1) + m.group(2), "".join(out))
+
+
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     if len(text) <= limit:
         return text

@@ -8,6 +8,7 @@ from sqlalchemy import pool
 from bot.config import DEFAULT_DATABASE_URL, normalise_database_url
 from bot.db import make_engine
 from bot.models import Base
+from bot.models.stories import is_search_index
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,8 +26,11 @@ def _url() -> str:
 def _include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """APScheduler's table is made by a migration but is not one of Kettle's models."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
+    """APScheduler's table and the library's full-text index are made by migrations but are
+    not Kettle's models."""
+    return not (type_ == "table" and name == "apscheduler_jobs") and not is_search_index(
+        type_, name
+    )
 
 
 def _configure(connection: object, url: str) -> None:

@@ -32,6 +32,7 @@ class StoryIds(StrEnum):
     SEARCH_KIND = "library_kind"
     SEARCH_AUTHOR = "library_author"
     SEARCH_SINCE = "library_since"
+    SEARCH_MORE = "library_more"  # value: the search and the next page's offset, as JSON
     # files sent by DM
     FILE_IS_STORY = "file_is_story"
     FILE_NOT_STORY = "file_not_story"
@@ -151,6 +152,7 @@ class MembershipIds(StrEnum):
     APPLY_BUTTON = "membership_apply_open"
     PROFILE_BUTTON = "membership_profile_open"
     REVIEW_BUTTON = "membership_review_open"
+    APPLICATIONS_MORE = "membership_applications_more"  # value: how many applications came before
     LEAVE_BUTTON = "membership_leave"
     FORGET_DELETE_BUTTON = "membership_forget_delete"
     FORGET_KEEP_BUTTON = "membership_forget_keep"

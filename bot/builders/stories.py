@@ -35,7 +35,7 @@ from bot.builders.common import (
 from bot.builders.ids import CommunityIds, KnowledgeIds, StoryIds
 from bot.models import Member, Story
 from bot.services.stories import BODY_MAX, TITLE_MAX
-from bot.text import escape, plain, truncate
+from bot.text import escape, highlighted, plain, truncate
 
 FIELD_IDS = {
     "title": StoryIds.TITLE.value,
@@ -231,34 +231,62 @@ def read_button(story: Story) -> ButtonElement:
     return ButtonElement(text="Read", action_id=KnowledgeIds.READ, value=str(story.id))
 
 
-def story_result(story: Story, *, author: str | None) -> dict[str, Any]:
-    """One library line: title, kind, themes, author, date, and a button to read it all."""
+def story_result(story: Story, *, author: str | None, snippet: str | None = None) -> dict[str, Any]:
+    """One library line: title, kind, themes, author, date, and a button to read it all; from a
+    search, also a snippet of the body with the words it matched in bold."""
     bits = [kind_label(story)]
     if story.themes:
         bits.append(" ".join(f"#{escape(t)}" for t in story.themes[:5]))
     if author:
         bits.append(escape(author))
     bits.append(story.created_at.strftime("%d %b %Y"))
-    text = f"*{escape(truncate(story.title, 120))}*\n{truncate('  ·  '.join(bits), 500)}"
+    text = f"*{escape(truncate(story.title, 120))}*"
+    if snippet:
+        text += f"\n{truncate(highlighted(snippet), 900)}"
+    text += f"\n{truncate('  ·  '.join(bits), 500)}"
     return SectionBlock(text=MarkdownTextObject(text=text), accessory=read_button(story)).to_dict()
 
 
 def results_blocks(
-    results: list[tuple[Story, str | None]], *, heading: str, empty: str, limit: int
+    results: list[tuple[Story, str | None]] | list[tuple[Story, str | None, str]],
+    *,
+    heading: str,
+    empty: str,
+    limit: int,
+    more: str | None = None,
 ) -> list[dict[str, Any]]:
+    """A heading, the stories found (each with its snippet, from a search), and a button for
+    the next page whose value carries the search (`more`), all within `limit` blocks."""
     blocks: list[dict[str, Any]] = [section(truncate(heading, 3000))]
     if not results:
         blocks.append(context(empty))
         return blocks
-    for story, author in results[: limit - 1]:
-        blocks.append(story_result(story, author=author))
+    room = limit - 1 - (1 if more else 0)
+    for result in results[:room]:
+        story, author, *snippet = result
+        blocks.append(story_result(story, author=author, snippet=snippet[0] if snippet else None))
+    if more:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=_words()["library_more"], action_id=StoryIds.SEARCH_MORE, value=more
+                    )
+                ]
+            ).to_dict()
+        )
     return blocks
 
 
 def library_section(
-    recent: list[tuple[Story, str | None]], *, picked: int, is_convenor: bool
+    recent: list[tuple[Story, str | None]],
+    *,
+    picked: int,
+    is_convenor: bool,
+    more: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The App Home's library: a search button and the latest stories, each a click from full."""
+    """The App Home's library: a search button and the latest stories, each a click from full,
+    and (`more`: the next page's state) a button to page through the rest."""
     p = _words()
     blocks: list[dict[str, Any]] = [
         SectionBlock(
@@ -268,6 +296,9 @@ def library_section(
     ]
     for story, author in recent:
         blocks.append(story_result(story, author=author))
+    if more:
+        button = ButtonElement(text=p["library_more"], action_id=StoryIds.SEARCH_MORE, value=more)
+        blocks.append(ActionsBlock(elements=[button]).to_dict())
     if is_convenor:
         blocks.append(
             context(

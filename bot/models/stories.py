@@ -100,3 +100,19 @@ class StoryFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     story: Mapped[Story | None] = relationship()
+
+
+# The library's full-text index is made by migration 0011s beside the models: on SQLite the
+# FTS5 table `story_search` (with its shadow tables `story_search_*`), on PostgreSQL the
+# generated column `stories.search_vector` and its GIN index. Only the library's search reads
+# them; the schema check leaves them out.
+SEARCH_INDEX = "story_search"
+SEARCH_VECTOR = "search_vector"
+SEARCH_VECTOR_INDEX = "ix_stories_search_vector"
+
+
+def is_search_index(type_: str, name: str | None) -> bool:
+    """Whether a reflected table, column or index is part of the library's full-text index."""
+    if type_ == "table":
+        return name == SEARCH_INDEX or (name or "").startswith(SEARCH_INDEX + "_")
+    return (type_, name) in (("column", SEARCH_VECTOR), ("index", SEARCH_VECTOR_INDEX))

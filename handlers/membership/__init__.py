@@ -29,6 +29,7 @@ from handlers.membership.profile import (
 from handlers.membership.review import (
     cop_log,
     cop_review,
+    on_applications_more,
     on_review_button,
     on_review_submitted,
 )
@@ -50,6 +51,7 @@ def register(app: App) -> None:
     app.action(MembershipIds.APPLY_BUTTON)(on_apply_button)
     app.view(MembershipIds.APPLY_MODAL)(on_apply_submitted)
     app.action(MembershipIds.REVIEW_BUTTON, middleware=[convenors_only])(on_review_button)
+    app.action(MembershipIds.APPLICATIONS_MORE, middleware=[convenors_only])(on_applications_more)
     app.view(MembershipIds.REVIEW_MODAL, middleware=[convenors_only])(on_review_submitted)
     app.action(MembershipIds.PROFILE_BUTTON, middleware=[members_only])(on_profile_button)
     app.view(MembershipIds.PROFILE_MODAL, middleware=[members_only])(on_profile_submitted)

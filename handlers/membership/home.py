@@ -17,7 +17,7 @@ def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, 
     community = community_of(session, viewer)
     member = membership.get_member(session, community.id, viewer.user_id)
     has_profile = member is not None and membership.get_profile(session, member) is not None
-    members = len(membership.active_members(session, community.id))
+    members = membership.active_count(session, community.id)
     blocks = builders.member_section(
         membership.directory_mix(session, community.id), members, has_profile
     )
@@ -26,22 +26,28 @@ def membership_home_section(session: Session, viewer: Viewer) -> list[dict[str, 
     return blocks
 
 
-def convenor_blocks(session: Session, community: Community) -> list[dict[str, Any]]:
+def convenor_blocks(
+    session: Session, community: Community, *, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A page of the applications waiting, from `offset`."""
     open_apps = membership.open_applications(session, community.id)
-    cards = [application_card(session, community, a) for a in open_apps]
+    # Only the cards shown are built, the group's mix read once for all of them.
+    page = open_apps[offset : offset + builders.SHOWN_CARDS]
+    mixes = membership.group_mixes(session, community.id, [a.answers for a in page])
+    cards = [application_card(a, mix) for a, mix in zip(page, mixes, strict=True)]
     return builders.convenor_section(
         cards,
         waiting=len(open_apps),
         members=membership.member_count(session, community.id),
         capacity=membership.capacity(community),
+        offset=offset,
     )
 
 
-def application_card(session: Session, community: Community, application: Any) -> list[dict]:
+def application_card(application: Any, mix: list[Any]) -> list[dict]:
     met = membership.criteria_met(application.answers)
     checkable = [ok for _c, ok in met if ok is not None]
     met_text = f"meets {sum(1 for ok in checkable if ok)} of {len(checkable)} criteria"
-    mix = membership.group_mix(session, community.id, application.answers)
     return builders.application_card(application, mix, met_text)
 
 

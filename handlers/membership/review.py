@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -16,11 +16,11 @@ from bot.builders import membership as builders
 from bot.builders.ids import MembershipIds
 from bot.db import unit_of_work
 from bot.delivery import Sender
-from bot.errors import NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.models import ApplicationStatus, Community, utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
-from handlers.forms import for_cop, input_values, metadata
+from handlers.forms import action_value, for_cop, input_values, metadata, number_in, open_modal
 from handlers.membership.common import community_of, refresh_homes, say
 from handlers.membership.home import convenor_blocks
 from handlers.middleware import viewer_of
@@ -55,9 +55,33 @@ def on_review_button(
         if not membership.get_application(session, community.id, application_id).status.open:
             raise membership.AlreadyDecided()
         view = review_view(session, community, application_id)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
-    )
+    # from the applications' pages, on top of them
+    open_modal(client, body, for_cop(view, viewer_of(context).community_id))
+
+
+def on_applications_more(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """The next page of applications: in place of `/cop review`'s reply, in the modal it was
+    pressed in, or (from the App Home) in a modal opened on it."""
+    ack()
+    offset = number_in(action_value(body))
+    if offset < 0:
+        raise InvalidInput("That button is out of date.")
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        blocks = convenor_blocks(session, community_of(session, viewer), offset=offset)
+    container = (body.get("view") or {}).get("type")
+    if container == "modal":
+        view = for_cop(builders.applications_modal(blocks), viewer.community_id)
+        client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+    elif container == "home":
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=for_cop(builders.applications_modal(blocks), viewer.community_id),
+        )
+    else:
+        respond(text="Applications", blocks=blocks[:50], replace_original=True)
 
 
 def on_review_submitted(

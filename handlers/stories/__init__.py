@@ -19,6 +19,7 @@ from handlers.stories.capture import on_share_button, on_story_submitted, open_s
 from handlers.stories.library import (
     library_home_section,
     on_search_button,
+    on_search_more,
     on_search_submitted,
     search_reply,
     stories_home_section,
@@ -59,6 +60,7 @@ def register(app: App) -> None:
     app.view(StoryIds.MODAL, middleware=[members_only])(on_story_submitted)
     app.action(StoryIds.SEARCH_BUTTON, middleware=[members_only])(on_search_button)
     app.view(StoryIds.SEARCH_MODAL, middleware=[members_only])(on_search_submitted)
+    app.action(StoryIds.SEARCH_MORE, middleware=[members_only])(on_search_more)
     home.add_section(20, "stories", stories_home_section)
     home.add_section(25, "library", library_home_section)
     files.register(app)

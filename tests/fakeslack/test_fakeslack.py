@@ -440,6 +440,35 @@ def test_views_publish_home(fake: FakeSlack, client: WebClient) -> None:
     assert err(e) == "user_not_found"
 
 
+def test_every_surface_refuses_more_blocks_than_slack_allows(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    """Slack's limits: 100 blocks in a home tab or a modal, 50 in a message (an ephemeral and a
+    response_url reply included); one over is refused, and nothing is shown."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    home = {"type": "home", "blocks": [section] * 101}
+    with pytest.raises(SlackApiError) as e:
+        client.views_publish(user_id="U1", view=home)
+    assert err(e) == "invalid_arguments" and fake.home("U1") is None
+    assert "must be less than 101 items" in json.dumps(e.value.response.data)
+    client.views_publish(user_id="U1", view={**home, "blocks": [section] * 100})
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": [section]}
+    opened = client.views_open(trigger_id=fake.issue_trigger_id(), view=modal)["view"]
+    with pytest.raises(SlackApiError) as e:
+        client.views_update(view_id=opened["id"], view={**modal, "blocks": [section] * 101})
+    assert err(e) == "invalid_arguments"
+    with pytest.raises(SlackApiError) as e:
+        client.chat_postEphemeral(channel="C1", user="U1", text="t", blocks=[section] * 51)
+    assert err(e) == "invalid_blocks"
+    url = fake.new_response_url()
+    body = json.dumps({"text": "t", "blocks": [section] * 51}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400 and b"invalid_blocks" in refused.value.read()
+    assert fake.responses == []
+
+
 # ---------------------------------------------------------------- faults
 
 

@@ -131,8 +131,10 @@ SHOWN_CARDS = 8
 
 
 def convenor_section(
-    cards: list[list[dict]], *, waiting: int, members: int, capacity: int
+    cards: list[list[dict]], *, waiting: int, members: int, capacity: int, offset: int = 0
 ) -> list[dict]:
+    """The applications waiting, a page of cards at a time (`offset`: how many came before);
+    a button carries the next page's offset."""
     blocks: list[dict] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -142,13 +144,28 @@ def convenor_section(
     ]
     if not cards:
         blocks.append(context("No applications are waiting."))
-    for card in cards[:SHOWN_CARDS]:
+    shown = cards[:SHOWN_CARDS]
+    for card in shown:
         blocks.extend(card)
-    if len(cards) > SHOWN_CARDS:
-        more = len(cards) - SHOWN_CARDS
-        blocks.append(context(f"…and {more} more waiting; they appear here as these are decided."))
+    if waiting > offset + len(shown):
+        more = waiting - offset - len(shown)
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"…and {more} more waiting."),
+                accessory=ButtonElement(
+                    text="More applications",
+                    action_id=MembershipIds.APPLICATIONS_MORE,
+                    value=str(offset + len(shown)),
+                ),
+            ).to_dict()
+        )
     blocks.append(context("`/cop log` shows every decision; `/cop capacity N` changes the size."))
     return blocks
+
+
+def applications_modal(blocks: list[dict]) -> dict:
+    """A page of the applications waiting, opened from the App Home's "More applications"."""
+    return modal(title="Applications", blocks=blocks, close="Close")
 
 
 DECISION_WORDS = {

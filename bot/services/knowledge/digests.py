@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Digest, Pick, Story
@@ -47,6 +47,18 @@ def basket(session: Session, community_id: int, audience: str) -> list[Story]:
     if audience == COP:
         return [row.story for row in rows]
     return [row.story for row in rows if may_go_to_movement(session, row.story)]
+
+
+def picked_count(session: Session, community_id: int) -> int:
+    """How many stories wait, picked, for the CoP's next digest (the CoP's basket's size)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Pick)
+            .where(Pick.community_id == community_id, Pick.cop_digest_id.is_(None))
+        )
+        or 0
+    )
 
 
 def create_digest(

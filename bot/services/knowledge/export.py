@@ -8,12 +8,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, false, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from bot import __version__
-from bot.models import Base, Story, utcnow
+from bot.models import Base, Story, StoryFile, utcnow
 from bot.services import stories
-from bot.services.knowledge.gate import answer_for, author_name, author_user_id, may_go_to_movement
+from bot.services.knowledge.gate import (
+    answer_for,
+    author_name,
+    author_user_id,
+    library_facts,
+    may_go_to_movement,
+)
 from bot.text import csv_cell, markdown, markdown_line
 
 SKIPPED_TABLES = {"processed_requests"}
@@ -132,32 +138,42 @@ def library_rows(
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
-    query = select(Story).options(selectinload(Story.author)).order_by(Story.created_at, Story.id)
+    query = select(Story).options(joinedload(Story.author)).order_by(Story.created_at, Story.id)
     if community_id is not None:
         query = query.where(Story.community_id == community_id)
+    # What each story needs, read for the whole library at once: a constant number of
+    # statements however many stories there are.
+    facts = library_facts(session, community_id)
+    files: dict[int, list[StoryFile]] = {}
+    if purpose == BACKUP:
+        kept = select(StoryFile).where(StoryFile.story_id.is_not(None)).order_by(StoryFile.id)
+        if community_id is not None:
+            kept = kept.where(StoryFile.community_id == community_id)
+        for kept_file in session.scalars(kept):
+            files.setdefault(kept_file.story_id or 0, []).append(kept_file)
     rows: list[dict[str, Any]] = []
     place = stories.Place.COP if purpose == BACKUP else stories.Place.MOVEMENT
     for story in session.scalars(query):
-        if purpose == SHARING and not may_go_to_movement(session, story):
+        if purpose == SHARING and not may_go_to_movement(session, story, facts):
             continue
-        answer = answer_for(session, story.id)
+        answer = answer_for(session, story.id, facts)
         row: dict[str, Any] = {
             "id": story.id,
             "title": story.title,
             "kind": story.kind.value,
             "themes": list(story.themes or []),
             "consent": story.consent.value,
-            "author": author_name(session, story, place),
+            "author": author_name(session, story, place, facts),
             "created_at": story.created_at.isoformat(),
             "callout": answer.callout.question if answer else None,
             "body": story.body,
         }
         if purpose == BACKUP:
-            row["author_user_id"] = author_user_id(session, story)
+            row["author_user_id"] = author_user_id(session, story, facts)
             row["media_url"] = story.media_url
             row["files"] = [
                 {"name": f.name, "mimetype": f.mimetype, "size": f.size, "sha256": f.sha256}
-                for f in stories.files_of(session, story.id)
+                for f in files.get(story.id, [])
             ]
         rows.append(row)
     return rows

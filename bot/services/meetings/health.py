@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,20 +33,25 @@ def health_figures(
     )
     attended_total = possible = 0
     going: set[int] = set()
+    # Everyone who said they were going to anything in the window, in one statement.
+    said_going: dict[tuple[int, date], set[int]] = {}
+    for meeting_id, day, member_id in session.execute(
+        select(MeetingRsvp.meeting_id, MeetingRsvp.occurrence, MeetingRsvp.member_id)
+        .join(Meeting, Meeting.id == MeetingRsvp.meeting_id)
+        .where(
+            Meeting.community_id == community_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            MeetingRsvp.occurrence >= since.date() - timedelta(days=1),
+            MeetingRsvp.occurrence <= now.date() + timedelta(days=1),
+            MeetingRsvp.response == Rsvp.GOING,
+        )
+    ):
+        said_going.setdefault((meeting_id, day), set()).add(member_id)
     for meeting in held:
         ended = [o for o in occurrences(meeting, start=since, end=now) if o.ends_at <= now]
         if not ended:
             continue
-        days = [o.day for o in ended]
-        present: dict[date, set[int]] = {day: set() for day in days}
-        for day, member_id in session.execute(
-            select(MeetingRsvp.occurrence, MeetingRsvp.member_id).where(
-                MeetingRsvp.meeting_id == meeting.id,
-                MeetingRsvp.occurrence.in_(days),
-                MeetingRsvp.response == Rsvp.GOING,
-            )
-        ):
-            present[day].add(member_id)
+        present = {o.day: said_going.get((meeting.id, o.day), set()) for o in ended}
         for occ in ended:
             came = present[occ.day] & members.keys()
             going |= came

@@ -58,6 +58,7 @@ from bot.services.membership.profiles import (
     directory_mix,
     get_profile,
     group_mix,
+    group_mixes,
     save_profile,
     shown_answers,
 )
@@ -86,6 +87,7 @@ from bot.services.membership.roles import (
 from bot.services.membership.roster import (
     SlackProfile,
     Viewer,
+    active_count,
     active_members,
     admit,
     convenor_ids,
@@ -136,6 +138,7 @@ __all__ = [
     "SlackProfile",
     "Step",
     "Viewer",
+    "active_count",
     "active_members",
     "admit",
     "appoint",
@@ -166,6 +169,7 @@ __all__ = [
     "get_member",
     "get_profile",
     "group_mix",
+    "group_mixes",
     "holds_anything",
     "is_curated",
     "leave",

@@ -132,26 +132,40 @@ def group_mix(
 
     Every profile counts in the convenors' review; `shown_only` counts only what members chose
     to show in the directory, so that no count tells anyone an answer its owner kept back."""
+    return group_mixes(session, community_id, [applicant], shown_only=shown_only)[0]
+
+
+def group_mixes(
+    session: Session,
+    community_id: int,
+    applicants: list[dict[str, Any] | None],
+    *,
+    shown_only: bool = False,
+) -> list[list[DimensionMix]]:
+    """`group_mix` for each of several applicants, reading the profiles once."""
     thin_at = int(prompts.load("membership").get("thin_at", 1))
     profiles = _profiles_of_active(session, community_id, shown_only=shown_only)
-    out = []
-    for q in questions():
-        if not q.dimension or (shown_only and not q.public):
-            continue
-        counts = Counter(str(p.get(q.key)) for p in profiles if p.get(q.key))
-        mine = str(applicant.get(q.key)) if applicant and applicant.get(q.key) else None
-        values = [
-            MixValue(
-                value=value,
-                label=label,
-                before=counts.get(value, 0),
-                after=counts.get(value, 0) + (1 if mine == value else 0),
-                thin=counts.get(value, 0) <= thin_at,
-            )
-            for value, label in q.options.items()
-        ]
-        out.append(DimensionMix(q.key, q.label, values, mine))
-    return out
+    asked = [q for q in questions() if q.dimension and not (shown_only and not q.public)]
+    counted = {q.key: Counter(str(p.get(q.key)) for p in profiles if p.get(q.key)) for q in asked}
+    mixes = []
+    for applicant in applicants:
+        out = []
+        for q in asked:
+            counts = counted[q.key]
+            mine = str(applicant.get(q.key)) if applicant and applicant.get(q.key) else None
+            values = [
+                MixValue(
+                    value=value,
+                    label=label,
+                    before=counts.get(value, 0),
+                    after=counts.get(value, 0) + (1 if mine == value else 0),
+                    thin=counts.get(value, 0) <= thin_at,
+                )
+                for value, label in q.options.items()
+            ]
+            out.append(DimensionMix(q.key, q.label, values, mine))
+        mixes.append(out)
+    return mixes
 
 
 def directory_mix(session: Session, community_id: int) -> list[DimensionMix]:

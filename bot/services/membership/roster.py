@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import lock
@@ -93,7 +93,19 @@ def keep_a_convenor(session: Session, community_id: int, member: Member) -> None
 
 def member_count(session: Session, community_id: int) -> int:
     """Members who count towards capacity: everyone active except convenors."""
-    return sum(1 for m in active_members(session, community_id) if m.role == Role.MEMBER)
+    return active_count(session, community_id, role=Role.MEMBER)
+
+
+def active_count(session: Session, community_id: int, *, role: Role | None = None) -> int:
+    """How many are active in the community (of one role, if given), counted by the database."""
+    query = (
+        select(func.count())
+        .select_from(Member)
+        .where(Member.community_id == community_id, Member.status == MemberStatus.ACTIVE)
+    )
+    if role is not None:
+        query = query.where(Member.role == role)
+    return int(session.scalar(query) or 0)
 
 
 def viewer_member(session: Session, viewer: Viewer) -> Member | None:

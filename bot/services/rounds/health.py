@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Round, RoundKind
 from bot.services.duties import HealthFigures
@@ -25,7 +25,9 @@ def health_figures(
     by_user = {user_id: member_id for member_id, user_id in active.items()}
     rounds = list(
         session.scalars(
-            select(Round).where(
+            select(Round)
+            .options(selectinload(Round.contributions))  # one statement for every round
+            .where(
                 Round.community_id == community_id,
                 Round.status.in_(STARTED),
                 Round.started_at >= since,

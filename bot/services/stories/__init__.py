@@ -57,6 +57,7 @@ from bot.services.stories.library import (
     search_stories,
     stories_by,
 )
+from bot.services.stories.search import Hit, LibraryPage, search_library, search_terms
 
 __all__ = [
     "BODY_MAX",
@@ -70,6 +71,8 @@ __all__ = [
     "FetchLimit",
     "FileLimits",
     "FileRefused",
+    "Hit",
+    "LibraryPage",
     "LibraryQuery",
     "Place",
     "StoryDraft",
@@ -97,7 +100,9 @@ __all__ = [
     "recent_stories",
     "record_cop_post",
     "record_file",
+    "search_library",
     "search_stories",
+    "search_terms",
     "sha_in_use",
     "size_text",
     "stale_files",

@@ -1,15 +1,17 @@
-"""The library: a community's stories, searched by words, themes, kind, teller and date."""
+"""The library: a community's stories, searched by words, themes, kind, teller and date (the
+full-text search itself is in `search`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
 from bot.models import Story, StoryKind
+from bot.services.stories.search import search_library
 
 
 def get_story(session: Session, story_id: int, *, community_id: int) -> Story:
@@ -78,54 +80,29 @@ def parse_query(text: str | None) -> LibraryQuery:
     return LibraryQuery(words=words, themes=themes)
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_stories(
     session: Session, community_id: int, query: LibraryQuery, *, limit: int = SEARCH_LIMIT
 ) -> list[Story]:
-    """Stories in this community's library matching every part of the query, newest first.
-
-    Members may read the whole library of their own CoP; nothing here leaves it.
-    """
-    stmt = (
-        select(Story)
-        .options(selectinload(Story.author))
-        .where(Story.community_id == community_id)
-        .order_by(Story.created_at.desc(), Story.id.desc())
-    )
-    for word in query.words:
-        pattern = _like(word)
-        stmt = stmt.where(
-            or_(
-                Story.title.ilike(pattern, escape="\\"),
-                Story.body.ilike(pattern, escape="\\"),
-            )
-        )
-    if query.kind is not None:
-        stmt = stmt.where(Story.kind == query.kind)
-    if query.author_id is not None:
-        stmt = stmt.where(Story.author_id == query.author_id)
-    if query.since is not None:
-        stmt = stmt.where(Story.created_at >= query.since)
-    if query.until is not None:
-        stmt = stmt.where(Story.created_at < query.until)
-    found: list[Story] = []
-    for story in session.scalars(stmt):
-        themes = [t.lower() for t in story.themes or []]
-        if all(any(wanted in t for t in themes) for wanted in query.themes):
-            found.append(story)
-            if len(found) >= limit:
-                break
-    return found
+    """Stories in this community's library matching every part of the query, the most
+    relevant first (newest first when no words were given); `search_library` gives highlights
+    and pages. Members may read the whole library of their own CoP; nothing here leaves it."""
+    return [hit.story for hit in search_library(session, community_id, query, limit=limit).hits]
 
 
 def all_themes(session: Session, community_id: int) -> list[str]:
-    """Every theme used in the library, most used first, for the browse menu."""
-    counts: dict[str, int] = {}
-    for themes in session.scalars(select(Story.themes).where(Story.community_id == community_id)):
-        for theme in themes or []:
-            counts[theme] = counts.get(theme, 0) + 1
-    return sorted(counts, key=lambda t: (-counts[t], t))
+    """Every theme used in the library, most used first, for the browse menu (counted by the
+    database: one row per theme, however many stories)."""
+    if session.get_bind().dialect.name == "postgresql":
+        themes = func.json_array_elements_text(Story.themes).table_valued("value")
+    else:
+        themes = func.json_each(Story.themes).table_valued("value")
+    used = func.count().label("used")
+    rows = session.execute(
+        select(themes.c.value, used)
+        .select_from(Story)
+        .join(themes, true())
+        .where(Story.community_id == community_id)
+        .group_by(themes.c.value)
+        .order_by(used.desc(), themes.c.value)
+    )
+    return [str(theme) for theme, _used in rows if theme]
