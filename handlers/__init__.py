@@ -14,6 +14,7 @@ def register_handlers(app: App) -> None:
         meetings,
         membership,
         pairing,
+        registry,
         rounds,
         stories,
     )
@@ -27,3 +28,4 @@ def register_handlers(app: App) -> None:
     stories.register(app)
     knowledge.register(app)
     checkins.register(app)
+    registry.match_on_body(app)  # last: every listener is registered by now

@@ -164,8 +164,10 @@ def views_opened(api_url: str) -> dict[str, float]:
 
 
 def row(cells: list[str]) -> str:
-    widths = [14, 5, 20, 20, 12, 22]
-    return "".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    widths = [14, 5, 20, 20, 12, 26]
+    return "".join(
+        c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
 
 
 def trio(values: tuple[float, float, float]) -> str:
