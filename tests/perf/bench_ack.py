@@ -58,10 +58,12 @@ class Process:
     proc: subprocess.Popen[str]
     url: str
 
-    def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
+    def send(self, line: str) -> str:
+        """A line to the process; its answer."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
 
     def stop(self) -> None:
         self.proc.terminate()  # after-ack work still queued is not what is measured here

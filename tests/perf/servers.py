@@ -4,7 +4,7 @@ python -m tests.perf.servers fake [MEMBERS]             → prints the fake's AP
 python -m tests.perf.servers kettle|bare API_URL DB_URL [--profile] → prints the app's events URL
 Each runs until its standard input closes. With --profile the app runs under yappi (CPU time, every
 thread); a line `profile PATH` on its standard input writes what was profiled since the last such
-line to PATH (inclusive and own time per function) and starts afresh.
+line to PATH (inclusive and own time per function), answers `profiled` and starts afresh.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
         command, _, path = line.strip().partition(" ")
         if command == "profile" and profile:
             write_profile(path)
+            print("profiled", flush=True)
     server.close()
 
 
