@@ -88,7 +88,7 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
     from bot.config import Settings
     from bot.db import make_engine, make_session_factory
     from bot.delivery import Sender
-    from bot.server import bootstrap_community
+    from bot.server import bootstrap_community, settle_after_start
     from bot.slack import make_client
     from bot.web import make_wsgi_app
 
@@ -112,6 +112,8 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
     else:
         app = bare_app(api_url)
     server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
+    if kind == "kettle":
+        settle_after_start()  # as `kettle serve` does before serving
     if profile:
         import yappi
 
