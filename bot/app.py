@@ -17,6 +17,7 @@ from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilit
 from bot.workspaces import RotatingAuthorize, Workspaces
 from handlers import register_handlers
 from handlers.middleware import make_dedupe, make_viewer_loader
+from handlers.registry import match_on_body
 
 log = logging.getLogger(__name__)
 
@@ -82,4 +83,5 @@ def create_app(
     app.use(make_viewer_loader(session_factory, by_team=workspaces is not None))
     register_handlers(app)
     register_install_events(app, session_factory, settings, workspaces)
+    match_on_body(app)  # last: every listener is registered by now
     return app

@@ -2,37 +2,133 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text, update
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = Callable[[], Session]
 Row = TypeVar("Row")
 
 
+BUSY_TIMEOUT_SECONDS = 30.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_write_gates: dict[str, threading.Lock] = {}
+_gates_lock = threading.Lock()
+
+
+class _GatedSQLiteConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions take turns on a lock in this process.
+
+    SQLite has one writer at a time; a second writer waits in SQLite's busy handler, which sleeps
+    1, 2, 5 … 100 ms between tries, so under a burst of writes the waiters wake late and some
+    lose over and over (a story form's submission waited over a second behind twenty others).
+    Taking the file's lock here, at the first write of a transaction (where SQLite itself takes
+    its write lock) and giving it back at commit or rollback, hands the turn over at once and in
+    order. It adds no new waiting: a writer waited for the same thing in SQLite before. Only one
+    `kettle serve` uses a SQLite file (bot/server.py), so the writers are all in this process.
+    """
+
+    gate: threading.Lock  # set per database file by `_gated_connection_class`
+    holding = False
+
+    def begin_write(self) -> None:
+        if self.holding:
+            return
+        if not self.gate.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        self.holding = True
+
+    def end_write(self) -> None:
+        if self.holding:
+            self.holding = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_write()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_write()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_write()
+
+
+def _gated_connection_class(database: str) -> type[_GatedSQLiteConnection]:
+    key = os.path.realpath(database)
+    with _gates_lock:
+        gate = _write_gates.setdefault(key, threading.Lock())
+    return type("GatedSQLiteConnection", (_GatedSQLiteConnection,), {"gate": gate})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned for each backend: SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine tuned for each backend: SQLite gets WAL, foreign keys, a busy timeout and its
+    writers taking turns in-process; both get a pool big enough for every thread that may hold
+    a connection at once (Waitress's, the listeners', the after-ack pool's, the scheduler's), so
+    that a burst of requests neither waits for a connection nor opens and closes new ones."""
     if url.startswith("sqlite"):
-        connect_args = {"check_same_thread": False, "timeout": 30}
+        database = make_url(url).database or ""
+        in_memory = database in ("", ":memory:") or "mode=memory" in url
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
+        if not in_memory:
+            connect_args["factory"] = _gated_connection_class(database)
+            if "poolclass" not in kwargs:
+                kwargs.setdefault("pool_size", 20)
+                kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Per connection: foreign keys, the busy timeout and `synchronous` (NORMAL is safe
+            # with WAL: a crash may lose the last commits, never corrupt). WAL itself is a
+            # property of the file, set once; asking again would take a lock each time.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
+            if not in_memory:
+                mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.close()
+
+        if not in_memory:
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _take_write_turn(
+                conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+            ) -> None:
+                if statement.lstrip()[:7].upper().startswith(_WRITES):
+                    dbapi_connection = conn.connection.dbapi_connection
+                    if isinstance(dbapi_connection, _GatedSQLiteConnection):
+                        dbapi_connection.begin_write()
+
+            @event.listens_for(engine, "checkin")
+            def _end_write_turn(dbapi_connection: Any, _record: Any) -> None:
+                # Back in the pool, a connection has finished its transaction (even one that
+                # was in autocommit mode, with no commit to give the turn back at).
+                if isinstance(dbapi_connection, _GatedSQLiteConnection):
+                    dbapi_connection.end_write()
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from datetime import timedelta
@@ -129,6 +130,15 @@ def tell_convenors_of_unapproved(rt: runtime.Runtime, channel_user_ids: list[str
             rt.sender.deliver(
                 f"unapproved-at-start:{community_id}:{user_id}:{convenor}", convenor, text=text
             )
+
+
+def settle_after_start() -> None:
+    """What start-up built (modules, models, Bolt's listeners, prompts) lives as long as the
+    process; move it out of the garbage collector's sight. Otherwise every full collection walks
+    those 130,000 objects again, about 100 ms with every request in flight held still: most of
+    the slowest acks under load."""
+    gc.collect()
+    gc.freeze()
 
 
 def claim_lease_from(settings: Settings) -> timedelta:
@@ -305,6 +315,7 @@ class Server:
         if self.workspaces is not None:
             paths += ", GET /slack/install, GET /slack/oauth_redirect"
         log.info("Kettle listening on :%s (%s)", port, paths)
+        settle_after_start()
         self._wsgi_server.run()
 
     def connect_socket_mode(self) -> None:

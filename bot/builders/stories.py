@@ -120,6 +120,14 @@ def story_fields(
     return fields
 
 
+# The form without prefill or files is the same for everyone until prompts/stories.toml changes:
+# it is built once for the words it was built from (`prompts.load` returns the same dict until
+# the file changes) and shared, since nothing changes a view after building it. Building it
+# through slack_sdk's models is most of the CPU /story takes, and it is taken before the
+# trigger_id's 3 seconds run out, while other people's acks wait for the same interpreter.
+_plain_form: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+
 def story_modal(
     *,
     prefill: str = "",
@@ -134,8 +142,33 @@ def story_modal(
 
     `files` are (id, name) of files the member sent Kettle, attached when the form is sent.
     """
+    global _plain_form
     p = prompts.load("stories")
     prefill = prefill.strip()
+    metadata = json.dumps(
+        {
+            "community_id": community_id,
+            "channel_id": channel_id,
+            "file_ids": [file_id for file_id, _name in files],
+        }
+    )
+    if prefill or files or choices:
+        return _story_form(p, prefill=prefill, files=files, choices=choices, metadata=metadata)
+    cached = _plain_form
+    if cached is None or cached[0] is not p:
+        cached = (p, _story_form(p, prefill="", files=(), choices=(), metadata=""))
+        _plain_form = cached
+    return {**cached[1], "private_metadata": metadata}
+
+
+def _story_form(
+    p: dict[str, Any],
+    *,
+    prefill: str,
+    files: Sequence[tuple[int, str]],
+    choices: Sequence[tuple[int, str]],
+    metadata: str,
+) -> dict[str, Any]:
     post_option = Option(value=StoryIds.POST_YES.value, text=plain(p["post_label"], 75))
     blocks: list[Any] = [section(p["intro"])]
     if choices:
@@ -163,13 +196,7 @@ def story_modal(
         title=p["modal_title"],
         submit=p["submit"],
         close="Cancel",
-        private_metadata=json.dumps(
-            {
-                "community_id": community_id,
-                "channel_id": channel_id,
-                "file_ids": [file_id for file_id, _name in files],
-            }
-        ),
+        private_metadata=metadata or None,
         blocks=blocks,
     )
 

@@ -250,6 +250,9 @@ def _parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[bytes, s
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of new connections past that waits for
+    # the client's SYN to be retried a second later, a delay Slack's own servers never add.
+    request_queue_size = 1024
     fake: FakeSlack
 
 

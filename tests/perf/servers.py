@@ -1,8 +1,10 @@
 """Processes for the benchmarks: the fake Slack, Kettle, or a bare Bolt app, each on its own.
 
-python -m tests.perf.servers fake                       → prints the fake's API URL
-python -m tests.perf.servers kettle|bare API_URL DB_URL → prints the app's events URL
-Each runs until its standard input closes.
+python -m tests.perf.servers fake [MEMBERS]             → prints the fake's API URL
+python -m tests.perf.servers kettle|bare API_URL DB_URL [--profile] → prints the app's events URL
+Each runs until its standard input closes. With --profile the app runs under yappi (CPU time, every
+thread); a line `profile PATH` on its standard input writes what was profiled since the last such
+line to PATH (inclusive and own time per function), answers `profiled` and starts afresh.
 """
 
 from __future__ import annotations
@@ -16,21 +18,42 @@ from waitress.server import create_server
 from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, MEMBER2, SIGNING_SECRET
 
 
-def run_fake() -> None:
+def bench_members(n: int) -> list[str]:
+    """The members who send the benchmark's requests (each request comes from the next one)."""
+    return [f"UBENCH{i:03d}" for i in range(n)]
+
+
+def run_fake(members: int) -> None:
+    import time
+
     from tests.fakeslack import FakeSlack
 
     class BenchSlack(FakeSlack):
-        """Trigger ids come from the load generator in another process: accept each once."""
+        """Trigger ids come from the load generator in another process: accept each once.
+        Each views.open is timed on the machine's monotonic clock (the same in every process),
+        and `bench.views_opened` tells the load generator when each trigger's modal opened."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.opened_at: dict[str, float] = {}
+            self._methods["bench.views_opened"] = lambda _p: {"opened": dict(self.opened_at)}
 
         def _consume_trigger(self, trigger: Any) -> None:
             with self.lock:
                 self.triggers.setdefault(str(trigger), self.clock())
             super()._consume_trigger(trigger)
 
+        def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+            received = time.monotonic()
+            result = super()._views_open(p)  # raises for a trigger that was refused
+            self.opened_at[str(p.get("trigger_id"))] = received
+            return result
+
     fake = BenchSlack(bot_token=BOT_TOKEN, trigger_ttl=3600)
-    for user, name in ((CONVENOR, "Esther"), (MEMBER, "Amina"), (MEMBER2, "Rohan")):
-        fake.add_user(user, name)
-    fake.add_channel(COP, "peoples-cop", members=[CONVENOR, MEMBER, MEMBER2])
+    people = [CONVENOR, MEMBER, MEMBER2, *bench_members(members)]
+    for user in people:
+        fake.add_user(user, f"Member {user[-3:]}" if user.startswith("UBENCH") else user)
+    fake.add_channel(COP, "peoples-cop", members=people)
     fake.start()
     print(fake.api_url, flush=True)
     sys.stdin.read()
@@ -57,7 +80,7 @@ def bare_app(api_url: str) -> App:
     return app
 
 
-def run_app(kind: str, api_url: str, db_url: str) -> None:
+def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> None:
     import threading
 
     from bot import migrate, runtime
@@ -65,7 +88,7 @@ def run_app(kind: str, api_url: str, db_url: str) -> None:
     from bot.config import Settings
     from bot.db import make_engine, make_session_factory
     from bot.delivery import Sender
-    from bot.server import bootstrap_community
+    from bot.server import bootstrap_community, settle_after_start
     from bot.slack import make_client
     from bot.web import make_wsgi_app
 
@@ -89,14 +112,42 @@ def run_app(kind: str, api_url: str, db_url: str) -> None:
     else:
         app = bare_app(api_url)
     server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
+    if kind == "kettle":
+        settle_after_start()  # as `kettle serve` does before serving
+    if profile:
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start(profile_threads=True)
     threading.Thread(target=server.run, daemon=True).start()
     print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)
-    sys.stdin.read()
+    for line in sys.stdin:
+        command, _, path = line.strip().partition(" ")
+        if command == "profile" and profile:
+            write_profile(path)
+            print("profiled", flush=True)
     server.close()
+
+
+def write_profile(path: str, limit: int = 60) -> None:
+    """What yappi saw since the last call: the functions that took most CPU, by inclusive time
+    and by own time, in milliseconds; then clear for the next row."""
+    import yappi
+
+    stats = yappi.get_func_stats()
+    rows = [(s.ttot, s.tsub, s.ncall, f"{s.module}:{s.lineno} {s.name}") for s in stats]
+    total = sum(t[1] for t in rows)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"CPU seen by yappi: {total * 1000:.0f} ms (own time summed)\n")
+        for title, index in (("inclusive", 0), ("own", 1)):
+            out.write(f"\n-- by {title} time: ms inclusive, ms own, calls, function\n")
+            for ttot, tsub, ncall, name in sorted(rows, key=lambda r: -r[index])[:limit]:
+                out.write(f"{ttot * 1000:10.1f} {tsub * 1000:10.1f} {ncall:8d}  {name}\n")
+    yappi.clear_stats()
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "fake":
-        run_fake()
+        run_fake(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
     else:
-        run_app(sys.argv[1], sys.argv[2], sys.argv[3])
+        run_app(sys.argv[1], sys.argv[2], sys.argv[3], profile="--profile" in sys.argv[4:])
