@@ -265,7 +265,10 @@ def test_forget_me_pressed_twice_at_once_forgets_once_and_opens_one_place(
     )
     at_once(kettle, engine, [press, press])
     told = [r["text"] for r in kettle.fake.responses]
-    assert told and all(t.startswith("Done: Kettle has forgotten you.") for t in told), told
+    # The press that forgets says so; one that comes after it has finished finds nothing left.
+    done = [t for t in told if t.startswith("Done: Kettle has forgotten you.")]
+    assert len(done) >= 1, told
+    assert all(t in done or t == "Kettle holds nothing about you." for t in told), told
     with kettle.db() as session:
         forgotten = session.scalar(
             select(func.count())
