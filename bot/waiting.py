@@ -24,6 +24,7 @@ from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Outcome, Sender
 from bot.models import Community, Delivery, DeliveryStatus, Member, MemberStatus
 from bot.services import membership
+from bot.slack import fetch_profile
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,49 @@ def deliver_or_wait(
             )
         log.info("%s waits in the outbox: %s in %s", key, error, channel)
         return Waiting(key, channel, error, exc.response.get("needed"))
+
+
+def wait_if_deactivated(
+    sender: Sender,
+    key: str,
+    user_id: str,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Slack takes a post to a deactivated account without a word (their DM lives on), so a
+    message that asks someone for an answer asks Slack first whether they are still here. For
+    someone deactivated it waits in the outbox as `user_disabled` (the convenors are told by
+    the periodic pass; it goes if the account comes back) and this returns True."""
+    if not fetch_profile(sender.client, user_id).deleted:
+        return False
+    sender.reserve(key, user_id)
+    with unit_of_work(sender.session_factory) as session:
+        _mark_waiting(session, key, "user_disabled")
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key == key, Delivery.payload.is_(None))
+            .values(payload={"text": text, "blocks": blocks})
+        )
+    log.info("%s waits in the outbox: %s's account is deactivated", key, user_id)
+    return True
+
+
+def _still_deactivated(sender: Sender, key: str) -> bool:
+    """A message to a person that waits because their account was deactivated, still so."""
+    with unit_of_work(sender.session_factory) as session:
+        row = session.execute(
+            select(Delivery.last_error, Delivery.channel).where(Delivery.key == key)
+        ).one_or_none()
+    if row is None or row[0] != "user_disabled" or row[1][:1] not in "UW":
+        return False
+    return fetch_profile(sender.client, row[1]).deleted
+
+
+def deactivated_sentence(user_id: str) -> str:
+    """What the person who asked is told when the one they asked is deactivated."""
+    told = str(prompts.load("doctor")["told"]["user_disabled"])
+    return told.format(person=f"<@{user_id}>", channel="that channel", scope="?")
 
 
 def deliver_queued_or_wait(
@@ -192,6 +236,8 @@ def release(
             if routed is None:
                 continue  # Kettle is not installed there (any more)
             sender = routed
+        if _still_deactivated(sender, key):
+            continue  # Slack would take it without a word: it goes once the account is back
         prefix = key.split(":", 1)[0]
         wanted = WANTED.get(prefix)
         if wanted is not None:

@@ -42,7 +42,10 @@ def on_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         author, title = publication.author_user_id, story.title
         status = publication.status
     if status == PublicationStatus.PROPOSED:
-        context["sender"].deliver(key, author, text=f"May we share {escape(title)}?", blocks=blocks)
+        ask = f"May we share {escape(title)}?"
+        if waiting.wait_if_deactivated(context["sender"], key, author, text=ask, blocks=blocks):
+            raise KettleError(waiting.deactivated_sentence(author))
+        context["sender"].deliver(key, author, text=ask, blocks=blocks)
     tell(
         body,
         client,

@@ -1275,8 +1275,6 @@ class FakeSlack:
                 raise SlackError("channel_not_found")  # another workspace's channel
             return name
         if for_post and name in self.users and self.users[name].get("team_id") == self.team_id:
-            if self.users[name].get("deleted"):
-                raise SlackError("user_disabled")  # as opening a DM with them would say
             return self._ensure_dm(name)
         if name.startswith("#"):
             for cid, chan in self.channels.items():

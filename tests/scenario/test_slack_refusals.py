@@ -67,6 +67,14 @@ def test_a_deactivated_author_the_proposer_and_the_convenors_are_told(
     assert len(told) == 1
     assert f"<@{MEMBER}>'s Slack account is deactivated" in told[0]["text"]
     assert "a request to approve a story for the movement" in told[0]["text"]
+    # Slack takes a post to a deactivated account without a word: nothing went to them.
+    assert [m for m in fake.dm_messages(MEMBER) if "May we share" in texts(m)] == []
+    # Their account comes back: the request goes to them, once.
+    with fake.lock:
+        fake.users[MEMBER]["deleted"] = False
+    outbox.retry_waiting()
+    outbox.retry_waiting()
+    assert len([m for m in fake.dm_messages(MEMBER) if "May we share" in texts(m)]) == 1
 
 
 def test_kettle_removed_from_the_cop_channel_a_story_for_it_waits_for_the_invite(
