@@ -91,6 +91,12 @@ class OAuth:
         team = Team(team_id, name, name.lower().replace(" ", "-"), bot_user_id, bot_id)
         with self.lock:
             self.teams[team_id] = team
+        # The app's bot user exists in that workspace too, as users.info shows it.
+        with self.fake.acting_as(team_id):
+            name = self.fake.bot_name
+            self.fake.add_user(bot_user_id, name, tz=None, is_bot=True, real_name=name.title())
+        with self.fake.lock:
+            self.fake.users[bot_user_id]["profile"]["bot_id"] = bot_id
         return team
 
     def token_of(self, team_id: str) -> str | None:

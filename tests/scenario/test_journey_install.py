@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from bot import waiting
 from bot.builders.ids import CommunityIds, KnowledgeIds, StoryIds
 from bot.models import Community, Delivery, DeliveryStatus, Publication, PublicationStatus, Story
 from bot.schedules import outbox
@@ -22,7 +23,13 @@ from tests.fakeslack import FakeSlack
 from tests.fakeslack.signing import build_state_values
 from tests.harness import Reply
 from tests.scenario.test_knowledge import button, texts
-from tests.scenario.test_oauth import A, B, Running, oauth_settings, posts_by_token
+from tests.scenario.test_oauth import (
+    A,
+    B,
+    Running,
+    oauth_settings,
+    posts_by_token,
+)
 from tests.scenario.test_stories import story_values
 
 ADMIN, AUTHOR, FIRST_CONVENOR, SECOND_CONVENOR = "UJADMIN", "UJAUTH", "UJCONV1", "UJCONV2"
@@ -256,3 +263,44 @@ def test_two_workspaces_two_cops_and_a_story_that_waits_for_kettle_to_be_invited
     seen_in_b = everything_seen_by(fake, B, [B_CONVENOR, B_MEMBER], [B_COP, B_MOVEMENT])
     assert TITLE not in seen_in_b and f"<#{MOVEMENT}>" not in seen_in_b
     assert token_b not in {t for _, t in posts_by_token(fake)}
+
+
+def test_what_a_schedule_left_waiting_is_told_through_its_own_workspace(start: Any) -> None:
+    """The ten-minute retry tells the convenors about work a scheduled send left waiting, with
+    the token of the workspace the work was for (the process has no token of its own)."""
+    run: Running = start()
+    fake = run.fake
+    run.install(A, ADMIN)
+    run.install(B, B_CONVENOR)
+    set_up(run, A, FIRST_COP, MOVEMENT, [FIRST_CONVENOR])
+    set_up(run, B, B_COP, B_MOVEMENT, [B_CONVENOR])
+    with run.kettle.db() as session:
+        b_cop = session.scalar(select(Community.id).where(Community.channel_id == B_COP))
+    with fake.acting_as(B):
+        fake.archive_channel(B_COP)
+    # A scheduled send for B's CoP, as the weekly digest's goes, through B's own sender.
+    sender_b = run.rt.sender_for(B)
+    assert sender_b is not None
+    key = f"digest-weekly:{b_cop}:2026-W14"
+    blocked = waiting.deliver_or_wait(sender_b, key, B_COP, text="This week's stories")
+    assert isinstance(blocked, waiting.Waiting) and blocked.error == "is_archived"
+    fake.reset_calls()
+    with fake.lock:
+        fake.call_tokens.clear()
+
+    assert outbox.retry_waiting() == 0
+    with fake.acting_as(B):
+        told = [m for m in fake.dm_messages(B_CONVENOR) if f"<#{B_COP}> is archived" in texts(m)]
+    assert len(told) == 1 and "the weekly digest" in told[0]["text"]
+    assert [t for c, t in posts_by_token(fake) if c == B_CONVENOR] == [fake.oauth.token_of(B)]
+    # Told once; nobody in A hears of it; unarchived, it goes out with B's token, once.
+    assert outbox.retry_waiting() == 0
+    with fake.acting_as(B):
+        assert len([m for m in fake.dm_messages(B_CONVENOR) if "archived" in texts(m)]) == 1
+        fake.archive_channel(B_COP, archived=False)
+    assert "archived" not in everything_seen_by(fake, A, [ADMIN, FIRST_CONVENOR], [FIRST_COP])
+    assert outbox.retry_waiting() == 1
+    assert outbox.retry_waiting() == 0
+    with fake.acting_as(B):
+        assert len([m for m in fake.messages(B_COP) if "This week's stories" in texts(m)]) == 1
+    assert {t for c, t in posts_by_token(fake) if c == B_COP} == {fake.oauth.token_of(B)}
