@@ -99,6 +99,18 @@ class OAuth:
             self.fake.users[bot_user_id]["profile"]["bot_id"] = bot_id
         return team
 
+    def scopes_of(self, team_id: str) -> str:
+        """The scopes the workspace's install approved, as Slack's X-OAuth-Scopes header says."""
+        with self.lock:
+            grant = self.grants.get(team_id)
+            return ",".join(sorted(s for s in (grant.scope if grant else "").split(",") if s))
+
+    def drop_scope(self, team_id: str, scope: str) -> None:
+        """The workspace installed a version of the app that did not ask for `scope` yet."""
+        with self.lock:
+            grant = self.grants[team_id]
+            grant.scope = ",".join(s for s in grant.scope.split(",") if s and s != scope)
+
     def token_of(self, team_id: str) -> str | None:
         """The workspace's newest live bot token."""
         with self.lock:
