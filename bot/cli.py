@@ -54,13 +54,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     engine = make_engine(settings.database_url)
-    client = make_client(settings.bot_token, settings.api_url, max_retries=2)
+    client = make_client(settings.bot_token or None, settings.api_url, max_retries=2)
+    workspaces = None
+    if settings.oauth:  # each installed workspace is checked with its own token
+        from bot.db import make_session_factory
+        from bot.delivery import Sender
+        from bot.workspaces import Workspaces
+
+        workspaces = Workspaces(
+            settings,
+            engine,
+            make_client=lambda token: make_client(token, settings.api_url, max_retries=2),
+            base_sender=Sender(client, make_session_factory(engine)),
+        )
     try:
         report = doctor.run_checks(
             settings,
             client=client,
             engine=engine,
             database_file=sqlite_file(settings.database_url),
+            workspaces=workspaces,
         )
     finally:
         engine.dispose()

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class Finding:
     problem: bool = True  # False: a note, which sets no exit status
     community_id: int | None = None
     key: str = ""  # which line of prompts/doctor.toml it is
+    team_id: str | None = None  # installed by OAuth: the workspace the line is about
 
 
 @dataclass(frozen=True)
@@ -85,25 +86,33 @@ def granted_scopes(headers: dict[str, Any]) -> set[str] | None:
     return None
 
 
-def check_token(client: WebClient) -> list[Finding]:
-    """auth.test: the token works, and has every scope the manifest asks for."""
+def check_token(client: WebClient, *, oauth: bool = False) -> list[Finding]:
+    """auth.test: the token works, and has every scope the manifest asks for. `oauth`: the
+    token is a workspace's own, from its install (its fix is to install again)."""
+    prefix = "workspace_" if oauth else ""
     try:
         response = client.auth_test()
     except SlackApiError as exc:
-        return [Finding("token", _line("token_refused", error=_error_of(exc)))]
+        return [Finding("token", _line(prefix + "token_refused", error=_error_of(exc)))]
     granted = granted_scopes(dict(response.headers or {}))
     if granted is None:
         return [Finding("scopes", _line("scopes_unknown"))]
     return [
-        Finding("scopes", _line("scope_missing", scope=scope, reason=reason))
+        Finding("scopes", _line(prefix + "scope_missing", scope=scope, reason=reason))
         for scope, reason in sorted(BOT_SCOPES.items())
         if scope not in granted
     ]
 
 
 def channel_needs(settings: Settings, communities: Iterable[Any] = ()) -> list[ChannelNeed]:
-    """Every channel Kettle is configured to use: the settings' and each community's."""
+    """Every channel Kettle is configured to use: the settings' and each community's (in OAuth
+    mode only the communities', each chosen with `/cop setup`)."""
     needs: dict[str, ChannelNeed] = {}
+    cop_setting, movement_setting = (
+        ("/cop setup", "/cop setup")
+        if settings.oauth
+        else ("KETTLE_COP_CHANNEL", "KETTLE_MOVEMENT_CHANNEL")
+    )
 
     def add(need: ChannelNeed) -> None:
         if need.channel and need.channel not in needs:
@@ -111,21 +120,19 @@ def channel_needs(settings: Settings, communities: Iterable[Any] = ()) -> list[C
 
     for community in communities:
         if community.channel_id:
-            add(
-                ChannelNeed(
-                    community.channel_id, COP_ROLE, "KETTLE_COP_CHANNEL", True, community.id
-                )
-            )
+            add(ChannelNeed(community.channel_id, COP_ROLE, cop_setting, True, community.id))
         if community.movement_channel_id:
             add(
                 ChannelNeed(
                     community.movement_channel_id,
                     MOVEMENT_ROLE,
-                    "KETTLE_MOVEMENT_CHANNEL",
+                    movement_setting,
                     False,
                     community.id,
                 )
             )
+    if settings.oauth:
+        return list(needs.values())
     if settings.cop_channel:
         add(ChannelNeed(settings.cop_channel, COP_ROLE, "KETTLE_COP_CHANNEL", True))
     if settings.movement_channel:
@@ -281,6 +288,44 @@ def _communities(engine: Engine) -> list[Any]:
         return found
 
 
+def check_slack(client: WebClient, settings: Settings, communities: list[Any]) -> list[Finding]:
+    """The token, then every channel (the SLACK_BOT_TOKEN install's, or one workspace's)."""
+    findings = check_token(client, oauth=settings.oauth)
+    if not any(f.check == "token" for f in findings):
+        for need in channel_needs(settings, communities):
+            findings += check_channel(client, need)
+    return findings
+
+
+def check_workspaces(settings: Settings, workspaces: Any, communities: list[Any]) -> list[Finding]:
+    """Installed by OAuth: each workspace's token and its communities' channels, each line
+    naming the workspace; a community whose workspace has no Kettle installed says so."""
+    teams = workspaces.installed()
+    if not teams:
+        return [Finding("token", _line("no_workspace"))]
+    findings: list[Finding] = []
+    for team, name in teams.items():
+        client = workspaces.client_for(team)
+        mine = [c for c in communities if c.team_id == team]
+        if client is None:
+            found = [Finding("token", _line("workspace_token_refused", error="token_rotation"))]
+        else:
+            found = check_slack(client, settings, mine)
+        if not mine:
+            found.append(Finding("channels", _line("workspace_no_cop"), problem=False))
+        findings += [
+            replace(f, line=_line("in_workspace", name=name, team=team, line=f.line), team_id=team)
+            for f in found
+        ]
+    for community in communities:
+        if community.team_id and community.team_id not in teams:
+            line = _line("community_not_installed", name=community.name, team=community.team_id)
+            findings.append(
+                Finding("token", line, community_id=community.id, team_id=community.team_id)
+            )
+    return findings
+
+
 def run_checks(
     settings: Settings,
     *,
@@ -288,15 +333,16 @@ def run_checks(
     engine: Engine,
     lease: bool = True,
     database_file: Path | None = None,
+    workspaces: Any = None,
 ) -> Report:
-    """Every check, in the order a person fixes them."""
+    """Every check, in the order a person fixes them. `workspaces` (installed by OAuth): each
+    installed workspace is checked with its own token instead of SLACK_BOT_TOKEN."""
     findings = check_database(engine)
     communities = _communities(engine) if not findings else []
-    token = check_token(client)
-    findings += token
-    if not any(f.check == "token" for f in token):
-        for need in channel_needs(settings, communities):
-            findings += check_channel(client, need)
+    if workspaces is None:
+        findings += check_slack(client, settings, communities)
+    elif not findings:
+        findings += check_workspaces(settings, workspaces, communities)
     findings += check_files(settings.files_dir)
     if lease:
         findings += check_lease(engine, database_file=database_file)
@@ -328,13 +374,17 @@ class CachedReport:
     def store(self, report: Report) -> None:
         self.report = report
 
-    def keep_fresh(self, settings: Settings, client: WebClient, engine: Engine) -> None:
+    def keep_fresh(
+        self, settings: Settings, client: WebClient, engine: Engine, workspaces: Any = None
+    ) -> None:
         self._stop.clear()
 
         def run() -> None:
             while not self._stop.wait(self.seconds):
                 try:
-                    self.report = run_checks(settings, client=client, engine=engine, lease=False)
+                    self.report = run_checks(
+                        settings, client=client, engine=engine, lease=False, workspaces=workspaces
+                    )
                 except Exception:
                     log.exception("the set-up check failed; trying again later")
 

@@ -269,6 +269,7 @@ class Server:
                 "installing through Slack's OAuth flow: GET /slack/install is the Add to Slack "
                 "page; each workspace's CoPs are set up from Slack"
             )
+            self.check_set_up()  # each installed workspace with its own token
         self.app = create_app(
             self.settings,
             client=self.client,
@@ -285,14 +286,19 @@ class Server:
         """The doctor's lines, logged at start; refuses to start only where carrying on is
         unsafe (`doctor.UNSAFE_AT_START`). The lease is checked as the scheduler starts."""
         report = doctor.run_checks(
-            self.settings, client=self.client, engine=self.engine, lease=False
+            self.settings,
+            client=self.client,
+            engine=self.engine,
+            lease=False,
+            workspaces=self.workspaces,
         )
         doctor.CACHE.store(report)
-        doctor.CACHE.keep_fresh(self.settings, self.client, self.engine)
+        doctor.CACHE.keep_fresh(self.settings, self.client, self.engine, self.workspaces)
         for finding in report.findings:
             log.warning("set-up: %s", finding.line)
         for finding in report.problems:
-            if finding.key in doctor.UNSAFE_AT_START:
+            # Installed by OAuth, one workspace's channel never stops Kettle for the others.
+            if finding.key in doctor.UNSAFE_AT_START and self.workspaces is None:
                 raise StartupError(
                     f"{finding.line} (Kettle will not start: {doctor.UNSAFE_AT_START[finding.key]})"
                 )

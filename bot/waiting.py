@@ -284,33 +284,37 @@ def _values(waiting: Waiting, what: str, channel: str | None = None) -> dict[str
     }
 
 
-def _communities_of(session: Session, channel: str) -> list[int]:
+def _communities_of(session: Session, channel: str, team_id: str | None) -> list[int]:
     """The communities a waiting message belongs to: the one whose channel it is, or, for a
-    DM, each the person is a member of."""
+    DM, each the person is a member of; only those of the workspace it was to go to."""
     if channel.startswith(("U", "W")):
-        return list(
-            session.scalars(
-                select(Member.community_id).where(
-                    Member.user_id == channel, Member.status == MemberStatus.ACTIVE
-                )
-            )
+        query = (
+            select(Member.community_id)
+            .join(Community, Community.id == Member.community_id)
+            .where(Member.user_id == channel, Member.status == MemberStatus.ACTIVE)
         )
-    return list(
-        session.scalars(
-            select(Community.id).where(
-                or_(Community.channel_id == channel, Community.movement_channel_id == channel)
-            )
+    else:
+        query = select(Community.id).where(
+            or_(Community.channel_id == channel, Community.movement_channel_id == channel)
         )
-    )
+    if team_id is not None:
+        query = query.where(Community.team_id == team_id)
+    return list(session.scalars(query))
 
 
-def tell_whoever_can_mend(sender: Sender, *, limit: int = 200) -> int:
+def tell_whoever_can_mend(
+    sender: Sender,
+    *,
+    limit: int = 200,
+    sender_for: Callable[[str | None], Sender | None] | None = None,
+) -> int:
     """Whatever waits that nobody has been told about yet (a send from a schedule, a DM to an
     account since deactivated): the convenors of the community it belongs to hear, once.
-    Returns how many waiting messages were told about."""
+    `sender_for` (installed in several workspaces) tells them through the waiting message's own
+    workspace's sender. Returns how many waiting messages were told about."""
     with unit_of_work(sender.session_factory) as session:
         rows = session.execute(
-            select(Delivery.key, Delivery.channel, Delivery.last_error)
+            select(Delivery.key, Delivery.channel, Delivery.last_error, Delivery.team_id)
             .where(
                 Delivery.status == DeliveryStatus.PENDING,
                 Delivery.last_error.in_(sorted(MENDABLE)),
@@ -320,23 +324,26 @@ def tell_whoever_can_mend(sender: Sender, *, limit: int = 200) -> int:
             .limit(limit)
         ).all()
         untold = []
-        for key, channel, error in rows:
+        for key, channel, error, team_id in rows:
             told = session.scalar(
                 select(Delivery.id)
                 .where(Delivery.key.startswith(f"mend:{key}:", autoescape=True))
                 .limit(1)
             )
             if told is None:
-                communities = _communities_of(session, channel)
-                untold.append((key, channel, error, communities))
+                communities = _communities_of(session, channel, team_id)
+                untold.append((key, channel, error, team_id, communities))
     whats = prompts.load("doctor").get("what", {})
     count = 0
-    for key, channel, error, communities in untold:
+    for key, channel, error, team_id, communities in untold:
+        teller = sender if sender_for is None else sender_for(team_id)
+        if teller is None:
+            continue  # Kettle is not installed there (any more)
         what = str(whats.get(key.split(":", 1)[0]) or whats.get("other") or "")
         for community_id in communities:
             tell_convenors(
-                sender,
-                sender.session_factory,
+                teller,
+                teller.session_factory,
                 Waiting(key, channel, str(error)),
                 community_id=community_id,
                 what=what,

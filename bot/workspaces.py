@@ -28,7 +28,7 @@ from sqlalchemy import Engine, delete, or_, select
 from bot.config import Settings
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Community, Delivery
+from bot.models import Community, Delivery, slack_bots, slack_installations
 from bot.models.workspaces import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class Workspaces:
         if not (settings.client_id and settings.client_secret):
             raise ValueError("Workspaces need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
         self.settings = settings
+        self.engine = engine
         self.store = SQLAlchemyInstallationStore(
             client_id=settings.client_id,
             engine=engine,
@@ -126,6 +127,25 @@ class Workspaces:
         with self._lock:
             self._clients.pop(team_id, None)
             self._senders.pop(team_id, None)
+
+    def installed(self) -> dict[str, str]:
+        """{team id: its name} of every workspace with a bot token installed, by id."""
+        with self.engine.connect() as conn:
+            teams = set(
+                conn.scalars(
+                    select(slack_bots.c.team_id).where(
+                        slack_bots.c.team_id.is_not(None), slack_bots.c.bot_token.is_not(None)
+                    )
+                )
+            )
+            names = dict(
+                conn.execute(
+                    select(slack_installations.c.team_id, slack_installations.c.team_name)
+                    .where(slack_installations.c.team_id.in_(sorted(teams)))
+                    .order_by(slack_installations.c.installed_at)
+                ).all()
+            )
+        return {team: str(names.get(team) or team) for team in sorted(teams)}
 
     # -- clients and senders -------------------------------------------------------------------
     def client_for(self, team_id: str | None) -> WebClient | None:

@@ -51,8 +51,9 @@ def retry_waiting() -> int:
     Kettle is invited (handlers/doctor)."""
     rt = runtime.current()
     sender = rt.sender
-    sent = waiting.release(sender, sender_for=rt.sender_for if rt.workspaces else None)
-    waiting.tell_whoever_can_mend(sender)
+    sender_for = rt.sender_for if rt.workspaces else None
+    sent = waiting.release(sender, sender_for=sender_for)
+    waiting.tell_whoever_can_mend(sender, sender_for=sender_for)
     return sent
 
 

@@ -39,7 +39,13 @@ def set_up_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]
         return []
     lines = None
     if report is not None:
-        lines = [f.line for f in report.problems if f.community_id in (None, viewer.community_id)]
+        # Only this CoP's lines and its workspace's: never another workspace's name or channels.
+        team = community.team_id if community else None
+        lines = [
+            f.line
+            for f in report.problems
+            if f.community_id in (None, viewer.community_id) and f.team_id in (None, team)
+        ]
     return set_up_section(lines, report.checked_at if report else None, pending)
 
 

@@ -91,7 +91,25 @@ class OAuth:
         team = Team(team_id, name, name.lower().replace(" ", "-"), bot_user_id, bot_id)
         with self.lock:
             self.teams[team_id] = team
+        # The app's bot user exists in that workspace too, as users.info shows it.
+        with self.fake.acting_as(team_id):
+            name = self.fake.bot_name
+            self.fake.add_user(bot_user_id, name, tz=None, is_bot=True, real_name=name.title())
+        with self.fake.lock:
+            self.fake.users[bot_user_id]["profile"]["bot_id"] = bot_id
         return team
+
+    def scopes_of(self, team_id: str) -> str:
+        """The scopes the workspace's install approved, as Slack's X-OAuth-Scopes header says."""
+        with self.lock:
+            grant = self.grants.get(team_id)
+            return ",".join(sorted(s for s in (grant.scope if grant else "").split(",") if s))
+
+    def drop_scope(self, team_id: str, scope: str) -> None:
+        """The workspace installed a version of the app that did not ask for `scope` yet."""
+        with self.lock:
+            grant = self.grants[team_id]
+            grant.scope = ",".join(s for s in grant.scope.split(",") if s and s != scope)
 
     def token_of(self, team_id: str) -> str | None:
         """The workspace's newest live bot token."""

@@ -1116,7 +1116,11 @@ class FakeSlack:
             payload = {"ok": False, "error": exc.error, **exc.extra}
         finally:
             self._acting.team = None
-        self._send_json(h, payload, headers=scope_header if token == self.bot_token else None)
+        if acting is not None:  # a workspace's own token: the scopes its install approved
+            scope_header = {"X-OAuth-Scopes": self.oauth.scopes_of(acting.id)}
+        elif token != self.bot_token:
+            scope_header = {}
+        self._send_json(h, payload, headers=scope_header or None)
 
     def _needed_scope(self, method: str, params: JSON) -> str | None:
         """The scope a call needs, or None when the method needs none (or the channel is

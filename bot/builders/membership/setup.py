@@ -96,7 +96,7 @@ def checklist_blocks(
     elif movement.found:
         lines.append((False, p["movement_invite"].format(channel=movement.channel_id)))
     else:
-        lines.append((False, p["movement_gone"]))
+        lines.append((False, p["movement_gone"].format(channel=movement.channel_id)))
     who = ", ".join(f"<@{u}>" for u in checklist.convenor_ids)
     lines.append((done[Step.CONVENORS], p["convenors"].format(convenors=who or "none yet")))
     lines.append((done[Step.MEMBERS], p["members"].format(members=checklist.members)))
