@@ -54,6 +54,8 @@ from bot.models.pairing import (
     PairingRound,
 )
 from bot.models.rounds import (
+    LearningSet,
+    OfferStatus,
     Round,
     RoundCommitment,
     RoundContribution,
@@ -64,6 +66,8 @@ from bot.models.rounds import (
     RoundPostKind,
     RoundShare,
     RoundStatus,
+    SetOffer,
+    SetRhythm,
 )
 from bot.models.stories import (
     Consent,
@@ -92,12 +96,14 @@ __all__ = [
     "DeliveryStatus",
     "Digest",
     "FileStatus",
+    "LearningSet",
     "Meeting",
     "MeetingPulse",
     "MeetingRsvp",
     "MeetingStatus",
     "Member",
     "MemberStatus",
+    "OfferStatus",
     "PairingAvoid",
     "PairingGroup",
     "PairingGroupMember",
@@ -121,6 +127,8 @@ __all__ = [
     "RoundShare",
     "RoundStatus",
     "Rsvp",
+    "SetOffer",
+    "SetRhythm",
     "Story",
     "StoryFile",
     "StoryKind",

@@ -332,11 +332,12 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
 
 
 def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
-    text = svc.prompts_()["tea_break"]
     with unit_of_work(session_factory) as session:
         due = [(r.id, r.channel_id, r.thread_ts) for r in svc.due_tea_breaks(session, now)]
     for round_id, channel, thread_ts in due:
         try:
+            with unit_of_work(session_factory) as session:
+                text = svc.take_tea_break(session, round_id, now)  # the timer stops for tea
             sender.deliver(f"round:{round_id}:tea", channel, text=text, thread_ts=thread_ts)
             with unit_of_work(session_factory) as session:
                 svc.mark_tea_break(session, round_id)

@@ -82,7 +82,7 @@ def on_als_submitted(
 
 def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
     values = view["state"]["values"]
-    count = len(svc.phases(RoundKind.ALS))
+    count = len(svc.one_off_phases())
     minutes = [_minutes(values, f"{RoundIds.MINUTES}_{i}") for i in range(count)]
     set_ids = list(input_value(values, RoundIds.MEMBERS) or [])
     with unit_of_work(context["db"]) as session:

@@ -75,7 +75,8 @@ def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
         ),
         _where(channel_id),
     ]
-    for index, ph in enumerate(p["als"]["phases"]):
+    for index, number in enumerate(svc.one_off_phases()):
+        ph = p["als"]["phases"][number]
         blocks.append(
             minutes_input(
                 f"{RoundIds.MINUTES}_{index}", f"{ph['name']} (minutes)", int(ph.get("minutes", 10))

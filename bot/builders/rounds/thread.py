@@ -40,12 +40,15 @@ def controls(round_: Round) -> ActionsBlock:
     value = f"{round_.id}:{round_.phase_index}"
     ph = svc.phase(round_) or {}
     elements = []
-    if ph.get("contributes") or ph.get("reflection") or ph.get("commitments"):
+    if any(ph.get(k) for k in ("contributes", "reflection", "commitments", "restate", "review")) or (
+        ph.get("report_back")
+    ):
         label = "Commit" if ph.get("commitments") else "Contribute"
+        label = "Report back" if ph.get("report_back") else label
         elements.append(button(label, RoundIds.CONTRIBUTE, value, "primary"))
     if round_.kind == RoundKind.AI and round_.phase_index == 0:
         elements.append(button("Pair us for interviews", RoundIds.PAIR, value))
-    last = round_.phase_index + 1 >= len(svc.phases(round_.kind))
+    last = round_.phase_index + 1 >= svc.step_count(round_)
     elements += [
         button("Finish" if last else "Next phase", RoundIds.NEXT, value),
         button("Pause", RoundIds.PAUSE, value),
@@ -82,9 +85,11 @@ def phase_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
 
 def contribution_text(round_: Round, who: str, text: str, *, phase_index: int) -> str:
     p = prompts_()["messages"]
-    name = svc.phases(round_.kind)[phase_index]["name"]
+    ph = svc.phase_at(round_, phase_index) or {}
+    name = ph.get("name", "")
     if round_.kind == RoundKind.ALS:
-        return truncate(p["reflection"].format(who=who, text=escape(text)), 3000)
+        line = str(ph.get("line") or p["reflection"])
+        return truncate(line.format(who=who, text=escape(text)), 3000)
     return truncate(p["contribution"].format(who=who, phase=name, text=escape(text)), 3000)
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.models import Member, Round, RoundKind, RoundNote, RoundOptOut, RoundStatus
 from bot.services.membership import active_members
-from bot.services.rounds.method import LIVE, prompts_
+from bot.services.rounds.method import LIVE, phase, prompts_
+from bot.services.rounds.phases import pause
 
 
 def due_invitations(session: Session, now: datetime) -> list[tuple[Round, list[Member]]]:
@@ -94,12 +95,42 @@ def note_once(session: Session, round_: Round, member_id: int, kind: str) -> boo
 # -- tea breaks --------------------------------------------------------------------------------
 
 
+def tea_break_after(round_: Round) -> timedelta:
+    """When a round's tea break comes: after `tea_break_after_minutes`, or halfway through a
+    round planned shorter than twice that, so that no round ends before its tea."""
+    after = int(prompts_().get("tea_break_after_minutes", 60))
+    planned = sum(round_.phase_minutes or [])
+    return timedelta(minutes=min(after, planned // 2) if planned else after)
+
+
 def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
-    after = timedelta(minutes=int(prompts_().get("tea_break_after_minutes", 60)))
+    """Live rounds (a meeting, timed in minutes and running) whose tea break has come. A round
+    planned over more than a day is no meeting: it has no tea break."""
     rounds = session.scalars(
         select(Round).where(Round.status.in_(LIVE), Round.tea_break_sent.is_(False))
     )
-    return [r for r in rounds if r.thread_ts and r.started_at + after <= now]
+    return [
+        r
+        for r in rounds
+        if r.thread_ts
+        and sum(r.phase_minutes or []) <= 24 * 60
+        and any(r.phase_minutes or [])
+        and r.started_at + tea_break_after(r) <= now
+    ]
+
+
+def take_tea_break(session: Session, round_id: int, now: datetime) -> str:
+    """Pause the round's timer for tea (the time left waits until the facilitator resumes);
+    the nudge's wording says how long is left and where."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        return ""
+    pause(session, round_, now=now)
+    if round_.paused_seconds_left is None:  # a phase run by hand has no clock to stop
+        return str(prompts_()["tea_break_by_hand"])
+    left = max(1, (round_.paused_seconds_left or 0) // 60)
+    name = (phase(round_) or {}).get("name", "")
+    return str(prompts_()["tea_break"]).format(minutes=left, phase=name)
 
 
 def mark_tea_break(session: Session, round_id: int) -> None:

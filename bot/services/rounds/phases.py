@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Round, RoundStatus
-from bot.services.rounds.method import LIVE, phases
+from bot.services.rounds.method import LIVE, step_count
 from bot.services.rounds.synthesis import synthesis
 
 
@@ -27,7 +27,7 @@ def advance(session: Session, round_: Round, *, now: datetime, expected_phase: i
         return False
     if expected_phase is not None and expected_phase != round_.phase_index:
         return False
-    if round_.phase_index + 1 >= len(phases(round_.kind)):
+    if round_.phase_index + 1 >= step_count(round_):
         close(session, round_, now=now)
         return True
     round_.phase_index += 1

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from bot.models import Round
 from bot.services.rounds.commitments import local_due
-from bot.services.rounds.method import phases, who
+from bot.services.rounds.method import phase_at, step_count, who
 from bot.text import escape
 
 
 def synthesis(round_: Round) -> str:
     """Contributions grouped by phase, and the commitments; member text escaped."""
     lines: list[str] = []
-    for index, ph in enumerate(phases(round_.kind)):
+    for index in range(step_count(round_)):
         said = [c for c in round_.contributions if c.phase_index == index]
-        if not said:
+        ph = phase_at(round_, index)
+        if not said or ph is None:
             continue
         lines.append(f"*{ph['name']}*")
         lines += [f"• {escape(c.text)} ({who(c.member, c.anonymous)})" for c in said]
