@@ -71,6 +71,19 @@ class RoundIds(StrEnum):
     SHARE = "share"
     PRESENT_YES = "round_present_yes"
     PRESENT_NO = "round_present_no"
+    SET_MODAL = "round_set_modal"
+    OFFER_MODAL = "round_offer_modal"
+    SET_NAME = "name"
+    ADVISER = "adviser"
+    RHYTHM = "rhythm"
+    DAY = "day"
+    TIME = "time"
+    MEETINGS = "meetings"
+    PROBLEM = "problem"
+    HELP = "help"
+    VOLUNTEER = "round_volunteer"
+    OFFER_YES = "round_offer_yes"
+    OFFER_NO = "round_offer_no"
 
 
 class MeetingIds(StrEnum):

@@ -21,6 +21,14 @@ from handlers.rounds.play import (
     on_report_submitted,
 )
 from handlers.rounds.presenter import on_presenter_answer
+from handlers.rounds.sets import (
+    on_offer_answer,
+    on_offer_submitted,
+    on_set,
+    on_set_submitted,
+    on_sets,
+    on_volunteer,
+)
 from handlers.rounds.setup import on_ai_submitted, on_als_submitted
 from handlers.rounds.steer import on_pair, steering
 from handlers.rounds.threads import in_active_round, on_round_message
@@ -29,6 +37,8 @@ from handlers.rounds.words import on_ai, on_als, on_guide, on_invites, on_list, 
 USAGE = {
     "ai": "<topic>: start an appreciative-inquiry round",
     "als": ": set up an action-learning set",
+    "set": ": start a standing action-learning set that meets on a rhythm",
+    "sets": ": your standing sets, their next meeting and their learning reviews",
     "guide": "ai|als: how the technique works",
     "list": ": recent rounds",
     "invites": "on|off: private invitations to join in",
@@ -43,11 +53,18 @@ def register(app: App) -> None:
     sub = registry.subcommand
     sub(app, Command.ROUND, "ai", on_ai, access=registry.CONVENOR, usage=USAGE["ai"])
     sub(app, Command.ROUND, "als", on_als, access=registry.MEMBER, usage=USAGE["als"])
+    sub(app, Command.ROUND, "set", on_set, access=registry.MEMBER, usage=USAGE["set"])
+    sub(app, Command.ROUND, "sets", on_sets, access=registry.MEMBER, usage=USAGE["sets"])
     sub(app, Command.ROUND, "guide", on_guide, access=registry.MEMBER, usage=USAGE["guide"])
     sub(app, Command.ROUND, "list", on_list, access=registry.MEMBER, usage=USAGE["list"])
     sub(app, Command.ROUND, "invites", on_invites, access=registry.MEMBER, usage=USAGE["invites"])
     app.view(RoundIds.AI_MODAL, middleware=[convenors_only])(on_ai_submitted)
     app.view(RoundIds.ALS_MODAL, middleware=[members_only])(on_als_submitted)
+    app.view(RoundIds.SET_MODAL, middleware=[members_only])(on_set_submitted)
+    app.view(RoundIds.OFFER_MODAL, middleware=[members_only])(on_offer_submitted)
+    app.action(RoundIds.VOLUNTEER, middleware=[members_only])(on_volunteer)
+    app.action(RoundIds.OFFER_YES, middleware=[members_only])(on_offer_answer)
+    app.action(RoundIds.OFFER_NO, middleware=[members_only])(on_offer_answer)
     app.view(RoundIds.CONTRIBUTE_MODAL, middleware=[members_only])(on_contribution_submitted)
     app.view(RoundIds.REPORT_MODAL, middleware=[members_only])(on_report_submitted)
     app.action(RoundIds.CONTRIBUTE, middleware=[members_only])(on_contribute)

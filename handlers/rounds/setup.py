@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
-from bot.models import Community, Member, RoundKind, utcnow
+from bot.models import Community, Member, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc

@@ -5,6 +5,7 @@
 - `thread`: the opening, phase posts with their controls, contributions, commitments, synthesis
 - `messages`: invitations, "how did it go?", and the private ask to a named presenter
 - `lists`: `/round list` and the App Home section
+- `sets`: a standing set's form, welcome, call for presenters, confirmation, opening, list
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from bot.builders.rounds.messages import (
     presenter_ask,
 )
 from bot.builders.rounds.parts import slack_time
+from bot.builders.rounds.sets import (
+    call_blocks,
+    confirm_answered,
+    confirm_blocks,
+    offer_modal,
+    set_list,
+    set_modal,
+    welcome,
+)
 from bot.builders.rounds.thread import (
     commitment_text,
     contribution_text,
@@ -31,18 +41,25 @@ __all__ = [
     "ai_modal",
     "als_modal",
     "ask_blocks",
+    "call_blocks",
     "commitment_text",
+    "confirm_answered",
+    "confirm_blocks",
     "contribute_modal",
     "contribution_text",
     "controls",
     "home_section",
     "invite_blocks",
+    "offer_modal",
     "opening",
     "phase_post",
     "presenter_answered",
     "presenter_ask",
     "report_modal",
     "round_list",
+    "set_list",
+    "set_modal",
     "slack_time",
     "synthesis_post",
+    "welcome",
 ]

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, MarkdownTextObject, SectionBlo
 
 from bot.builders.ids import RoundIds
 from bot.builders.rounds.parts import button, prompts_, slack_time
+from bot.builders.rounds.sets import set_opening
 from bot.models import Round, RoundKind
 from bot.services import rounds as svc
 from bot.text import escape, truncate
@@ -20,6 +21,8 @@ def opening(round_: Round) -> tuple[str, list[dict[str, Any]]]:
     if round_.kind == RoundKind.AI:
         anon = p["ai"]["anonymous_allowed"] if round_.allow_anonymous else ""
         text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon)
+    elif round_.set_id is not None:
+        text = set_opening(round_)
     else:
         members = ", ".join(f"<@{u}>" for u in round_.set_members) or "—"
         text = p["als"]["opening"].format(
@@ -40,9 +43,9 @@ def controls(round_: Round) -> ActionsBlock:
     value = f"{round_.id}:{round_.phase_index}"
     ph = svc.phase(round_) or {}
     elements = []
-    if any(ph.get(k) for k in ("contributes", "reflection", "commitments", "restate", "review")) or (
-        ph.get("report_back")
-    ):
+    if any(
+        ph.get(k) for k in ("contributes", "reflection", "commitments", "restate", "review")
+    ) or (ph.get("report_back")):
         label = "Commit" if ph.get("commitments") else "Contribute"
         label = "Report back" if ph.get("report_back") else label
         elements.append(button(label, RoundIds.CONTRIBUTE, value, "primary"))
@@ -106,6 +109,8 @@ def synthesis_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
     p = prompts_()
     if round_.kind == RoundKind.AI:
         head = p["ai"]["closing"].format(topic=escape(truncate(round_.topic, 200)))
+    elif round_.set_id is not None:
+        head = p["als"]["set_closing"].format(name=escape(truncate(round_.topic, 200)))
     else:
         head = p["als"]["closing"].format(presenter=svc.who(round_.presenter))
     chunks: list[str] = []

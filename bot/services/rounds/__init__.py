@@ -92,6 +92,7 @@ from bot.services.rounds.roles import (
     require_control,
 )
 from bot.services.rounds.sets import (
+    MEETINGS_MAX,
     answer_offer,
     create_set,
     get_set,
@@ -127,6 +128,7 @@ from bot.services.rounds.synthesis import synthesis
 __all__ = [
     "LIVE",
     "MAX_PHASE_MINUTES",
+    "MEETINGS_MAX",
     "STARTED",
     "TEXT_MAX",
     "TOPIC_MAX",
