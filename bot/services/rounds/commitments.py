@@ -169,7 +169,11 @@ def due_asks(session: Session, now: datetime) -> list[RoundCommitment]:
     out = []
     for c in rows:
         set_ = c.round.learning_set
-        if set_ is not None and set_.called_for is not None and set_.called_for > c.created_at:
+        if (
+            set_ is not None
+            and set_.called_for is not None
+            and set_.called_for > c.round.started_at
+        ):
             out.append(c)  # the set's next meeting is called: it opens with the report-back
         elif c.due_at <= now or (
             c.round.kind == RoundKind.ALS
