@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    LearningSet,
     Member,
     Round,
     RoundCommitment,
@@ -17,6 +18,7 @@ from bot.models import (
     RoundOptOut,
     RoundShare,
     RoundStatus,
+    SetOffer,
     utcnow,
 )
 from bot.services import membership
@@ -50,8 +52,25 @@ def forget_member(session: Session, member: Member) -> None:
         touched=touched,
     )
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
+    presented = set(
+        session.scalars(
+            select(SetOffer.round_id).where(
+                SetOffer.member_id == member.id, SetOffer.round_id.is_not(None)
+            )
+        )
+    )
+    session.execute(delete(SetOffer).where(SetOffer.member_id == member.id))
+    for set_ in session.scalars(
+        select(LearningSet).where(LearningSet.community_id == member.community_id)
+    ):
+        if member.user_id in (set_.members or []):
+            set_.members = [u for u in set_.members if u != member.user_id]
+        if set_.adviser_id == member.id:
+            set_.adviser_id = None
+        if set_.created_by_id == member.id:
+            set_.created_by_id = None
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
-    named: set[int] = set()
+    named: set[int] = {r for r in presented if r is not None}  # openings that name them
     for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
         if member.user_id in (round_.set_members or []):
             round_.set_members = [u for u in round_.set_members if u != member.user_id]
@@ -140,6 +159,17 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
         "rounds_facilitated": list(
             session.scalars(select(Round.topic).where(Round.facilitator_id == member.id))
         ),
+        "learning_sets": [
+            s.name
+            for s in session.scalars(
+                select(LearningSet).where(LearningSet.community_id == member.community_id)
+            )
+            if member.user_id in (s.members or [])
+        ],
+        "offers_to_present": [
+            {"problem": o.problem, "help": o.help_wanted, "status": o.status.value}
+            for o in session.scalars(select(SetOffer).where(SetOffer.member_id == member.id))
+        ],
         "rounds_presented": list(
             session.scalars(select(Round.topic).where(Round.presenter_id == member.id))
         ),

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 import prompts
 from bot.errors import InvalidInput, NotFound
-from bot.models import Member, Round, RoundCommitment, RoundContribution, RoundKind, RoundStatus
+from bot.models import (
+    LearningSet,
+    Member,
+    Round,
+    RoundCommitment,
+    RoundContribution,
+    RoundKind,
+    RoundStatus,
+)
 from bot.text import escape
 
 TEXT_MAX = 2000
@@ -111,7 +119,7 @@ def written(text: str | None, *, field: str, refusal: str, hint: str) -> str:
     return text
 
 
-Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment)
+Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment, LearningSet)
 
 
 def by_source_key(session: Session, model: type[Keyed], source_key: str | None) -> Keyed | None:

@@ -93,7 +93,7 @@ def create_set(
     except ValueError:
         chosen = SetRhythm.WEEKLY
         errors["rhythm"] = "Choose how often the set meets."
-    count = int(meetings) if (meetings or "").strip().isdigit() else -1
+    count = int(meetings or "") if (meetings or "").strip().isdigit() else -1
     if not 1 <= count <= MEETINGS_MAX:
         errors["meetings"] = f"Between 1 and {MEETINGS_MAX} meetings."
     first = _first_meeting(day, at, creator.tz, now, errors)
