@@ -156,3 +156,37 @@ def test_a_meeting_opens_once_whatever_ticks_twice_and_only_volunteers_present(
     with kettle.db() as session:
         offer = session.scalars(select(SetOffer).where(SetOffer.status == "withdrawn")).one()
         assert offer.round_id is None
+
+
+def test_a_meeting_whose_opening_slack_refused_is_posted_once_on_the_next_tick(
+    kettle: Kettle,
+) -> None:
+    day = date.today() + timedelta(days=5)
+    assert create(kettle, [MEMBER, MEMBER2, EXTRA[0]], day) == {}
+    with kettle.db() as session:
+        set_ = session.scalars(select(LearningSet)).one()
+        space, first = str(set_.channel_id), set_.next_meeting_at
+    assert first is not None
+    kettle.fake.fail_next("chat.postMessage", status=500, times=8)
+    tick(first)  # the meeting is opened in the database; Slack refuses its post
+    kettle.fake.clear_faults()
+    with kettle.db() as session:
+        assert len(list(session.scalars(select(Round)))) == 1
+    tick(first + timedelta(minutes=1))
+    tick(first + timedelta(minutes=2))
+    with kettle.db() as session:
+        meeting = session.scalars(select(Round)).one()
+        assert meeting.thread_ts is not None
+    openings = [m for m in kettle.fake.messages(space) if m["ts"] == meeting.thread_ts]
+    assert len(openings) == 1 and "stays in the set" in str(openings[0]["blocks"])
+    restated = [m for m in kettle.fake.messages(space) if "*The problem, restated*" in m["text"]]
+    assert restated == []  # nobody volunteered: straight to the learning review
+    reviews = [m for m in kettle.fake.messages(space) if "*Learning review*" in m["text"]]
+    assert len(reviews) == 1
+
+
+def test_the_guide_teaches_the_method_one_question_at_a_time(kettle: Kettle) -> None:
+    guide = kettle.command(MEMBER, "/round", "guide als", channel=COP).json["text"]
+    assert "one question at a time" in guide and "Learning review" in guide
+    assert "Have you tried" in guide and "I just wonder" in guide
+    assert "what would happen if" not in guide.lower()
