@@ -9,7 +9,9 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from bot.builders import rounds as builders
+from bot.builders.common import section
 from bot.builders.ids import Command, RoundIds
+from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
 from handlers import home, registry
@@ -46,7 +48,13 @@ USAGE = {
 
 
 def rounds_home_section(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    return builders.home_section(svc.list_rounds(session, viewer.community_id or 0))
+    """Rounds running now, and the viewer's own standing sets (nobody else's)."""
+    blocks = builders.home_section(svc.list_rounds(session, viewer.community_id or 0))
+    mine = svc.my_sets(session, viewer.community_id or 0, viewer.user_id)
+    if mine:
+        me = membership.viewer_member(session, viewer)
+        blocks.append(section(builders.set_list(mine, me.tz if me else None, {})))
+    return blocks
 
 
 def register(app: App) -> None:

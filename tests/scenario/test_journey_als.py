@@ -20,6 +20,7 @@ from bot.schedules import sets as sets_schedule
 from tests.conftest import CONVENOR, COP, GENERAL, MEMBER, MEMBER2, MOVEMENT
 from tests.fakeslack import FakeSlack
 from tests.harness import Kettle, state, text_value
+from tests.scenario.test_home import open_home
 from tests.scenario.test_rounds_ai import date_value, number
 
 ESTHER, AMINA = CONVENOR, MEMBER  # London (the adviser), New York
@@ -401,6 +402,9 @@ def test_a_standing_set_across_london_new_york_and_auckland(kettle: Kettle) -> N
     assert "Volunteer leaders" not in outside
     listed = kettle.command(MEMBER2, "/round", "list", channel=GENERAL).json["text"]
     assert "Volunteer leaders" not in listed and "drift" not in listed
+    assert "Volunteer leaders' set" in str(open_home(kettle, HANNAH)["blocks"])
+    outside_home = str(open_home(kettle, MEMBER2)["blocks"])
+    assert "Volunteer leaders" not in outside_home and "drift" not in outside_home
 
     # -- Nothing of the set was posted outside its private space ------------------------------
     for channel in (COP, GENERAL, MOVEMENT):

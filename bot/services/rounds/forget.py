@@ -85,8 +85,8 @@ def forget_member(session: Session, member: Member) -> None:
                 call_off(round_, utcnow(), withdrawn=True)  # nobody is left to say yes
             round_.presenter_id = None
             round_.opening_note = ""
-            if not keep and round_.topic:
-                round_.topic = removed
+            if not keep and round_.topic and round_.set_id is None:
+                round_.topic = removed  # a set's meeting is named for the set, not by them
             named.add(round_.id)
     session.flush()
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
