@@ -105,8 +105,10 @@ def _openings(sender: Sender, session_factory: SessionFactory, now: datetime) ->
     for set_id in ids:
         try:
             with unit_of_work(session_factory) as session:
-                round_id = svc.open_meeting(session, session.get_one(LearningSet, set_id), now).id
-            runner.publish(sender, session_factory, round_id)
+                opened = svc.open_meeting(session, session.get_one(LearningSet, set_id), now)
+                round_id = opened.id if opened is not None else None
+            if round_id is not None:
+                runner.publish(sender, session_factory, round_id)
         except IntegrityError:
             log.info("meeting of set %s was opened by another worker", set_id)
         except Exception:

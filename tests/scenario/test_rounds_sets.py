@@ -5,6 +5,7 @@ comes too late, and Slack's own limit on a group DM."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -190,3 +191,31 @@ def test_the_guide_teaches_the_method_one_question_at_a_time(kettle: Kettle) -> 
     assert "one question at a time" in guide and "Learning review" in guide
     assert "Have you tried" in guide and "I just wonder" in guide
     assert "what would happen if" not in guide.lower()
+
+
+def test_two_workers_at_the_meeting_time_open_it_once(kettle: Kettle) -> None:
+    day = date.today() + timedelta(days=5)
+    assert create(kettle, [MEMBER, MEMBER2, EXTRA[0]], day) == {}
+    with kettle.db() as session:
+        set_ = session.scalars(select(LearningSet)).one()
+        space, first = str(set_.channel_id), set_.next_meeting_at
+    assert first is not None
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        start.wait()
+        sets_schedule.tick(first)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with kettle.db() as session:
+        meetings = list(session.scalars(select(Round)))
+        set_ = session.scalars(select(LearningSet)).one()
+        assert len(meetings) == 1 and set_.meetings_held == 1
+        thread_ts = meetings[0].thread_ts
+    assert len([m for m in kettle.fake.messages(space) if m["ts"] == thread_ts]) == 1
+    top = [m for m in kettle.fake.messages(space) if m.get("thread_ts") in (None, m["ts"])]
+    assert len(top) == 2  # the welcome and the one opening

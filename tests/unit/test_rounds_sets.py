@@ -83,7 +83,9 @@ def test_a_meeting_with_two_presenters_then_the_report_back_and_review_next_time
     svc.offer(db_session, set_, people[3], meeting_at=first, problem="x", help_wanted="", now=now)
     for offer in db_session.query(SetOffer).filter(SetOffer.member_id != people[3].id):
         svc.answer_offer(db_session, offer.id, offer.member, yes=True, now=now)
+    assert svc.open_meeting(db_session, set_, first - timedelta(minutes=1)) is None  # not yet
     one = svc.open_meeting(db_session, set_, first)
+    assert one is not None
     assert one.source_key == f"set:{set_.id}:{first.isoformat()}"  # a second insert collides
     assert svc.due_openings(db_session, first + timedelta(minutes=1)) == []  # opened once
     keys = [svc.phase_at(one, i)["key"] for i in range(svc.step_count(one))]
@@ -112,6 +114,7 @@ def test_a_meeting_with_two_presenters_then_the_report_back_and_review_next_time
     )
     svc.close(db_session, one, now=first + timedelta(hours=2))
     two = svc.open_meeting(db_session, set_, set_.next_meeting_at or first)
+    assert two is not None
     assert two.settings["reporting"] == [people[1].id, people[2].id]
     assert svc.phase_at(two, 0)["key"] == "report_back"
     assert "call them" in two.opening_note and "They came" in two.opening_note

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import lock
 from bot.models import (
     LearningSet,
     OfferStatus,
@@ -100,11 +101,15 @@ def _minutes(index: int) -> int:
     return max(0, min(int(phases(RoundKind.ALS)[index].get("minutes", 10)), MAX_PHASE_MINUTES))
 
 
-def open_meeting(session: Session, set_: LearningSet, now: datetime) -> Round:
+def open_meeting(session: Session, set_: LearningSet, now: datetime) -> Round | None:
     """The set's next meeting, opened once (its key names the set and the meeting's time):
     the confirmed presenters, each with their phases, after the report-back, before the
-    learning review. Offers never confirmed lapse; the set moves on to its next meeting."""
-    meeting_at = set_.next_meeting_at or now
+    learning review. Offers never confirmed lapse; the set moves on to its next meeting.
+    The set's row is held meanwhile, so a second worker waits and then finds nothing due."""
+    lock(session, set_)
+    meeting_at = set_.next_meeting_at
+    if meeting_at is None or meeting_at > now:
+        return None  # not due (any more: another worker has just opened it)
     key = f"set:{set_.id}:{meeting_at.isoformat()}"
     existing = session.scalar(select(Round).where(Round.source_key == key))
     if existing is not None:
