@@ -211,6 +211,7 @@ class LearningSet(Base):
     tz: Mapped[str] = mapped_column(String(64))  # the zone whose wall clock the rhythm keeps
     next_meeting_at: Mapped[datetime | None] = mapped_column(index=True)  # UTC
     called_for: Mapped[datetime | None] = mapped_column()  # the meeting presenters were asked for
+    reminded_for: Mapped[datetime | None] = mapped_column()  # the meeting members were reminded of
     meetings_planned: Mapped[int] = mapped_column(default=0)  # 0: until the set ends it
     meetings_held: Mapped[int] = mapped_column(default=0)
     channel_id: Mapped[str | None] = mapped_column(String(32))  # the set's group DM

@@ -1,6 +1,6 @@
 """Standing action-learning sets on their rhythm: one tick a minute opens each new set's group
 DM, calls for presenters before each meeting (each member reads the time in their own zone),
-asks each volunteer to confirm, opens the meeting in the set's group DM, and sends the adviser
+asks each volunteer to confirm, reminds every member shortly before, opens the meeting in the set's group DM, and sends the adviser
 process prompts privately while it runs.
 
 Every message goes through the delivery ledger with a key that names the set and the meeting's
@@ -84,6 +84,31 @@ def _calls(sender: Sender, session_factory: SessionFactory, now: datetime) -> No
             svc.mark_called(session, set_id, meeting_at)
 
 
+def _reminders(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+    """Shortly before each meeting, each member is reminded of it in their own zone."""
+    with unit_of_work(session_factory) as session:
+        due = []
+        for set_ in svc.due_set_reminders(session, now):
+            meeting_at = set_.next_meeting_at
+            assert meeting_at is not None
+            for user_id in set_.members:
+                member = membership.get_member(session, set_.community_id, user_id)
+                if member is not None and member.is_active:
+                    text = builders.reminder_text(set_, member, meeting_at)
+                    key = f"set:{set_.id}:{meeting_at.isoformat()}:remind:{user_id}"
+                    due.append((set_.id, meeting_at, key, user_id, text))
+    done: set[tuple[int, datetime]] = set()
+    for set_id, meeting_at, key, user_id, text in due:
+        try:
+            sender.deliver(key, user_id, text=text)
+            done.add((set_id, meeting_at))
+        except Exception:
+            log.exception("could not remind members of set %s", set_id)
+    for set_id, meeting_at in done:
+        with unit_of_work(session_factory) as session:
+            svc.mark_reminded(session, set_id, meeting_at)
+
+
 def _confirmations(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
     with unit_of_work(session_factory) as session:
         due = []
@@ -144,6 +169,7 @@ def tick(now: datetime | None = None) -> None:
     _spaces(rt.sender, rt.session_factory)
     _calls(rt.sender, rt.session_factory, now)
     _confirmations(rt.sender, rt.session_factory, now)
+    _reminders(rt.sender, rt.session_factory, now)
     _openings(rt.sender, rt.session_factory, now)
     _adviser_prompts(rt.sender, rt.session_factory)
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("tz", sa.String(length=64), nullable=False),
         sa.Column("next_meeting_at", When, nullable=True),
         sa.Column("called_for", When, nullable=True),
+        sa.Column("reminded_for", When, nullable=True),
         sa.Column("meetings_planned", sa.Integer(), nullable=False),
         sa.Column("meetings_held", sa.Integer(), nullable=False),
         sa.Column("channel_id", sa.String(length=32), nullable=True),

@@ -246,6 +246,13 @@ def test_a_standing_set_across_london_new_york_and_auckland(kettle: Kettle) -> N
     confirm(kettle, AROHA, yes=False)
     assert dms(kettle, AROHA, "you won't present this time")
 
+    # An hour before, everyone (the adviser too) is reminded, each in their own zone.
+    tick(first - timedelta(minutes=30))
+    tick(first - timedelta(minutes=29))
+    for member in [*SET, ESTHER]:
+        reminders = dms(kettle, member, "in the set's group DM")
+        assert len(reminders) == 1 and local(first, member) in reminders[0]["text"]
+
     # -- Meeting 1 opens in the set's group DM -------------------------------------------------
     tick(first)
     one = meeting(kettle, 1)

@@ -123,6 +123,12 @@ def call_blocks(set_: LearningSet, member: Member, meeting_at: datetime) -> tupl
     ]
 
 
+def reminder_text(set_: LearningSet, member: Member, meeting_at: datetime) -> str:
+    """The reminder shortly before a meeting, in the member's own zone."""
+    when = svc.local_when(meeting_at, member.tz)
+    return str(_s()["remind"]).format(name=escape(set_.name), when=when)
+
+
 def offer_modal(set_: LearningSet, meeting_at: datetime) -> dict[str, Any]:
     s = _s()
     return modal(

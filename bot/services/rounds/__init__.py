@@ -121,7 +121,11 @@ from bot.services.rounds.standing import (
     due_spaces,
     mark_asked,
     mark_called,
+    mark_reminded,
     open_meeting,
+)
+from bot.services.rounds.standing import (
+    due_reminders as due_set_reminders,
 )
 from bot.services.rounds.synthesis import synthesis
 
@@ -153,6 +157,7 @@ __all__ = [
     "due_invitations",
     "due_openings",
     "due_reminders",
+    "due_set_reminders",
     "due_spaces",
     "due_tea_breaks",
     "due_to_advance",
@@ -175,6 +180,7 @@ __all__ = [
     "mark_commitment",
     "mark_invited",
     "mark_presenter_asked",
+    "mark_reminded",
     "mark_tea_break",
     "may_contribute",
     "may_control",

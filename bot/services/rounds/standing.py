@@ -70,6 +70,26 @@ def mark_called(session: Session, set_id: int, meeting_at: datetime) -> None:
         session.flush()
 
 
+def due_reminders(session: Session, now: datetime) -> list[LearningSet]:
+    """Sets whose next meeting is an hour or so away: each member is reminded in their zone."""
+    before = timedelta(hours=int(prompts_()["sets"].get("remind_hours_before", 1)))
+    return [
+        s
+        for s in _active(session)
+        if s.channel_id
+        and s.next_meeting_at is not None
+        and s.reminded_for != s.next_meeting_at
+        and s.next_meeting_at - before <= now < s.next_meeting_at
+    ]
+
+
+def mark_reminded(session: Session, set_id: int, meeting_at: datetime) -> None:
+    set_ = session.get(LearningSet, set_id)
+    if set_ is not None:
+        set_.reminded_for = meeting_at
+        session.flush()
+
+
 def due_confirmations(session: Session, now: datetime) -> list[SetOffer]:
     """Volunteers to ask for their confirmation: a few hours before the meeting (or at once,
     for an offer made later than that)."""
