@@ -11,7 +11,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORT=3000 \
     DATABASE_URL=sqlite:////data/kettle.db KETTLE_FILES_DIR=/data/files
-RUN useradd --create-home --uid 10001 kettle && mkdir /data && chown kettle /data
+# /data/files exists in the image, owned by kettle, so a new named volume mounted there is
+# created writable by Kettle (Docker copies the ownership of the folder it mounts over).
+RUN useradd --create-home --uid 10001 kettle && mkdir -p /data/files && chown -R kettle /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER kettle

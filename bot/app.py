@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -11,7 +12,9 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
+from bot.install import not_installed_message, oauth_flow, register_install_events
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
+from bot.workspaces import RotatingAuthorize, Workspaces
 from handlers import register_handlers
 from handlers.middleware import make_dedupe, make_viewer_loader
 
@@ -27,8 +30,19 @@ def create_app(
     listener_executor: Executor | None = None,
     background_executor: Executor | None = None,
     download_executor: Executor | None = None,
+    workspaces: Workspaces | None = None,
 ) -> App:
-    """Build the app; request verification stays on, so every request must be signed."""
+    """Build the app; request verification stays on, so every request must be signed.
+
+    With `workspaces` (OAuth mode) Bolt serves the install pages and authorizes each request
+    with its team's installation; `client` then has no token of its own."""
+    oauth: dict[str, Any] = {}
+    if workspaces is not None:
+        oauth = {
+            "oauth_flow": oauth_flow(settings, workspaces, client=client),
+            "authorize": RotatingAuthorize(workspaces, client=client),
+            "user_facing_authorize_error_message": not_installed_message(settings),
+        }
     app = App(
         client=client,
         signing_secret=settings.signing_secret,
@@ -39,6 +53,7 @@ def create_app(
             max_workers=max(32, settings.threads * 4), thread_name_prefix="listener"
         ),
         logger=logging.getLogger("kettle.bolt"),
+        **oauth,
     )
     sender = sender or Sender(client, session_factory)
     # Work after the acknowledgement that can wait (confirmations, App Home refreshes) runs in a
@@ -55,12 +70,16 @@ def create_app(
     def provide(context: BoltContext, next: object) -> None:
         context["settings"] = settings
         context["sender"] = sender
+        if workspaces is not None and context.team_id and context.client.token:
+            # The request's own workspace: its token, as Bolt's authorize found it.
+            context["sender"] = workspaces.request_sender(context.team_id, context.client.token)
         context["background"] = background
         context["downloads"] = downloads
         next()  # type: ignore[operator]
 
     app.use(provide)
     app.use(make_dedupe(session_factory))
-    app.use(make_viewer_loader(session_factory))
+    app.use(make_viewer_loader(session_factory, by_team=workspaces is not None))
     register_handlers(app)
+    register_install_events(app, session_factory, settings, workspaces)
     return app

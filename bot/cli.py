@@ -1,4 +1,4 @@
-"""The `kettle` command: serve, migrate, manifest, export."""
+"""The `kettle` command: serve, migrate, doctor, manifest, export."""
 
 from __future__ import annotations
 
@@ -45,12 +45,49 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the set-up; one line per problem with its fix; exit 1 if any."""
+    from bot import doctor
+    from bot.db import make_engine
+    from bot.server import sqlite_file
+    from bot.slack import make_client
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    client = make_client(settings.bot_token, settings.api_url, max_retries=2)
+    try:
+        report = doctor.run_checks(
+            settings,
+            client=client,
+            engine=engine,
+            database_file=sqlite_file(settings.database_url),
+        )
+    finally:
+        engine.dispose()
+    for finding in report.findings:
+        print(finding.line)
+    print(doctor.summary(report), file=sys.stderr)
+    return 1 if report.problems else 0
+
+
 def cmd_manifest(args: argparse.Namespace) -> int:
-    from bot.manifest import build_manifest
+    from bot.manifest import build_manifest, oauth_redirect_url
 
     url = args.url or os.environ.get("KETTLE_PUBLIC_URL", "https://kettle.example.org")
     socket_mode = args.socket_mode or bool(os.environ.get("SLACK_APP_TOKEN"))
-    print(json.dumps(build_manifest(url, name=args.name, socket_mode=socket_mode), indent=2))
+    # OAuth mode, as `kettle serve` decides it: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set.
+    oauth = args.oauth or bool(
+        os.environ.get("SLACK_CLIENT_ID", "").strip()
+        and os.environ.get("SLACK_CLIENT_SECRET", "").strip()
+    )
+    manifest = build_manifest(url, name=args.name, socket_mode=socket_mode, oauth=oauth)
+    print(json.dumps(manifest, indent=2))
+    if oauth:
+        print(
+            f"OAuth redirect URL: {oauth_redirect_url(url)} (the install page: "
+            f"{url.rstrip('/')}/slack/install)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -106,10 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.set_defaults(func=cmd_migrate)
 
+    doc = sub.add_parser(
+        "doctor",
+        help="check the token's scopes, the channels, the database, the file store and the "
+        "scheduler lease; one line per problem with its fix",
+    )
+    doc.set_defaults(func=cmd_doctor)
+
     man = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     man.add_argument("--url", help="public base URL of Kettle (default $KETTLE_PUBLIC_URL)")
     man.add_argument("--name", default="Kettle", help="the app's name in Slack")
     man.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
+    man.add_argument(
+        "--oauth",
+        action="store_true",
+        help="manifest for installing in many workspaces (implied by SLACK_CLIENT_ID)",
+    )
     man.set_defaults(func=cmd_manifest)
 
     exp = sub.add_parser(

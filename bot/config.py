@@ -21,6 +21,10 @@ MB = 1024 * 1024
 DEFAULT_FILE_MAX_MB = 50
 DEFAULT_FILE_QUOTA_MB = 500
 
+INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
+ON_UNINSTALL = ("keep", "delete")
+
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
@@ -48,11 +52,34 @@ class Settings:
     file_max_bytes: int = DEFAULT_FILE_MAX_MB * MB
     file_quota_bytes: int = DEFAULT_FILE_QUOTA_MB * MB
     threads: int = 8
+    client_id: str | None = None
+    client_secret: str | None = None
+    public_url: str | None = None
+    on_uninstall: str = "keep"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Any number of workspaces, installed through Slack's OAuth flow: SLACK_CLIENT_ID and
+        SLACK_CLIENT_SECRET are set (and SLACK_BOT_TOKEN is not)."""
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def redirect_uri(self) -> str | None:
+        """Where Slack sends the installer back; None lets Slack use the app's only one."""
+        if not self.public_url:
+            return None
+        return self.public_url.rstrip("/") + OAUTH_REDIRECT_PATH
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's page that asks the installer to allow Kettle: beside the Web API's `api/`."""
+        base = self.api_url[: -len("api/")] if self.api_url.endswith("api/") else self.api_url
+        return base + "oauth/v2/authorize"
 
 
 def _require(env: Mapping[str, str], name: str, hint: str) -> str:
@@ -125,6 +152,26 @@ def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
     return url
 
 
+def _oauth_credentials(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information → App Credentials): both or
+    neither."""
+    client_id = env.get("SLACK_CLIENT_ID", "").strip() or None
+    client_secret = env.get("SLACK_CLIENT_SECRET", "").strip() or None
+    if client_id and not client_secret:
+        raise ConfigError(
+            "SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: copy the Client Secret "
+            "from Basic Information → App Credentials"
+        )
+    if client_secret and not client_id:
+        raise ConfigError(
+            "SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not: copy the Client ID "
+            "from Basic Information → App Credentials"
+        )
+    if client_id and not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise ConfigError("SLACK_CLIENT_ID looks wrong: it is two numbers joined by a dot")
+    return client_id, client_secret
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
     """Read and validate every setting; raise ConfigError naming the first bad one."""
     if env is None:
@@ -134,11 +181,30 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
             load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
         env = os.environ
 
-    bot_token = _require(
-        env, "SLACK_BOT_TOKEN", "set it to the app's Bot User OAuth Token (xoxb-…) in .env"
-    )
-    if not bot_token.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+    client_id, client_secret = _oauth_credentials(env)
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if client_id and bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: keep SLACK_BOT_TOKEN for one "
+            "workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in any number"
+        )
+    if not client_id:
+        bot_token = _require(
+            env, "SLACK_BOT_TOKEN", "set it to the app's Bot User OAuth Token (xoxb-…) in .env"
+        )
+        if not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+    on_uninstall = env.get("KETTLE_ON_UNINSTALL", "").strip().lower() or "keep"
+    if on_uninstall not in ON_UNINSTALL:
+        raise ConfigError(
+            "KETTLE_ON_UNINSTALL must be keep (a workspace's CoPs wait for Kettle to be "
+            "installed again) or delete (they are deleted when Kettle is uninstalled)"
+        )
+    public_url = env.get("KETTLE_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_url and not re.match(r"^https?://[^/\s]+", public_url):
+        raise ConfigError(
+            "KETTLE_PUBLIC_URL must be Kettle's public URL, like https://kettle.example.org"
+        )
     signing_secret = _require(
         env, "SLACK_SIGNING_SECRET", "copy it from Basic Information → App Credentials into .env"
     )
@@ -244,5 +310,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         file_max_bytes=file_max_bytes,
         file_quota_bytes=file_quota_bytes,
         threads=int(threads_text),
+        client_id=client_id,
+        client_secret=client_secret,
+        public_url=public_url,
+        on_uninstall=on_uninstall,
         extra={k: v for k, v in env.items() if k.startswith("KETTLE_")},
     )

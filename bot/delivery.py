@@ -93,14 +93,17 @@ def queue(
     """Queue a message in the caller's transaction (the outbox): it exists iff the change does.
 
     Send it after the commit with `Sender.deliver_queued(key)`; if that never happens (a crash,
-    Slack down for longer than the retries), the outbox sweeper sends it later, exactly once.
+    Slack down for longer than the retries), the outbox sweeper sends it later, exactly once,
+    with the token of the workspace the session was opened for (`session.info["team_id"]`, set
+    for each request by `handlers/middleware.py`).
     """
     if session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None:
         return
     payload: dict[str, Any] = {"text": text, "blocks": blocks}
     if thread_ts:
         payload["thread_ts"] = thread_ts
-    session.add(Delivery(key=key, channel=channel, payload=payload))
+    team_id = session.info.get("team_id")
+    session.add(Delivery(key=key, channel=channel, team_id=team_id, payload=payload))
     session.flush()
 
 
@@ -152,7 +155,8 @@ class PostRateLimiter:
 
 
 class Sender:
-    """Sends ledgered messages through one rate-limited, retrying Web API client."""
+    """Sends ledgered messages through one rate-limited, retrying Web API client: one
+    workspace's (`team_id`; None for the one workspace of a SLACK_BOT_TOKEN install)."""
 
     def __init__(
         self,
@@ -162,8 +166,10 @@ class Sender:
         limiter: PostRateLimiter | None = None,
         worker_id: str = WORKER_ID,
         claim_lease: timedelta = CLAIM_LEASE,
+        team_id: str | None = None,
     ) -> None:
         self.client = client
+        self.team_id = team_id
         self.session_factory = session_factory
         self.limiter = limiter or PostRateLimiter()
         self.worker_id = worker_id
@@ -171,6 +177,17 @@ class Sender:
         # (checking the channel's history first). Longer than any one send may take.
         self.claim_lease = claim_lease
         self._dm_channels: dict[str, str] = {}
+
+    def for_team(self, team_id: str, client: WebClient) -> Sender:
+        """The same ledger and pacing, sending with another workspace's client."""
+        return Sender(
+            client,
+            self.session_factory,
+            limiter=self.limiter,
+            worker_id=self.worker_id,
+            claim_lease=self.claim_lease,
+            team_id=team_id,
+        )
 
     # -- ledger ----------------------------------------------------------------------------
     def reserve(self, key: str, channel: str, *, due_at: datetime | None = None) -> None:
@@ -180,7 +197,7 @@ class Sender:
                 return
         try:
             with unit_of_work(self.session_factory) as session:
-                session.add(Delivery(key=key, channel=channel, due_at=due_at))
+                session.add(Delivery(key=key, channel=channel, due_at=due_at, team_id=self.team_id))
         except IntegrityError:
             pass  # another worker reserved it first: same outcome
 
@@ -337,6 +354,11 @@ class Sender:
                 return Outcome(key, False, row.message_ts, row.status)
             channel, payload = row.channel, dict(row.payload)
         return self.deliver(key, channel, **payload)
+
+    def team_of(self, key: str) -> str | None:
+        """The workspace a ledgered message is sent in."""
+        with unit_of_work(self.session_factory) as session:
+            return session.scalar(select(Delivery.team_id).where(Delivery.key == key))
 
     def queued_keys(self, *, older_than: timedelta, within: timedelta) -> list[str]:
         """Queued messages still pending: ones whose send after the request never finished."""

@@ -28,19 +28,21 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/cop",
         "Join, leave and look after the Community of Practice",
-        "join | members | profile | pairing | callout | health | help",
+        "setup | join | members | profile | pairing | callout | health | help",
     ),
     SlashCommand("/checkin", "Your weekly check-in (convenors: /checkin settings)", "[settings]"),
 )
 
 BOT_EVENTS: tuple[str, ...] = (
     "app_home_opened",
+    "app_uninstalled",
     "member_joined_channel",
     "member_left_channel",
     "message.channels",
     "message.groups",
     "message.im",
     "message.mpim",
+    "tokens_revoked",
 )
 
 # Why each scope is needed, so the list stays least-privilege.
@@ -52,6 +54,7 @@ BOT_SCOPES: dict[str, str] = {
     "groups:read": "know who is in the CoP's private channel",
     "groups:history": "check the CoP channel before resending, so nothing is posted twice",
     "channels:read": "know who is in a public CoP channel",
+    "channels:join": "join the movement's public channel when a convenor asks (/cop setup)",
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
     "mpim:write": "open a group DM to introduce a pair (or trio) of members, or pair them for appreciative interviews",
@@ -63,7 +66,16 @@ BOT_SCOPES: dict[str, str] = {
 }
 
 
-def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = False) -> dict:
+def oauth_redirect_url(base_url: str) -> str:
+    """Where Slack sends an installer back (OAuth mode): add it under OAuth & Permissions."""
+    return base_url.rstrip("/") + "/slack/oauth_redirect"
+
+
+def build_manifest(
+    base_url: str, *, name: str = "Kettle", socket_mode: bool = False, oauth: bool = False
+) -> dict:
+    """`oauth`: installed through Slack's OAuth flow in any number of workspaces, with its
+    redirect URL and token rotation (tokens that expire every 12 hours; Kettle refreshes them)."""
     base = base_url.rstrip("/")
     events_url = f"{base}/slack/events"
     settings: dict[str, Any] = {
@@ -71,8 +83,11 @@ def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = F
         "interactivity": {"is_enabled": True},
         "org_deploy_enabled": False,
         "socket_mode_enabled": socket_mode,
-        "token_rotation_enabled": False,
+        "token_rotation_enabled": oauth,
     }
+    oauth_config: dict[str, Any] = {"scopes": {"bot": sorted(BOT_SCOPES)}}
+    if oauth:
+        oauth_config["redirect_urls"] = [oauth_redirect_url(base)]
     if not socket_mode:
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
@@ -104,6 +119,6 @@ def build_manifest(base_url: str, *, name: str = "Kettle", socket_mode: bool = F
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "oauth_config": oauth_config,
         "settings": settings,
     }

@@ -9,6 +9,8 @@ lease is always granted.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,6 +25,9 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_LOCK_KEY = 0x6B747363  # "ktsc"
 JOBSTORE_TABLE = "apscheduler_jobs"
+#: The lease connection's application_name begins so, so `kettle doctor` can tell a Kettle
+#: replica holding the lease from anything else holding it.
+LEASE_APPLICATION = "kettle scheduler"
 DEFAULT_MISFIRE_GRACE = int(timedelta(hours=12).total_seconds())
 
 Setup = Callable[[BackgroundScheduler], None]
@@ -40,6 +45,10 @@ class SchedulerLease:
             return True
         if self._conn is None:
             self._conn = self.engine.connect()
+            self._conn.execute(
+                text("SELECT set_config('application_name', :name, false)"),
+                {"name": f"{LEASE_APPLICATION} {socket.gethostname()}:{os.getpid()}"[:63]},
+            )
         got = bool(
             self._conn.execute(
                 text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY}

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot import migrate, runtime
+from bot import doctor, migrate, runtime
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
@@ -23,6 +23,7 @@ from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilit
 from bot.services import membership
 from bot.slack import channel_member_ids, fetch_profile, make_client
 from bot.web import make_wsgi_app
+from bot.workspaces import Workspaces
 
 log = logging.getLogger("kettle.server")
 
@@ -31,9 +32,10 @@ class StartupError(Exception):
     """Kettle cannot start; the message says what to fix."""
 
 
-def bootstrap_community(rt: runtime.Runtime) -> None:
+def bootstrap_community(rt: runtime.Runtime, *, team_id: str | None = None) -> None:
     """Create the configured community on the first start (its first convenors from
-    KETTLE_CONVENORS), then bring its membership in step with its channel."""
+    KETTLE_CONVENORS), then bring its membership in step with its channel. `team_id` is the
+    workspace of SLACK_BOT_TOKEN (the community is that workspace's)."""
     settings, client = rt.settings, rt.client
     with unit_of_work(rt.session_factory) as session:
         stored = membership.configured_community(session)
@@ -54,21 +56,48 @@ def bootstrap_community(rt: runtime.Runtime) -> None:
             ) from exc
         present = [fetch_profile(client, user_id) for user_id in ids]
     try:
-        added, removed = _open_and_sync(rt, convenors, present)
+        added, removed = _open_and_sync(rt, convenors, present, team_id)
     except IntegrityError:
         # Another replica created the community a moment ago: it seeded the convenors.
-        added, removed = _open_and_sync(rt, [], present)
+        added, removed = _open_and_sync(rt, [], present, team_id)
     log.info("membership in step with the CoP channel: %d joined, %d left", added, removed)
     tell_convenors_of_unapproved(rt, [p.user_id for p in present if not p.is_bot])
+    sync_other_communities(rt)
+
+
+def sync_other_communities(rt: runtime.Runtime) -> None:
+    """Every CoP set up from Slack (`/cop setup`) is brought in step with its own channel too;
+    one whose channel Kettle cannot read is logged and left as it is."""
+    with unit_of_work(rt.session_factory) as session:
+        configured = membership.configured_community(session)
+        others = [
+            (c.id, c.channel_id)
+            for c in membership.communities(session)
+            if c.channel_id and (configured is None or c.id != configured.id)
+        ]
+    for community_id, channel in others:
+        try:
+            ids = channel_member_ids(rt.client, channel)
+        except SlackApiError as exc:
+            log.warning("cannot read CoP channel %s: %s", channel, exc.response.get("error"))
+            continue
+        present = [fetch_profile(rt.client, user_id) for user_id in ids]
+        with unit_of_work(rt.session_factory) as session:
+            community = membership.community_by_id(session, community_id)
+            if community is not None:
+                membership.sync_members(session, community, channel_members=present)
 
 
 def _open_and_sync(
     rt: runtime.Runtime,
     convenors: list[membership.SlackProfile],
     present: list[membership.SlackProfile],
+    team_id: str | None = None,
 ) -> tuple[int, int]:
     with unit_of_work(rt.session_factory) as session:
         community, created = membership.open_community(session, rt.settings)
+        if team_id and community.team_id != team_id:
+            community.team_id = team_id
         if community.channel_id and community.channel_id == community.movement_channel_id:
             raise StartupError(
                 "the movement's channel is the CoP's private channel: set "
@@ -166,12 +195,28 @@ class Server:
         self.migrate_on_start = migrate_on_start
         self.engine = make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
-        self.client = make_client(settings.bot_token, settings.api_url)
+        # OAuth mode: this client has no token; each workspace's comes from its installation.
+        self.client = make_client(settings.bot_token or None, settings.api_url)
         self.sender = Sender(
             self.client, self.session_factory, claim_lease=claim_lease_from(settings)
         )
+        self.workspaces = (
+            Workspaces(
+                settings,
+                self.engine,
+                make_client=lambda token: make_client(token, settings.api_url),
+                base_sender=self.sender,
+            )
+            if settings.oauth
+            else None
+        )
         self.rt = runtime.Runtime(
-            settings, self.engine, self.session_factory, self.client, self.sender
+            settings,
+            self.engine,
+            self.session_factory,
+            self.client,
+            self.sender,
+            workspaces=self.workspaces,
         )
         self.scheduler = SchedulerService(self.engine, all_setups(), timezone="UTC")
         self.socket_handler: Any = None
@@ -186,23 +231,52 @@ class Server:
             migrate.upgrade(self.engine)
         else:
             migrate.require_current(self.engine)
-        try:
-            auth = self.client.auth_test()
-        except SlackApiError as exc:
-            raise StartupError(
-                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): "
-                "copy the Bot User OAuth Token again"
-            ) from exc
-        log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
         runtime.install(self.rt)
-        bootstrap_community(self.rt)
+        if self.workspaces is None:
+            try:
+                auth = self.client.auth_test()
+            except SlackApiError as exc:
+                raise StartupError(
+                    f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): "
+                    "copy the Bot User OAuth Token again"
+                ) from exc
+            log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+            self.check_set_up()
+            bootstrap_community(self.rt, team_id=auth.get("team_id"))
+        else:
+            log.info(
+                "installing through Slack's OAuth flow: GET /slack/install is the Add to Slack "
+                "page; each workspace's CoPs are set up from Slack"
+            )
         self.app = create_app(
             self.settings,
             client=self.client,
             session_factory=self.session_factory,
             sender=self.sender,
+            workspaces=self.workspaces,
         )
         self.scheduler.start()
+        if not self.scheduler.running:  # a standby replica: say who runs the schedules
+            for finding in doctor.check_lease(self.engine):
+                (log.warning if finding.problem else log.info)("set-up: %s", finding.line)
+
+    def check_set_up(self) -> None:
+        """The doctor's lines, logged at start; refuses to start only where carrying on is
+        unsafe (`doctor.UNSAFE_AT_START`). The lease is checked as the scheduler starts."""
+        report = doctor.run_checks(
+            self.settings, client=self.client, engine=self.engine, lease=False
+        )
+        doctor.CACHE.store(report)
+        doctor.CACHE.keep_fresh(self.settings, self.client, self.engine)
+        for finding in report.findings:
+            log.warning("set-up: %s", finding.line)
+        for finding in report.problems:
+            if finding.key in doctor.UNSAFE_AT_START:
+                raise StartupError(
+                    f"{finding.line} (Kettle will not start: {doctor.UNSAFE_AT_START[finding.key]})"
+                )
+        if not report.problems:
+            log.info("set-up: %s", doctor.summary(report))
 
     def scheduler_state(self) -> str:
         return "leader" if self.scheduler.running else "standby"
@@ -216,7 +290,10 @@ class Server:
         self._wsgi_server = create_server(
             wsgi, host="0.0.0.0", port=port, threads=self.settings.threads, ident="kettle"
         )
-        log.info("Kettle listening on :%s (POST /slack/events, GET /healthz)", port)
+        paths = "POST /slack/events, GET /healthz"
+        if self.workspaces is not None:
+            paths += ", GET /slack/install, GET /slack/oauth_redirect"
+        log.info("Kettle listening on :%s (%s)", port, paths)
         self._wsgi_server.run()
 
     def connect_socket_mode(self) -> None:
@@ -249,6 +326,7 @@ class Server:
         if self.socket_handler is not None:
             self.socket_handler.close()
         self.scheduler.stop()
+        doctor.CACHE.stop()
         runtime.clear()
         self.engine.dispose()
         if self.file_lock is not None:

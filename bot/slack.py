@@ -1,4 +1,4 @@
-"""The Web API client: one per process, retrying 429s (honouring Retry-After), 5xx and drops."""
+"""The Web API client: one per workspace (one per process with SLACK_BOT_TOKEN), retrying 429s (honouring Retry-After), 5xx and drops."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from bot.services.membership import SlackProfile
 log = logging.getLogger(__name__)
 
 
-def make_client(token: str, base_url: str, *, max_retries: int = 5, timeout: int = 10) -> WebClient:
+def make_client(
+    token: str | None, base_url: str, *, max_retries: int = 5, timeout: int = 10
+) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=max_retries),

@@ -1,4 +1,5 @@
-"""The HTTP surface: POST /slack/events (Bolt's WSGI adapter) and GET /healthz, served by Waitress."""
+"""The HTTP surface: POST /slack/events (Bolt's WSGI adapter), GET /healthz and, installed through
+OAuth, GET /slack/install and /slack/oauth_redirect (Bolt's OAuth flow); served by Waitress."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from bot import __version__
+from bot.config import INSTALL_PATH, OAUTH_REDIRECT_PATH
 from bot.db import database_ok
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,18 @@ def make_wsgi_app(
             ).encode()
             start_response(status, [("Content-Type", "application/json")])
             return [body]
+        if path in (INSTALL_PATH, OAUTH_REDIRECT_PATH) and app.oauth_flow is not None:
+            if method not in ("GET", "HEAD"):
+                start_response("405 Method Not Allowed", [("Allow", "GET")])
+                return [b"method not allowed"]
+            return slack_handler(environ, start_response)  # type: ignore[no-any-return]
         if path == EVENTS_PATH and method == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
+            if not (declared.isascii() and declared.isdigit()):
+                # Not a length at all: the request is malformed, not Kettle's failure.
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"Content-Length must be a number"]
+            length = int(declared)
             if length > MAX_BODY:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"too large"]

@@ -8,6 +8,7 @@ from slack_bolt import App
 def register_handlers(app: App) -> None:
     from handlers import (
         checkins,
+        doctor,
         errors,
         home,
         knowledge,
@@ -20,6 +21,7 @@ def register_handlers(app: App) -> None:
 
     errors.register(app)
     home.register(app)
+    doctor.register(app)
     membership.register(app)
     rounds.register(app)
     meetings.register(app)

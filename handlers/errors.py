@@ -10,8 +10,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 import prompts
+from bot import waiting
 from bot.errors import InvalidInput, KettleError
 from handlers.middleware import refusal, tell
 
@@ -35,9 +37,14 @@ def handle_error(
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
         )
+    mend = waiting.refusal_sentence(error) if isinstance(error, SlackApiError) else None
     if isinstance(error, KettleError):
         log.info("refused %s for %s: %s", body.get("type"), context.user_id, error.user_message)
         kettle_error = error
+    elif mend is not None and isinstance(error, SlackApiError):
+        # Slack refused for a reason a person can mend: say which, and how.
+        log.warning("Slack refused %s: %s", body.get("type"), error.response.get("error"))
+        kettle_error = KettleError(mend)
     else:
         ref = uuid.uuid4().hex[:8]
         log.error(

@@ -65,6 +65,21 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def for_cop(view: dict[str, Any], community_id: int | None) -> dict[str, Any]:
+    """A modal that remembers the CoP it was opened for (`community_id` in its JSON
+    private_metadata), so that its submission is for that CoP even for someone in several."""
+    if not community_id:
+        return view
+    raw = view.get("private_metadata")
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return view  # not Kettle's JSON: left as it is
+    if not isinstance(data, dict):
+        return view
+    return {**view, "private_metadata": json.dumps({**data, "community_id": community_id})}
+
+
 def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a modal, or push it on top when the button was pressed inside one."""
     if body.get("view", {}).get("type") == "modal":

@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from bot.builders.common import notice_modal
+from bot.builders.common import community_of_block, notice_modal
+from bot.builders.ids import CommunityIds
 from bot.db import SessionFactory, unit_of_work
 from bot.errors import KettleError, NotAConvenor, NotAMember
 from bot.models import ProcessedRequest
 from bot.services import membership
 from bot.services.membership import Viewer
+from bot.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +50,60 @@ def _channel_of(body: dict[str, Any], context: BoltContext) -> str | None:
     return event.get("channel")
 
 
-def make_viewer_loader(session_factory: SessionFactory) -> Callable[..., Any]:
-    """Resolve the community and the person behind every request once, into `context`."""
+def community_hint(body: dict[str, Any]) -> int | None:
+    """The community a request names itself, if it does: the CoP chosen in a form's "which
+    CoP?" select, a modal's private_metadata, or the CoP's part of a surface a button is in."""
+    view = body.get("view") or {}
+    chosen = (((view.get("state") or {}).get("values") or {}).get(CommunityIds.CHOICE) or {}).get(
+        "value"
+    ) or {}
+    picked = (chosen.get("selected_option") or {}).get("value")
+    if isinstance(picked, str) and picked.isdigit():
+        return int(picked)
+    for action in body.get("actions") or []:
+        marked = community_of_block(action.get("block_id"))
+        if marked is not None:
+            return marked
+    if view.get("type") == "modal":
+        try:
+            data = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            data = {}
+        named = data.get("community_id") if isinstance(data, dict) else None
+        if isinstance(named, int) and named > 0:
+            return named
+    return None
+
+
+def make_viewer_loader(
+    session_factory: SessionFactory, *, by_team: bool = False
+) -> Callable[..., Any]:
+    """Resolve the community and the person behind every request once, into `context`.
+
+    `by_team` (several workspaces): only the request's own workspace's communities count, and
+    what the request queues in the outbox is sent with that workspace's token."""
 
     def load_viewer(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
-        context["db"] = session_factory
+        team_id = context.team_id if by_team else None
+        factory: SessionFactory = session_factory
+        if team_id:
+            # A sessionmaker's sessions take `info`; `delivery.queue` reads the team from it.
+            factory = partial(cast(Any, session_factory), info={"team_id": team_id})
+        context["db"] = factory
         user_id = context.user_id
         if user_id:
             with unit_of_work(session_factory) as session:
                 community = membership.community_for_request(
-                    session, user_id=user_id, channel_id=_channel_of(body, context)
+                    session,
+                    user_id=user_id,
+                    channel_id=_channel_of(body, context),
+                    community_id=community_hint(body),
+                    team_id=context.team_id,
+                    by_team=by_team,
                 )
-                context["viewer"] = membership.resolve_viewer(session, community, user_id)
+                context["viewer"] = membership.resolve_viewer(
+                    session, community, user_id, team_id=context.team_id, by_team=by_team
+                )
         else:
             context["viewer"] = None
         next()
@@ -135,6 +181,20 @@ def members_only(
     return refusal(_not_a_member(context), body, client, context)
 
 
+def members_or_choosing(
+    body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], None]
+) -> BoltResponse | None:
+    """Members, and someone in several CoPs whose request cannot say which: the listener asks
+    them to choose (the story form's "which CoP?")."""
+    viewer = context.get("viewer")
+    if isinstance(viewer, Viewer) and viewer.undecided:
+        with unit_of_work(context["db"]) as session:
+            several = len(membership.communities_of(session, viewer.user_id)) > 1
+        if several:
+            return next()  # type: ignore[func-returns-value]
+    return members_only(body, client, context, next)
+
+
 def convenors_only(
     body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], None]
 ) -> BoltResponse | None:
@@ -146,11 +206,37 @@ def convenors_only(
     return refusal(_not_a_member(context), body, client, context)
 
 
-def _not_a_member(context: BoltContext) -> NotAMember:
+def which_community(context: BoltContext) -> KettleError:
+    """A request that could be for more than one CoP: say which there are and how to choose."""
+    viewer = context.get("viewer")
+    session_factory = context.get("db")
+    if session_factory is None or not isinstance(viewer, Viewer):
+        return NotAMember()
+    with unit_of_work(session_factory) as session:
+        return ask_which(session, viewer)
+
+
+def ask_which(session: Session, viewer: Viewer) -> KettleError:
+    """The question put to someone whose request could be for any of `viewer.choices`."""
+    import prompts
+
+    names = []
+    for community_id in viewer.choices:
+        community = membership.community_by_id(session, community_id)
+        if community is not None:
+            names.append(f"*{escape(community.name)}*")
+    mine = bool(membership.communities_of(session, viewer.user_id))
+    key = "which_cop_member" if mine else "which_cop_outsider"
+    return KettleError(prompts.load("kettle")[key].format(communities=", ".join(names)))
+
+
+def _not_a_member(context: BoltContext) -> KettleError:
     import prompts
 
     session_factory = context.get("db")
     viewer = context.get("viewer")
+    if isinstance(viewer, Viewer) and viewer.undecided:
+        return which_community(context)
     names = ""
     if session_factory is not None and isinstance(viewer, Viewer) and viewer.community_id:
         with unit_of_work(session_factory) as session:

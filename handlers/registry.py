@@ -118,7 +118,7 @@ def _dispatcher(app: App, command_name: str) -> Listener:
         if sub is None:
             ack(
                 response_type="ephemeral",
-                text=usage_text(app, command_name, context.get("viewer"))
+                text=usage_text(app, command_name, _listed_for(context))
                 or "Kettle looks after our Community of Practice.",
             )
             return None
@@ -135,6 +135,27 @@ def _dispatcher(app: App, command_name: str) -> Listener:
 
     dispatch.__name__ = f"dispatch_{command_name.strip('/')}"
     return dispatch
+
+
+def _listed_for(context: Any) -> Any:
+    """Whose words help lists: someone in several CoPs, asking outside their channels, is
+    shown the members' words (each then asks which CoP)."""
+    from dataclasses import replace
+
+    from bot.db import unit_of_work
+    from bot.models import Role
+    from bot.services import membership
+
+    viewer = context.get("viewer")
+    if not getattr(viewer, "undecided", False) or context.get("db") is None:
+        return viewer
+    with unit_of_work(context["db"]) as session:
+        mine = membership.communities_of(session, viewer.user_id)
+        roles = [membership.get_member(session, c.id, viewer.user_id) for c in mine]
+    if not mine:
+        return viewer
+    convenes = any(m is not None and m.is_convenor for m in roles)
+    return replace(viewer, member_id=-1, role=Role.CONVENOR if convenes else Role.MEMBER)
 
 
 def _ack_kwargs(response: Any) -> dict[str, Any]:

@@ -76,6 +76,7 @@ class Kettle:
         session_factory: SessionFactory,
         client: Any,
         sender: Sender | None = None,
+        workspaces: Any = None,
     ) -> None:
         self.settings = settings
         self.fake = fake
@@ -93,6 +94,7 @@ class Kettle:
             listener_executor=self.executor,
             background_executor=self.background,
             download_executor=self.downloads,
+            workspaces=workspaces,
         )
         self.signer = SlackSigner(settings.signing_secret)
         self._server: Any = None
@@ -144,6 +146,10 @@ class Kettle:
     def db(self) -> Iterator[Session]:
         with unit_of_work(self.session_factory) as session:
             yield session
+
+    def get(self, url: str, *, cookie: str | None = None) -> Reply:
+        """A browser's GET (redirects not followed), to Kettle or to the fake's web pages."""
+        return http_get(url if "://" in url else self.url + url, cookie=cookie)
 
     # -- requests, signed as Slack signs them ---------------------------------------------
     def send(self, request: Any, *, settle: bool = True) -> Reply:
@@ -228,3 +234,23 @@ def checkbox_values(*values: str) -> dict[str, Any]:
 def state(**blocks: dict[str, Any]) -> dict[str, Any]:
     """{block_id: element_state} → Slack's state.values, with Kettle's single action_id per block."""
     return {block_id: {"value": element} for block_id, element in blocks.items()}
+
+
+def http_get(url: str, *, cookie: str | None = None) -> Reply:
+    """GET as a browser does, one hop: the Location of a redirect is the caller's to follow."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    headers = {"User-Agent": "Mozilla/5.0 (a browser)"}
+    if cookie:
+        headers["Cookie"] = cookie
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("GET", path or "/", headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
+    finally:
+        connection.close()

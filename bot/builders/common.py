@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.builders.ids import CommunityIds
 from bot.text import plain
 
 MESSAGE_BLOCK_LIMIT = 50  # Slack's most blocks in a message
@@ -112,3 +113,25 @@ def safe_link(url: str) -> str:
 def date_token(moment: datetime, tokens: str, fallback: str) -> str:
     """A moment Slack shows in each reader's own time zone; `fallback` where it cannot."""
     return f"<!date^{int(moment.timestamp())}^{tokens}|{fallback}>"
+
+
+def for_community(blocks: list[dict[str, Any]], community_id: int) -> list[dict[str, Any]]:
+    """Blocks marked as one CoP's (their block ids start `cop<id>.`), so that a button pressed
+    among them, on a surface showing several CoPs, says which CoP it is for."""
+    tag = f"{CommunityIds.TAG}{community_id}."
+    marked = []
+    for n, block in enumerate(blocks):
+        own = str(block.get("block_id") or n)
+        if own.startswith(CommunityIds.TAG.value) and "." in own:
+            own = own.split(".", 1)[1]
+        marked.append({**block, "block_id": (tag + own)[:255]})
+    return marked
+
+
+def community_of_block(block_id: str | None) -> int | None:
+    """The CoP a block marked by `for_community` belongs to, if it is marked."""
+    head, dot, _rest = (block_id or "").partition(".")
+    number = head[len(CommunityIds.TAG) :]
+    if dot and head.startswith(CommunityIds.TAG.value) and number.isdigit():
+        return int(number)
+    return None

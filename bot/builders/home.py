@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -13,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 import prompts
-from bot.builders.common import context, section
+from bot.builders.common import context, for_community, section
 from bot.builders.ids import HomeIds
 from bot.builders.stories import story_line
 from bot.models import Story
@@ -35,6 +36,43 @@ def home_view(header_name: str, sections: list[list[dict[str, Any]]]) -> dict[st
             break
         blocks.extend(addition)
     return {"type": "home", "blocks": blocks}
+
+
+@dataclass(frozen=True)
+class HomePart:
+    """One CoP's part of the App Home of someone the install has several CoPs for."""
+
+    community_id: int
+    name: str
+    is_member: bool
+    sections: list[list[dict[str, Any]]]
+
+
+def several_homes(parts: list[HomePart]) -> dict[str, Any]:
+    """Each CoP under its own header, its blocks marked as that CoP's (`for_community`), each
+    part within an even share of Slack's 100 blocks so that none crowds another out."""
+    share = HOME_BLOCK_LIMIT // max(1, len(parts))
+    blocks: list[dict[str, Any]] = []
+    for part in parts:
+        title = f"Welcome to {part.name}" if part.is_member else f"Kettle · {part.name}"
+        chunk: list[dict[str, Any]] = [HeaderBlock(text=title[:150]).to_dict()]
+        for section_blocks in part.sections:
+            if not section_blocks:
+                continue
+            addition = [DividerBlock().to_dict(), *section_blocks]
+            if len(chunk) + len(addition) > share:
+                break
+            chunk.extend(addition)
+        blocks.extend(for_community(chunk, part.community_id))
+    return {"type": "home", "blocks": blocks}
+
+
+def outsider_part(convenor_ids: list[str], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What someone outside a CoP sees of it: who to ask, and how to apply."""
+    p = prompts.load("kettle")
+    who = ", ".join(f"<@{u}>" for u in convenor_ids)
+    text = p["not_a_member"].format(convenors=f" ({who})" if who else "")
+    return [SectionBlock(text=MarkdownTextObject(text=text)).to_dict(), *extra]
 
 
 def outsider_home(
@@ -77,4 +115,12 @@ def stories_section(mine: list[Story], recent: list[Story]) -> list[dict[str, An
     return blocks
 
 
-__all__ = ["escape", "home_view", "outsider_home", "stories_section"]
+__all__ = [
+    "HomePart",
+    "escape",
+    "home_view",
+    "outsider_home",
+    "outsider_part",
+    "several_homes",
+    "stories_section",
+]

@@ -39,6 +39,17 @@ class StoryIds(StrEnum):
     VIEW_BUTTON = "story_view"
 
 
+class CommunityIds(StrEnum):
+    """Which CoP a surface is for, when one person may see several."""
+
+    CHOICE = "cop_choice"  # the block of a form's "which CoP?" select
+    TAG = "cop"  # block ids of a CoP's part of a surface start "cop<id>."
+    SETUP_MODAL = "cop_setup_modal"
+    SETUP_MOVEMENT = "cop_setup_movement"
+    SETUP_CONVENORS = "cop_setup_convenors"
+    SETUP_JOIN = "cop_setup_join"
+
+
 class HomeIds(StrEnum):
     SHARE_STORY = "home_share_story"
 
@@ -84,6 +95,23 @@ class RoundIds(StrEnum):
     VOLUNTEER = "round_volunteer"
     OFFER_YES = "round_offer_yes"
     OFFER_NO = "round_offer_no"
+    MODE = "mode"
+    HOURS = "hours"
+    THEME = "theme"
+    PROPOSITION = "proposition"
+    PARTNER = "partner"
+    INTERVIEW = "round_interview"
+    RETELL = "round_retell"
+    RETELL_MODAL = "round_retell_modal"
+    RETELL_YES = "round_retell_yes"
+    RETELL_NO = "round_retell_no"
+    CHOICES = "round_choices"  # opens the themes or propositions form of a round
+    CHOICES_MODAL = "round_choices_modal"
+    CHOICE_VOTE = "round_choice_vote"
+    START_TOPIC = "round_start_topic"
+    JOIN = "round_join"
+    LIBRARY_YES = "round_library_yes"
+    LIBRARY_NO = "round_library_no"
 
 
 class MeetingIds(StrEnum):

@@ -32,7 +32,7 @@ from bot.builders.common import (
     safe_link,
     section,
 )
-from bot.builders.ids import KnowledgeIds, StoryIds
+from bot.builders.ids import CommunityIds, KnowledgeIds, StoryIds
 from bot.models import Member, Story
 from bot.services.stories import BODY_MAX, TITLE_MAX
 from bot.text import escape, plain, truncate
@@ -126,8 +126,11 @@ def story_modal(
     community_id: int,
     channel_id: str | None = None,
     files: Sequence[tuple[int, str]] = (),
+    choices: Sequence[tuple[int, str]] = (),
 ) -> dict:
     """The form behind /story; `prefill` is what the member typed after the command.
+
+    `choices` are (id, name) of the CoPs a member of several may send it to, asked first.
 
     `files` are (id, name) of files the member sent Kettle, attached when the form is sent.
     """
@@ -135,6 +138,8 @@ def story_modal(
     prefill = prefill.strip()
     post_option = Option(value=StoryIds.POST_YES.value, text=plain(p["post_label"], 75))
     blocks: list[Any] = [section(p["intro"])]
+    if choices:
+        blocks.append(community_choice(choices, p["community_label"]))
     if files:
         names = ", ".join(escape(name) for _id, name in files)
         blocks.append(context(truncate(f":paperclip: {names}", 3000)))
@@ -166,6 +171,18 @@ def story_modal(
             }
         ),
         blocks=blocks,
+    )
+
+
+def community_choice(choices: Sequence[tuple[int, str]], label: str) -> dict[str, Any]:
+    """A form's "which CoP?" select (for someone who belongs to more than one)."""
+    return field(
+        CommunityIds.CHOICE,
+        label,
+        StaticSelectElement(
+            action_id=StoryIds.INPUT,
+            options=options({community_id: name for community_id, name in choices}),
+        ),
     )
 
 

@@ -54,18 +54,23 @@ from bot.models.pairing import (
     PairingRound,
 )
 from bot.models.rounds import (
+    ChoiceKind,
     LearningSet,
     OfferStatus,
     Round,
+    RoundChoice,
     RoundCommitment,
     RoundContribution,
+    RoundJoiner,
     RoundKind,
+    RoundMode,
     RoundNote,
     RoundOptOut,
     RoundPost,
     RoundPostKind,
     RoundShare,
     RoundStatus,
+    RoundVote,
     SetOffer,
     SetRhythm,
 )
@@ -76,6 +81,7 @@ from bot.models.stories import (
     StoryFile,
     StoryKind,
 )
+from bot.models.workspaces import slack_bots, slack_installations, slack_oauth_states
 
 __all__ = [
     "Application",
@@ -88,6 +94,7 @@ __all__ = [
     "CheckinOptOut",
     "CheckinPause",
     "CheckinStatus",
+    "ChoiceKind",
     "Community",
     "Consent",
     "Decision",
@@ -117,15 +124,19 @@ __all__ = [
     "Repeat",
     "Role",
     "Round",
+    "RoundChoice",
     "RoundCommitment",
     "RoundContribution",
+    "RoundJoiner",
     "RoundKind",
+    "RoundMode",
     "RoundNote",
     "RoundOptOut",
     "RoundPost",
     "RoundPostKind",
     "RoundShare",
     "RoundStatus",
+    "RoundVote",
     "Rsvp",
     "SetOffer",
     "SetRhythm",
@@ -135,5 +146,8 @@ __all__ = [
     "Tip",
     "UTCDateTime",
     "Visibility",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]

@@ -104,6 +104,8 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
+    # The workspace whose token sends it (None: the one workspace of a SLACK_BOT_TOKEN install).
+    team_id: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
     )

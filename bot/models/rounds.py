@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
@@ -24,6 +24,13 @@ class RoundStatus(enum.StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     CLOSED = "closed"
+
+
+class RoundMode(enum.StrEnum):
+    """How a round keeps time: minutes for a meeting, or hours and days across time zones."""
+
+    LIVE = "live"  # phases of minutes, everyone together (a meeting)
+    ASYNC = "async"  # phases of hours or days; each member prompted at a sensible local hour
 
 
 class RoundShare(enum.StrEnum):
@@ -44,6 +51,9 @@ class Round(Base):
         ForeignKey("communities.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[RoundKind] = mapped_column(_enum(RoundKind, "round_kind"))
+    mode: Mapped[RoundMode] = mapped_column(
+        _enum(RoundMode, "round_mode"), default=RoundMode.LIVE, server_default="live"
+    )
     status: Mapped[RoundStatus] = mapped_column(
         _enum(RoundStatus, "round_status"), default=RoundStatus.RUNNING
     )
@@ -102,11 +112,15 @@ class RoundContribution(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # AI Discover: a retelling of the interview partner's story, posted only after their yes
+    about_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    awaiting: Mapped[bool] = mapped_column(default=False, server_default=false())
     source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="contributions")
-    member: Mapped[Member | None] = relationship()
+    member: Mapped[Member | None] = relationship(foreign_keys=[member_id])
+    about: Mapped[Member | None] = relationship(foreign_keys=[about_id])
 
 
 class RoundCommitment(Base):
@@ -119,6 +133,10 @@ class RoundCommitment(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     what: Mapped[str] = mapped_column(Text)
+    # AI Destiny: the provocative proposition the commitment serves
+    choice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round_choices.id", ondelete="SET NULL")
+    )
     due_at: Mapped[datetime] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column()
     asked_at: Mapped[datetime | None] = mapped_column()
@@ -132,6 +150,8 @@ class RoundCommitment(Base):
 
     round: Mapped[Round] = relationship(back_populates="commitments")
     member: Mapped[Member | None] = relationship()
+    choice: Mapped[RoundChoice | None] = relationship()
+    joiners: Mapped[list[RoundJoiner]] = relationship(order_by="RoundJoiner.created_at")
 
 
 class RoundNote(Base):
@@ -253,3 +273,67 @@ class SetOffer(Base):
     member: Mapped[Member] = relationship()
     learning_set: Mapped[LearningSet] = relationship()
     round: Mapped[Round | None] = relationship(back_populates="offers", foreign_keys=[round_id])
+
+
+class ChoiceKind(enum.StrEnum):
+    TOPIC = "topic"  # an affirmative topic for the CoP's next AI round (one vote each)
+    THEME = "theme"  # a theme of the positive core, drawn from the stories (agreed by members)
+    PROPOSITION = "proposition"  # a provocative proposition tied to a theme (endorsed)
+
+
+class RoundChoice(Base):
+    """Something members propose and vote on: a topic, a theme, a proposition. Its proposer
+    owns its words; a topic has no round until a convenor starts one from it."""
+
+    __tablename__ = "round_choices"
+    __table_args__ = (Index("ix_round_choices_scope", "community_id", "kind", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    kind: Mapped[ChoiceKind] = mapped_column(_enum(ChoiceKind, "round_choice_kind"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round_choices.id", ondelete="SET NULL")
+    )
+    chosen: Mapped[bool] = mapped_column(default=False)  # a topic a round was started from
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member | None] = relationship()
+    theme: Mapped[RoundChoice | None] = relationship(remote_side=[id])
+
+
+class RoundVote(Base):
+    """One member's vote: `scope` is what a vote is one of (`topic:<community>` for the topic,
+    so each member has one and moving it changes it; `choice:<id>` for agreeing with a theme or
+    endorsing a proposition)."""
+
+    __tablename__ = "round_votes"
+    __table_args__ = (UniqueConstraint("scope", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    choice_id: Mapped[int] = mapped_column(
+        ForeignKey("round_choices.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundJoiner(Base):
+    """A member who said "I'm joining" a Destiny commitment (their own press, never named by
+    someone else)."""
+
+    __tablename__ = "round_joiners"
+
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("round_commitments.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ class Outbound:
     text: str
     blocks: list[dict[str, Any]]
     due_at: datetime | None = None
+    team_id: str | None = None  # the community's workspace, whose token sends it
 
 
 @dataclass
@@ -50,30 +51,42 @@ class TickReport:
 def plan(session: Any, *, now: datetime, workspace_tz: str) -> list[Outbound]:
     """Everything due at `now`, for every community with check-ins on; nothing is sent here."""
     out: list[Outbound] = []
+    several = len(membership.communities(session)) > 1
     for community in checkins.enabled_communities(session):
+        # Where the install has several CoPs, each DM names its CoP and its buttons say which.
+        cop = community if several else None
+        start = len(out)
         for due in checkins.due_checkins(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week)
+            text, blocks = builders.checkin_dm(due.name, due.week, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for due in checkins.due_reminders(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
-            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True)
+            text, blocks = builders.checkin_dm(due.name, due.week, reminder=True, community=cop)
             out.append(Outbound(due.key, due.user_id, text, blocks, due.due_at))
         for summary_due in checkins.due_summaries(
             session, community=community, now=now, workspace_tz=workspace_tz
         ):
             summary = checkins.summarise(session, community=community, week=summary_due.week)
             text, blocks = builders.summary_message(summary)
+            if cop is not None:
+                text, blocks = builders.naming_cop(text, blocks, cop)
             for user_id, key in summary_due.convenors:
                 out.append(Outbound(key, user_id, text, blocks))
-        out.extend(care_messages(session, community=community, now=now, workspace_tz=workspace_tz))
+        out.extend(
+            care_messages(
+                session, community=community, now=now, workspace_tz=workspace_tz, named=several
+            )
+        )
+        if community.team_id:  # sent with the community's workspace's token
+            out[start:] = [replace(o, team_id=community.team_id) for o in out[start:]]
     return out
 
 
 def care_messages(
-    session: Any, *, community: Any, now: datetime, workspace_tz: str
+    session: Any, *, community: Any, now: datetime, workspace_tz: str, named: bool = False
 ) -> list[Outbound]:
     """Care nudges for this week and last (the submission sends them at once; this catches any
     a crash interrupted). Each convenor gets their own, ledgered per member and week."""
@@ -83,6 +96,8 @@ def care_messages(
     out = []
     for signal in checkins.care_signals(session, community=community, weeks=weeks):
         text, blocks = builders.care_message(signal)
+        if named:  # several CoPs: the nudge says which CoP's member could use a hand
+            text, blocks = builders.naming_cop(text, blocks, community)
         for user_id in convenor_ids:
             out.append(
                 Outbound(
@@ -131,7 +146,17 @@ def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) 
         workers = extra_number(rt.settings.extra, "KETTLE_FANOUT_WORKERS")
         if workers is None:
             workers = DEFAULT_WORKERS
-    report = send_all(rt.sender, messages, workers=workers)
+    report = TickReport()
+    for team_id, batch in _by_team(messages).items():
+        sender = rt.sender_for(team_id)
+        if sender is None:
+            continue  # not installed there (any more): said once in the log
+        part = send_all(sender, batch, workers=workers)
+        report.planned += part.planned
+        report.sent += part.sent
+        report.failed += part.failed
+        for kind, count in part.kinds.items():
+            report.kinds[kind] = report.kinds.get(kind, 0) + count
     if report.planned:
         log.info(
             "check-in tick: %d due, %d sent, %d failed %s",
@@ -141,6 +166,14 @@ def run_tick(rt: runtime.Runtime, *, now: datetime, workers: int | None = None) 
             report.kinds,
         )
     return report
+
+
+def _by_team(messages: list[Outbound]) -> dict[str | None, list[Outbound]]:
+    """Each workspace's messages, sent with its own token."""
+    teams: dict[str | None, list[Outbound]] = {}
+    for message in messages:
+        teams.setdefault(message.team_id, []).append(message)
+    return teams
 
 
 def tick() -> None:

@@ -17,11 +17,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import prompts
-from bot import runtime
+from bot import runtime, waiting
 from bot.builders import knowledge as kb
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import Community, Digest, utcnow
+from bot.errors import NotFound
+from bot.models import CalloutStatus, Community, Digest, PublicationStatus, utcnow
 from bot.schedules import setup
 from bot.services import knowledge, membership
 from bot.services.stories import Place
@@ -113,6 +114,57 @@ def take_down(
                 log.warning("could not take down post %s in %s: %s", ts, channel, exc.response)
     for digest_id in dict.fromkeys(digests):
         refresh_digest(session_factory, client, digest_id)
+
+
+def _publication_wanted(session: Any, key: str) -> bool:
+    """A post that waited is still wanted if its story is still published and may still go."""
+    try:
+        publication = knowledge.get_publication(session, int(key.rpartition(":")[2]))
+    except (NotFound, ValueError):
+        return False
+    return publication.status == PublicationStatus.PUBLISHED and knowledge.may_go_to_movement(
+        session, publication.story
+    )
+
+
+def publication_released(sender: Sender, key: str, _outcome: Any) -> None:
+    """A story's post that waited (Kettle was not in the channel) is out: its author's preview
+    becomes "Published" with its withdraw button, and the proposer hears, as when it goes out
+    at once."""
+    p = prompts.load("knowledge")
+    pub_id = int(key.rpartition(":")[2])
+    with unit_of_work(sender.session_factory) as session:
+        publication = knowledge.get_publication(session, pub_id)
+        title, channel = publication.story.title, publication.channel_id or ""
+        author, proposer = publication.author_user_id, publication.proposed_by
+        text = p["published"].format(title=escape(title), channel=f"<#{channel}>")
+        blocks = kb.published_message(text, publication)
+        preview = waiting.sent_ts(session, knowledge.message_key(knowledge.PREVIEW, pub_id))
+    if preview:
+        sender.client.chat_update(
+            channel=sender.resolve_channel(author), ts=preview, text=text, blocks=blocks
+        )
+    if proposer:
+        sender.deliver(
+            knowledge.message_key(knowledge.TOLD_PUBLISHED, pub_id),
+            proposer,
+            text=p["told_convenor_published"].format(title=escape(title), channel=f"<#{channel}>"),
+        )
+
+
+def _callout_wanted(session: Any, key: str) -> bool:
+    """A call-out that waited is still wanted while it is open."""
+    try:
+        callout = knowledge.get_callout(session, int(key.rpartition(":")[2]))
+    except (NotFound, ValueError):
+        return False
+    return callout is not None and callout.status == CalloutStatus.OPEN
+
+
+waiting.on_release(
+    knowledge.PUBLICATION_POST, wanted=_publication_wanted, after=publication_released
+)
+waiting.on_release(knowledge.CALLOUT_POST, wanted=_callout_wanted)
 
 
 def digest_now(
@@ -256,22 +308,30 @@ def tick(now: datetime | None = None) -> None:
     rt = runtime.current()
     now = now or utcnow()
     with unit_of_work(rt.session_factory) as session:
-        unsent = [d.id for d in knowledge.unsent_digests(session)]
+        unsent = [(d.id, d.community_id) for d in knowledge.unsent_digests(session)]
         plans = [
-            (c.id, membership.convenor_ids(session, c.id)) for c in membership.communities(session)
+            (c.id, c.team_id, membership.convenor_ids(session, c.id))
+            for c in membership.communities(session)
         ]
-    for digest_id in unsent:
+    teams = {community_id: team_id for community_id, team_id, _ in plans}
+    for digest_id, community_id in unsent:
+        sender = rt.sender_for(teams.get(community_id))
+        if sender is None:
+            continue  # its workspace no longer has Kettle: said once in the log
         try:
-            post_digest(rt.session_factory, rt.sender, digest_id)
+            post_digest(rt.session_factory, sender, digest_id)
         except Exception:
             log.exception("digest %s failed", digest_id)
-    for community_id, convenor_ids in plans:
+    for community_id, team_id, convenor_ids in plans:
         due = due_keys(community_id, now, rt.settings.workspace_tz)
+        sender = rt.sender_for(team_id) if due else None
+        if sender is None:
+            continue
         try:
             if "digest" in due:
                 digest_now(
                     rt.session_factory,
-                    rt.sender,
+                    sender,
                     community_id=community_id,
                     audience=knowledge.COP,
                     key=due["digest"],
@@ -281,8 +341,8 @@ def tick(now: datetime | None = None) -> None:
             if "health" in due:
                 send_health(
                     rt.session_factory,
-                    rt.sender,
-                    rt.client,
+                    sender,
+                    sender.client,
                     community_id=community_id,
                     user_ids=convenor_ids,
                     now=now,

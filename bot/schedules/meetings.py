@@ -7,7 +7,7 @@ Also the one place that posts or updates a meeting's message, for listeners and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +16,13 @@ from slack_sdk import WebClient
 
 from bot import runtime
 from bot.builders import meetings as builders
+from bot.builders.common import for_community
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Meeting, MeetingStatus, utcnow
 from bot.schedules import setup
 from bot.services import meetings as svc
+from bot.services import membership
 from bot.services.meetings import DueKind
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Outgoing:
     text: str
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
+    community_id: int | None = None  # whose workspace's token sends it
 
 
 def publish_post(
@@ -84,6 +87,8 @@ def _render(session: Any, item: svc.Due) -> list[Outgoing]:
         return [Outgoing(item.key(), meeting.channel_id, text, None, meeting.message_ts)]
     if item.kind == DueKind.PULSE:
         p = builders.pulse_blocks(meeting, occ)
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            p = for_community(p, meeting.community_id)
         text = f"How was today's {meeting.title}?"
         return [Outgoing(item.key(u), u, text, p) for u in item.recipients]
     summary = svc.pulse_summary(session, meeting.id, occ.day)
@@ -98,22 +103,35 @@ def run_tick(rt: runtime.Runtime, now: datetime) -> int:
         outgoing: list[Outgoing] = []
         for item in svc.due(session, now=now, config=config):
             try:
-                outgoing.extend(_render(session, item))
+                community_id = session.get_one(Meeting, item.meeting_id).community_id
+                outgoing.extend(
+                    replace(o, community_id=community_id) for o in _render(session, item)
+                )
             except Exception:
                 log.exception("could not prepare %s", item.key())
-        stale = [meeting.id for meeting, _occ in svc.posts_to_refresh(session, now=now)]
+        stale = [
+            (meeting.id, meeting.community_id)
+            for meeting, _occ in svc.posts_to_refresh(session, now=now)
+        ]
+    teams = rt.teams_of([o.community_id or 0 for o in outgoing] + [c for _m, c in stale])
     sent = 0
     for out in outgoing:
+        sender = rt.sender_for(teams.get(out.community_id or 0))
+        if sender is None:
+            continue  # its workspace no longer has Kettle: said once in the log
         try:
-            outcome = rt.sender.deliver(
+            outcome = sender.deliver(
                 out.key, out.channel, text=out.text, blocks=out.blocks, thread_ts=out.thread_ts
             )
             sent += int(outcome.sent)
         except Exception:
             log.exception("could not send %s", out.key)
-    for meeting_id in stale:
+    for meeting_id, community_id in stale:
+        sender = rt.sender_for(teams.get(community_id))
+        if sender is None:
+            continue
         try:
-            publish_post(rt.client, rt.session_factory, rt.sender, meeting_id, now=now)
+            publish_post(sender.client, rt.session_factory, sender, meeting_id, now=now)
         except Exception:
             log.exception("could not refresh the post of meeting %s", meeting_id)
     return sent

@@ -11,7 +11,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import runtime
 from bot.builders import pairing as builders
+from bot.builders.common import for_community
 from bot.db import unit_of_work
+from bot.delivery import Sender
 from bot.models import PairingGroup, utcnow
 from bot.schedules import setup
 from bot.services import membership, pairing
@@ -24,7 +26,7 @@ def _mark(rt: runtime.Runtime, group_id: int, field: str, value: object) -> None
         pairing.mark_group(session, group_id, field, value)
 
 
-def _introduce(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
+def _introduce(rt: runtime.Runtime, sender: Sender, group_id: int, now: datetime) -> bool:
     with unit_of_work(rt.session_factory) as session:
         group = session.get(PairingGroup, group_id)
         if group is None or group.introduced_at is not None:
@@ -42,24 +44,27 @@ def _introduce(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
         key = f"pairing:{group.round_id}:{group.id}:intro"
         seed = f"{group.round_id}:{group.id}"
     if channel is None:
-        opened = rt.client.conversations_open(users=",".join(p[0] for p in people))
+        opened = sender.client.conversations_open(users=",".join(p[0] for p in people))
         channel = str(opened["channel"]["id"])
         _mark(rt, group_id, "channel_id", channel)
     text, blocks = builders.intro_blocks(people, seed=seed)
-    outcome = rt.sender.deliver(key, channel, text=text, blocks=blocks)
+    outcome = sender.deliver(key, channel, text=text, blocks=blocks)
     if outcome.ts:
         _mark(rt, group_id, "introduced_at", now)
     return outcome.sent
 
 
-def _follow_up(rt: runtime.Runtime, group_id: int, now: datetime) -> bool:
+def _follow_up(rt: runtime.Runtime, sender: Sender, group_id: int, now: datetime) -> bool:
     with unit_of_work(rt.session_factory) as session:
         group = session.get(PairingGroup, group_id)
         if group is None or group.channel_id is None or group.followed_up_at is not None:
             return False
         channel, key = group.channel_id, f"pairing:{group.round_id}:{group.id}:followup"
+        community_id = group.round.community_id if membership.several(session) else None
     text, blocks = builders.followup_blocks(group_id)
-    outcome = rt.sender.deliver(key, channel, text=text, blocks=blocks)
+    if community_id is not None:  # a group DM: its buttons say which CoP they are for
+        blocks = for_community(blocks, community_id)
+    outcome = sender.deliver(key, channel, text=text, blocks=blocks)
     if outcome.ts:
         _mark(rt, group_id, "followed_up_at", now)
     return outcome.sent
@@ -77,15 +82,25 @@ def run_tick(rt: runtime.Runtime, now: datetime) -> int:
         except Exception:
             log.exception("pairing round failed for community %s", community_id)
     with unit_of_work(rt.session_factory) as session:
-        intros = [g.id for g in pairing.groups_to_introduce(session, now=now, config=config)]
-        followups = [g.id for g in pairing.groups_to_follow_up(session, now=now, config=config)]
+        intros = [
+            (g.id, g.round.community_id)
+            for g in pairing.groups_to_introduce(session, now=now, config=config)
+        ]
+        followups = [
+            (g.id, g.round.community_id)
+            for g in pairing.groups_to_follow_up(session, now=now, config=config)
+        ]
+    teams = rt.teams_of(c for _g, c in intros + followups)
     sent = 0
-    steps: list[tuple[Any, int]] = [(_introduce, g) for g in intros] + [
-        (_follow_up, g) for g in followups
+    steps: list[tuple[Any, int, int]] = [(_introduce, g, c) for g, c in intros] + [
+        (_follow_up, g, c) for g, c in followups
     ]
-    for step, group_id in steps:
+    for step, group_id, community_id in steps:
+        sender = rt.sender_for(teams.get(community_id))
+        if sender is None:
+            continue  # its workspace no longer has Kettle: said once in the log
         try:
-            sent += int(step(rt, group_id, now))
+            sent += int(step(rt, sender, group_id, now))
         except Exception:
             log.exception("pairing message failed for group %s", group_id)
     return sent

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.builders import rounds as builders
+from bot.builders.common import for_community
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import (
@@ -29,7 +30,9 @@ from bot.models import (
     RoundStatus,
     utcnow,
 )
+from bot.schedules import rounds_inquiry as inquiry
 from bot.schedules import setup
+from bot.services import membership
 from bot.services import rounds as svc
 from bot.text import escape
 
@@ -63,6 +66,9 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         index = round_.phase_index
         phase_due = round_.status != RoundStatus.CLOSED and round_.announced_phase < index
         text, blocks = builders.phase_post(round_) if phase_due else ("", [])
+        if phase_due and round_.set_id is not None and membership.several(session):
+            # a set's group DM is no CoP's channel: its buttons say which CoP they are for
+            blocks = for_community(blocks, round_.community_id)
     if phase_due:
         key = f"round:{round_id}:phase:{index}"
         sender.deliver(key, channel, text=text, blocks=blocks, thread_ts=thread_ts)
@@ -101,6 +107,8 @@ def ask_presenter(sender: Sender, session_factory: SessionFactory, round_id: int
             starter=svc.who(starter),
             report_back=bool(svc.previous_actions(session, presenter)),
         )
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            blocks = for_community(blocks, round_.community_id)
         presenter_id = presenter.user_id
         starter_id = starter.user_id if starter is not None else None
         starter_member = starter.id if starter is not None else None
@@ -140,13 +148,18 @@ def post_line(
     kind: RoundPostKind,
     ref_id: int,
     text: str,
+    blocks: list[dict[str, Any]] | None = None,
 ) -> None:
     """A contribution or commitment in the round's thread, once, remembered for forget-me."""
     with unit_of_work(session_factory) as session:
         round_ = session.get_one(Round, round_id)
         channel, thread_ts = round_.channel_id, round_.thread_ts
     outcome = sender.deliver(
-        f"round:{round_id}:{kind.value}:{ref_id}", channel, text=text, thread_ts=thread_ts
+        f"round:{round_id}:{kind.value}:{ref_id}",
+        channel,
+        text=text,
+        blocks=blocks,
+        thread_ts=thread_ts,
     )
     if outcome.ts:
         with unit_of_work(session_factory) as session:
@@ -209,29 +222,26 @@ def render_post(session: Session, post: RoundPost) -> tuple[str, list[Any] | Non
         return text, None
     item = svc.post_content(session, post)
     if isinstance(item, RoundContribution):
-        who = svc.who(item.member, item.anonymous)
-        return builders.contribution_text(
-            round_, who, item.text, phase_index=item.phase_index
-        ), None
+        return inquiry.contribution_line(round_, item), None
     if isinstance(item, RoundCommitment):
-        return builders.commitment_text(svc.who(item.member), item.what, svc.local_due(item)), None
+        text = inquiry.commitment_line(item)
+        return text, builders.commitment_blocks(text, item.id) if item.choice_id else None
     return None
 
 
-def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
+def refresh_posts(sender: runtime.Routing, session_factory: SessionFactory) -> None:
     """Edit (or take down) every round post marked stale, e.g. after a forget-me: chat.update
     on its recorded ts. One that fails stays marked for the next tick."""
     with unit_of_work(session_factory) as session:
-        due = [
-            (p.id, p.channel_id, p.ts, render_post(session, p)) for p in svc.stale_posts(session)
-        ]
-    for post_id, channel, ts, content in due:
+        stale = svc.stale_posts(session)
+        due = [(p.round_id, p.id, p.channel_id, p.ts, render_post(session, p)) for p in stale]
+    for poster, (_, post_id, channel, ts, content) in runtime.routed(sender, due):
         try:
             if content is None:
-                sender.client.chat_delete(channel=channel, ts=ts)
+                poster.client.chat_delete(channel=channel, ts=ts)
             else:
                 text, blocks = content
-                sender.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                poster.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             if exc.response.get("error") != "message_not_found":
                 log.warning("could not edit round post %s: %s", ts, exc.response.get("error"))
@@ -241,24 +251,6 @@ def refresh_posts(sender: Sender, session_factory: SessionFactory) -> None:
             continue
         with unit_of_work(session_factory) as session:
             svc.settle_post(session, post_id, taken_down=content is None)
-
-
-def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_id: int) -> int:
-    """Open a group DM for each pair of members with the Discover question; returns the count."""
-    with unit_of_work(session_factory) as session:
-        round_ = session.get_one(Round, round_id)
-        groups = [[m.user_id for m in g] for g in svc.interview_groups(session, round_)]
-        question = (svc.phases(round_.kind)[0].get("questions") or [""])[0]
-        text = svc.prompts_()["messages"]["pair"].format(
-            topic=escape(round_.topic), question=question
-        )
-    for group in groups:
-        try:
-            channel = sender.client.conversations_open(users=",".join(group))["channel"]["id"]
-            sender.deliver(f"round:{round_id}:pair:{'-'.join(group)}", channel, text=text)
-        except Exception:
-            log.exception("could not pair %s for round %s", group, round_id)
-    return len(groups)
 
 
 def _advance_due(session_factory: SessionFactory, now: datetime) -> None:
@@ -274,21 +266,23 @@ def _advance_due(session_factory: SessionFactory, now: datetime) -> None:
             log.exception("could not advance round %s", round_id)
 
 
-def _publish_all(sender: Sender, session_factory: SessionFactory) -> None:
+def _publish_all(route: runtime.Routing, session_factory: SessionFactory) -> None:
     with unit_of_work(session_factory) as session:
-        ids = [r.id for r in svc.unannounced(session)]
-    for round_id in ids:
+        ids = [(r.id,) for r in svc.unannounced(session)]
+    for sender, (round_id,) in runtime.routed(route, ids):
         try:
             publish(sender, session_factory, round_id)
         except Exception:
             log.exception("could not publish round %s", round_id)
 
 
-def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _invite(
+    route: runtime.Routing, session_factory: SessionFactory, now: datetime, tz: str
+) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         due = []
-        for round_, people in svc.due_invitations(session, now):
+        for round_, people in svc.due_invitations(session, now, workspace_tz=tz):
             ph = svc.phase(round_) or {}
             text_args = {
                 "kind": "appreciative-inquiry round",
@@ -297,6 +291,7 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
             }
             skip = {round_.facilitator.user_id} if round_.facilitator else set()
             targets = [(m.id, m.user_id) for m in people if m.user_id not in skip]
+            cop = round_.community_id if membership.several(session) else None
             due.append(
                 (
                     round_.id,
@@ -305,23 +300,25 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
                     round_.thread_ts,
                     text_args,
                     targets,
+                    cop,
                 )
             )
-    for round_id, index, channel, thread_ts, text_args, targets in due:
+    for sender, row in runtime.routed(route, due):
+        round_id, index, channel, thread, args, targets, cop = row
         try:
-            link = sender.client.chat_getPermalink(channel=channel, message_ts=thread_ts or "")[
+            link = sender.client.chat_getPermalink(channel=channel, message_ts=thread or "")[
                 "permalink"
             ]
             for member_id, user_id in targets:
                 with unit_of_work(session_factory) as session:
                     if not svc.wants_invitations(session, member_id):
                         continue  # said no while the others were being invited
-                text = messages["invite"].format(link=link, **text_args)
+                text = messages["invite"].format(link=link, **args)
                 sender.deliver(
                     f"round:{round_id}:invite:{user_id}",
                     user_id,
                     text=text,
-                    blocks=builders.invite_blocks(text),
+                    blocks=marked(builders.invite_blocks(text), cop),
                 )
                 with unit_of_work(session_factory) as session:
                     svc.note_once(session, session.get_one(Round, round_id), member_id, "invite")
@@ -331,10 +328,15 @@ def _invite(sender: Sender, session_factory: SessionFactory, now: datetime) -> N
             log.exception("could not invite members to round %s", round_id)
 
 
-def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def marked(blocks: list[Any], community_id: int | None) -> list[Any]:
+    """A DM's blocks, marked as one CoP's where the install has several."""
+    return blocks if community_id is None else for_community(blocks, community_id)
+
+
+def _tea_breaks(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     with unit_of_work(session_factory) as session:
         due = [(r.id, r.channel_id, r.thread_ts) for r in svc.due_tea_breaks(session, now)]
-    for round_id, channel, thread_ts in due:
+    for sender, (round_id, channel, thread_ts) in runtime.routed(route, due):
         try:
             with unit_of_work(session_factory) as session:
                 text = svc.take_tea_break(session, round_id, now)  # the timer stops for tea
@@ -347,11 +349,12 @@ def _tea_breaks(sender: Sender, session_factory: SessionFactory, now: datetime) 
 
 def _commitment_texts(
     template: str, commitments: list[RoundCommitment]
-) -> list[tuple[int, str, str]]:
-    """(commitment id, its owner's user id, the message) for each commitment whose owner is
-    still known, its date as they picked it."""
+) -> list[tuple[int, int, str, str]]:
+    """(its round, commitment id, its owner's user id, the message) for each commitment whose
+    owner is still known, its date as they picked it."""
     return [
         (
+            c.round_id,
             c.id,
             c.member.user_id,
             template.format(
@@ -365,25 +368,28 @@ def _commitment_texts(
     ]
 
 
-def _follow_ups(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _follow_ups(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     messages = svc.prompts_()["messages"]
     with unit_of_work(session_factory) as session:
         reminders = _commitment_texts(messages["remind"], svc.due_reminders(session, now))
-        asks = _commitment_texts(messages["ask"], svc.due_asks(session, now))
-    for commitment_id, user_id, text in reminders:
+        due_asks = svc.due_asks(session, now)
+        asks = _commitment_texts(messages["ask"], due_asks)
+        several = membership.several(session)
+        cops = {c.id: c.round.community_id if several else None for c in due_asks}
+    for sender, (_, commitment_id, user_id, text) in runtime.routed(route, reminders):
         try:
             sender.deliver(f"round-commitment:{commitment_id}:remind", user_id, text=text)
             with unit_of_work(session_factory) as session:
                 svc.mark_commitment(session, commitment_id, "reminded_at", now)
         except Exception:
             log.exception("could not remind about commitment %s", commitment_id)
-    for commitment_id, user_id, text in asks:
+    for sender, (_, commitment_id, user_id, text) in runtime.routed(route, asks):
         try:
             sender.deliver(
                 f"round-commitment:{commitment_id}:ask",
                 user_id,
                 text=text,
-                blocks=builders.ask_blocks(text, commitment_id),
+                blocks=marked(builders.ask_blocks(text, commitment_id), cops.get(commitment_id)),
             )
             with unit_of_work(session_factory) as session:
                 svc.mark_commitment(session, commitment_id, "asked_at", now)
@@ -396,12 +402,17 @@ def tick(now: datetime | None = None) -> None:
     rt = runtime.current()
     now = now or utcnow()
     _advance_due(rt.session_factory, now)
-    _publish_all(rt.sender, rt.session_factory)
-    _invite(rt.sender, rt.session_factory, now)
-    _tea_breaks(rt.sender, rt.session_factory, now)
-    _follow_ups(rt.sender, rt.session_factory, now)
+    route = rt.router(Round)  # each round's workspace's sender
+    _publish_all(route, rt.session_factory)
+    tz = rt.settings.workspace_tz
+    _invite(route, rt.session_factory, now, tz)
+    inquiry.send_prompts(route, rt.session_factory, now, tz)
+    inquiry.pair_due(route, rt.session_factory, now)
+    inquiry.offer_library(route, rt.session_factory)
+    _tea_breaks(route, rt.session_factory, now)
+    _follow_ups(route, rt.session_factory, now)
     try:
-        refresh_posts(rt.sender, rt.session_factory)
+        refresh_posts(route, rt.session_factory)
     except Exception:
         log.exception("could not refresh round posts")
 

@@ -1,7 +1,8 @@
 """Standing action-learning sets on their rhythm: one tick a minute opens each new set's group
 DM, calls for presenters before each meeting (each member reads the time in their own zone),
-asks each volunteer to confirm, reminds every member shortly before, opens the meeting in the set's group DM, and sends the adviser
-process prompts privately while it runs.
+asks each volunteer to confirm, reminds every member shortly before, opens the meeting in the
+set's group DM, and sends the adviser process prompts privately while it runs. Each set is sent
+for by its own CoP's workspace, and one whose workspace has no Kettle is left until it has.
 
 Every message goes through the delivery ledger with a key that names the set and the meeting's
 time, so a restart, a double tick or a second replica never sends it twice; a meeting is one
@@ -20,7 +21,7 @@ from bot import runtime
 from bot.builders import rounds as builders
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
-from bot.models import LearningSet, Member, utcnow
+from bot.models import LearningSet, Member, Round, utcnow
 from bot.schedules import rounds as runner
 from bot.schedules import setup
 from bot.services import membership
@@ -48,20 +49,21 @@ def open_space(sender: Sender, session_factory: SessionFactory, set_id: int) -> 
     sender.deliver(f"set:{set_id}:welcome", channel, text=text)
 
 
-def _spaces(sender: Sender, session_factory: SessionFactory) -> None:
+def _spaces(route: runtime.Routing, session_factory: SessionFactory) -> None:
     with unit_of_work(session_factory) as session:
-        ids = [s.id for s in svc.due_spaces(session)]
-    for set_id in ids:
+        ids = [(s.id,) for s in svc.due_spaces(session)]
+    for sender, (set_id,) in runtime.routed(route, ids):
         try:
             open_space(sender, session_factory, set_id)
         except Exception:
             log.exception("could not open the group DM of set %s", set_id)
 
 
-def _calls(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _calls(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     """Before each meeting, each member is asked privately whether they'd like to present."""
     with unit_of_work(session_factory) as session:
         due = []
+        several = membership.several(session)
         for set_ in svc.due_calls(session, now):
             meeting_at = set_.next_meeting_at
             assert meeting_at is not None
@@ -70,10 +72,11 @@ def _calls(sender: Sender, session_factory: SessionFactory, now: datetime) -> No
                 if member is None or not member.is_active:
                     continue
                 text, blocks = builders.call_blocks(set_, member, meeting_at)
+                blocks = runner.marked(blocks, set_.community_id if several else None)
                 key = f"set:{set_.id}:{meeting_at.isoformat()}:call:{user_id}"
                 due.append((set_.id, meeting_at, key, user_id, text, blocks))
     done: set[tuple[int, datetime]] = set()
-    for set_id, meeting_at, key, user_id, text, blocks in due:
+    for sender, (set_id, meeting_at, key, user_id, text, blocks) in runtime.routed(route, due):
         try:
             sender.deliver(key, user_id, text=text, blocks=blocks)
             done.add((set_id, meeting_at))
@@ -84,7 +87,7 @@ def _calls(sender: Sender, session_factory: SessionFactory, now: datetime) -> No
             svc.mark_called(session, set_id, meeting_at)
 
 
-def _reminders(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _reminders(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     """Shortly before each meeting, each member is reminded of it in their own zone."""
     with unit_of_work(session_factory) as session:
         due = []
@@ -98,7 +101,7 @@ def _reminders(sender: Sender, session_factory: SessionFactory, now: datetime) -
                     key = f"set:{set_.id}:{meeting_at.isoformat()}:remind:{user_id}"
                     due.append((set_.id, meeting_at, key, user_id, text))
     done: set[tuple[int, datetime]] = set()
-    for set_id, meeting_at, key, user_id, text in due:
+    for sender, (set_id, meeting_at, key, user_id, text) in runtime.routed(route, due):
         try:
             sender.deliver(key, user_id, text=text)
             done.add((set_id, meeting_at))
@@ -109,13 +112,16 @@ def _reminders(sender: Sender, session_factory: SessionFactory, now: datetime) -
             svc.mark_reminded(session, set_id, meeting_at)
 
 
-def _confirmations(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _confirmations(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     with unit_of_work(session_factory) as session:
         due = []
+        several = membership.several(session)
         for offer in svc.due_confirmations(session, now):
             text, blocks = builders.confirm_blocks(offer)
-            due.append((offer.id, offer.member.user_id, text, blocks))
-    for offer_id, user_id, text, blocks in due:
+            cop = offer.learning_set.community_id
+            blocks = runner.marked(blocks, cop if several else None)
+            due.append((offer.set_id, offer.id, offer.member.user_id, text, blocks))
+    for sender, (_, offer_id, user_id, text, blocks) in runtime.routed(route, due):
         try:
             sender.deliver(f"set-offer:{offer_id}:confirm", user_id, text=text, blocks=blocks)
             with unit_of_work(session_factory) as session:
@@ -124,10 +130,10 @@ def _confirmations(sender: Sender, session_factory: SessionFactory, now: datetim
             log.exception("could not ask offer %s for its confirmation", offer_id)
 
 
-def _openings(sender: Sender, session_factory: SessionFactory, now: datetime) -> None:
+def _openings(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
     with unit_of_work(session_factory) as session:
-        ids = [s.id for s in svc.due_openings(session, now)]
-    for set_id in ids:
+        ids = [(s.id,) for s in svc.due_openings(session, now)]
+    for sender, (set_id,) in runtime.routed(route, ids):
         try:
             with unit_of_work(session_factory) as session:
                 opened = svc.open_meeting(session, session.get_one(LearningSet, set_id), now)
@@ -140,7 +146,7 @@ def _openings(sender: Sender, session_factory: SessionFactory, now: datetime) ->
             log.exception("could not open the meeting of set %s", set_id)
 
 
-def _adviser_prompts(sender: Sender, session_factory: SessionFactory) -> None:
+def _adviser_prompts(route: runtime.Routing, session_factory: SessionFactory) -> None:
     """The adviser's process prompts, privately, as each phase of a meeting begins."""
     with unit_of_work(session_factory) as session:
         due = []
@@ -148,7 +154,7 @@ def _adviser_prompts(sender: Sender, session_factory: SessionFactory) -> None:
             adviser = session.get(Member, round_.facilitator_id)
             if adviser is not None:
                 due.append((round_.id, round_.phase_index, adviser.id, adviser.user_id, text))
-    for round_id, index, member_id, user_id, text in due:
+    for sender, (round_id, index, member_id, user_id, text) in runtime.routed(route, due):
         try:
             sender.deliver(f"round:{round_id}:process:{index}", user_id, text=f":compass: {text}")
             with unit_of_work(session_factory) as session:
@@ -166,12 +172,13 @@ def tick(now: datetime | None = None) -> None:
     """Everything standing sets need at `now`; safe to run twice or after a long pause."""
     rt = runtime.current()
     now = now or utcnow()
-    _spaces(rt.sender, rt.session_factory)
-    _calls(rt.sender, rt.session_factory, now)
-    _confirmations(rt.sender, rt.session_factory, now)
-    _reminders(rt.sender, rt.session_factory, now)
-    _openings(rt.sender, rt.session_factory, now)
-    _adviser_prompts(rt.sender, rt.session_factory)
+    route = rt.router(LearningSet)  # each set's CoP's workspace's sender
+    _spaces(route, rt.session_factory)
+    _calls(route, rt.session_factory, now)
+    _confirmations(route, rt.session_factory, now)
+    _reminders(route, rt.session_factory, now)
+    _openings(route, rt.session_factory, now)
+    _adviser_prompts(rt.router(Round), rt.session_factory)
 
 
 @setup

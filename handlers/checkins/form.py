@@ -19,7 +19,7 @@ from bot.schedules.checkins import Outbound, send_all
 from bot.services import checkins, membership
 from bot.services.membership import Viewer
 from handlers import home
-from handlers.forms import action_value, input_value, metadata
+from handlers.forms import action_value, for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
 
@@ -54,7 +54,7 @@ def open_form(client: WebClient, trigger_id: str, context: BoltContext, week: st
         week = member_week(session, viewer, context, week)
         existing = checkins.get_checkin(session, viewer.member_id or 0, week)
         view = builders.checkin_modal(week, existing)
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer_of(context).community_id))
 
 
 def on_checkin_command(
@@ -98,6 +98,9 @@ def on_checkin_submitted(
         checkin = checkins.record_answer(session, member=member, week=week, answer=answer)
         signal = checkins.care_signal(session, checkin)
         convenor_ids = membership.convenor_ids(session, member.community_id)
+        care = builders.care_message(signal) if signal is not None else None
+        if care is not None and membership.several(session):  # say which CoP's member it is
+            care = builders.naming_cop(*care, member.community)
     ack()
     p = prompts.load("checkins")
     where = {
@@ -108,8 +111,8 @@ def on_checkin_submitted(
     if signal is not None:
         where += " " + p["thanks_told"]
     client.chat_postMessage(channel=viewer.user_id, text=p["thanks"].format(where=where))
-    if signal is not None:
-        text, blocks = builders.care_message(signal)
+    if signal is not None and care is not None:
+        text, blocks = care
         send_all(
             context["sender"],
             [

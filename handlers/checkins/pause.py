@@ -18,7 +18,7 @@ from bot.services import checkins, membership
 from bot.text import escape
 from handlers import home
 from handlers.checkins.form import member_week
-from handlers.forms import action_value, input_value
+from handlers.forms import action_value, for_cop, input_value
 from handlers.middleware import viewer_of
 
 
@@ -49,7 +49,8 @@ def on_pause_button(
         member = membership.viewer_member(session, viewer)
         assert member is not None
         today = checkins.local_today(member, context["settings"].workspace_tz, utcnow())
-    client.views_open(trigger_id=body["trigger_id"], view=builders.pause_modal(today))
+    view = for_cop(builders.pause_modal(today), viewer_of(context).community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_pause_submitted(

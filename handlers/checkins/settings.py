@@ -14,7 +14,7 @@ from bot.db import unit_of_work
 from bot.errors import NotAMember
 from bot.services import checkins, membership
 from handlers import home
-from handlers.forms import input_value
+from handlers.forms import for_cop, input_value
 from handlers.middleware import viewer_of
 
 
@@ -23,7 +23,8 @@ def open_settings(client: WebClient, trigger_id: str, context: BoltContext) -> N
     with unit_of_work(context["db"]) as session:
         community = membership.community_by_id(session, viewer.community_id or 0)
         schedule = checkins.get_schedule(community) if community else checkins.Schedule()
-    client.views_open(trigger_id=trigger_id, view=builders.settings_modal(schedule))
+    view = for_cop(builders.settings_modal(schedule), viewer_of(context).community_id)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def on_settings_command(

@@ -7,7 +7,9 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 import prompts
+from bot.db import unit_of_work
 from bot.models import utcnow
+from bot.services import membership
 from bot.services.membership import Viewer
 from handlers import registry
 
@@ -27,6 +29,9 @@ def is_plain_dm(event: dict[str, Any]) -> bool:
 def on_plain_dm(event: dict[str, Any], context: BoltContext) -> None:
     viewer = context.get("viewer")
     is_member = isinstance(viewer, Viewer) and viewer.is_member
+    if isinstance(viewer, Viewer) and viewer.undecided:  # in several CoPs: a member all the same
+        with unit_of_work(context["db"]) as session:
+            is_member = bool(membership.communities_of(session, viewer.user_id))
     p = prompts.load("kettle")
     text = p["dm_help_member"] if is_member else p["dm_help_outsider"]
     user_id = event["user"]

@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.builders.home import home_view, outsider_home
+from bot.builders.home import HomePart, home_view, outsider_home, outsider_part, several_homes
 from bot.db import SessionFactory, unit_of_work
 from bot.services import membership
 from bot.services.membership import Viewer
@@ -36,19 +36,7 @@ def add_outsider_section(name: str, section: HomeSection) -> None:
     _outsider_sections[name] = section
 
 
-def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
-    community = (
-        membership.community_by_id(session, viewer.community_id) if viewer.community_id else None
-    )
-    if community is None or not viewer.is_member:
-        ids = membership.convenor_ids(session, community.id) if community else []
-        extra: list[dict[str, Any]] = []
-        for name, outsider_section in _outsider_sections.items():
-            try:
-                extra.extend(outsider_section(session, viewer) if community else [])
-            except Exception:
-                log.exception("outsider home section %s failed for %s", name, viewer.user_id)
-        return outsider_home(community.name if community else "Kettle", ids, extra=extra)
+def _member_sections(session: Session, viewer: Viewer) -> list[list[dict[str, Any]]]:
     sections = []
     for _order, name, section in _sections:
         try:
@@ -57,15 +45,65 @@ def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
                 sections.append(section(session, viewer))
         except Exception:
             log.exception("home section %s failed for %s", name, viewer.user_id)
-    return home_view(community.name, sections)
+    return sections
+
+
+def _outsider_extra(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    extra: list[dict[str, Any]] = []
+    for name, outsider_section in _outsider_sections.items():
+        try:
+            extra.extend(outsider_section(session, viewer))
+        except Exception:
+            log.exception("outsider home section %s failed for %s", name, viewer.user_id)
+    return extra
+
+
+def build_home(session: Session, viewer: Viewer) -> dict[str, Any]:
+    community = (
+        membership.community_by_id(session, viewer.community_id) if viewer.community_id else None
+    )
+    if community is None or not viewer.is_member:
+        ids = membership.convenor_ids(session, community.id) if community else []
+        extra = _outsider_extra(session, viewer) if community else []
+        return outsider_home(community.name if community else "Kettle", ids, extra=extra)
+    return home_view(community.name, _member_sections(session, viewer))
+
+
+def home_for(session: Session, user_id: str) -> dict[str, Any]:
+    """Someone's App Home. Where the install has several CoPs, each CoP they belong to has its
+    own part (its sections, for that CoP only), then each other CoP as an outsider sees it; a
+    button in a part says which CoP it is for."""
+    every = membership.communities(session)
+    if len(every) <= 1:
+        community = every[0] if every else None
+        return build_home(session, membership.resolve_viewer(session, community, user_id))
+    mine = membership.communities_of(session, user_id)
+    parts = []
+    for community in mine:
+        viewer = membership.resolve_viewer(session, community, user_id)
+        parts.append(
+            HomePart(community.id, community.name, True, _member_sections(session, viewer))
+        )
+    for community in every:
+        if community in mine:
+            continue
+        viewer = membership.resolve_viewer(session, community, user_id)
+        ids = membership.convenor_ids(session, community.id)
+        parts.append(
+            HomePart(
+                community.id,
+                community.name,
+                False,
+                [outsider_part(ids, _outsider_extra(session, viewer))],
+            )
+        )
+    return several_homes(parts)
 
 
 def publish_home(client: WebClient, session_factory: SessionFactory, user_id: str) -> None:
     """Rebuild and publish someone's App Home (after anything that changes what it shows)."""
     with unit_of_work(session_factory) as session:
-        community = membership.community_for_request(session, user_id=user_id, channel_id=None)
-        viewer = membership.resolve_viewer(session, community, user_id)
-        view = build_home(session, viewer)
+        view = home_for(session, user_id)
     client.views_publish(user_id=user_id, view=view)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import waiting
 from bot.builders import knowledge as kb
+from bot.builders.common import for_community
 from bot.builders.ids import Command, KnowledgeIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, KettleError
@@ -15,7 +17,7 @@ from bot.models import CalloutStatus, utcnow
 from bot.services import knowledge, membership
 from bot.text import escape, truncate
 from handlers import registry
-from handlers.forms import metadata
+from handlers.forms import for_cop, metadata
 from handlers.knowledge.story import prompts_, value_id
 from handlers.middleware import convenors_only, tell, viewer_of, workspace_users
 from handlers.stories.capture import parse_submission
@@ -47,12 +49,22 @@ def cop_callout(
         return
     ack(response_type="ephemeral", text=p["callout_posted"].format(channel=f"<#{channel}>"))
     # The ledger notes where the post went as it marks it sent (knowledge.note_callout_post).
-    context["sender"].deliver(
+    outcome = waiting.deliver_or_wait(
+        context["sender"],
         knowledge.message_key(knowledge.CALLOUT_POST, callout_id),
         channel,
         text=truncate(f"A question: {escape(question)}", 300),
         blocks=blocks,
     )
+    if isinstance(outcome, waiting.Waiting):
+        # It waits in the outbox until Kettle can post there; the convenors hear how to mend it.
+        waiting.tell_convenors(
+            context["sender"],
+            context["db"],
+            outcome,
+            community_id=viewer.community_id or 0,
+            what=f"the call-out *{escape(truncate(question, 80))}*",
+        )
 
 
 def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -63,7 +75,9 @@ def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         if callout.status != CalloutStatus.OPEN:
             raise knowledge.CalloutClosed()
         view = kb.answer_modal(callout)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_answer_submitted(
@@ -96,6 +110,8 @@ def on_answer_submitted(
             consent=consent,
         )
         blocks = kb.new_answer_message(notice, story, callout)
+        if membership.several(session):  # a DM: its buttons say which CoP they are for
+            blocks = for_community(blocks, callout.community_id)
         convenor, title, story_id = callout.created_by, story.title, story.id
     ack()
     if not created:

@@ -15,7 +15,7 @@ from bot.models import utcnow
 from bot.schedules import knowledge as sends
 from bot.services import knowledge, stories
 from bot.text import escape
-from handlers.forms import input_value, metadata, open_modal
+from handlers.forms import for_cop, input_value, metadata, open_modal
 from handlers.knowledge.story import prompts_, refresh_story_modal, value_id
 from handlers.middleware import tell, viewer_of
 
@@ -42,7 +42,7 @@ def on_tip_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     with unit_of_work(context["db"]) as session:
         story = stories.get_story(session, value_id(body), community_id=viewer.community_id or 0)
         view = kb.tip_modal(story)
-    open_modal(client, body, view)
+    open_modal(client, body, for_cop(view, viewer_of(context).community_id))
 
 
 def on_tip_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:

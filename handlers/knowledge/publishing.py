@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot import waiting
 from bot.builders import knowledge as kb
 from bot.builders.common import section
 from bot.db import unit_of_work
@@ -68,14 +69,23 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         name = knowledge.author_name(session, story, Place.MOVEMENT)
         blocks = kb.movement_post(story, name=name)
         pub_id, title, proposer = publication.id, story.title, publication.proposed_by
+        community_id = story.community_id
     # The ledger notes where the post went as it marks it sent (knowledge.note_publication_post).
     sender = context["sender"]
-    outcome = sender.deliver(
+    outcome = waiting.deliver_or_wait(
+        sender,
         knowledge.message_key(knowledge.PUBLICATION_POST, pub_id),
         channel,
         text=f"A story: {escape(title)}",
         blocks=blocks,
     )
+    if isinstance(outcome, waiting.Waiting):
+        # Kettle is not in the channel (or the like): the post waits in the outbox, goes out
+        # once that is mended (sends.publication_released follows it), and people are told.
+        _approved_but_waiting(
+            body, client, context, outcome, community_id=community_id, title=title
+        )
+        return
     with unit_of_work(context["db"]) as session:
         publication = knowledge.get_publication(session, pub_id)
         live = publication.status == PublicationStatus.PUBLISHED
@@ -97,6 +107,39 @@ def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
             proposer,
             text=p["told_convenor_published"].format(title=escape(title), channel=f"<#{channel}>"),
         )
+
+
+def _approved_but_waiting(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    blocked: waiting.Waiting,
+    *,
+    community_id: int,
+    title: str,
+) -> None:
+    """The author hears, in place of the preview they approved, that it waits and why; each
+    convenor hears what stops it and exactly how to mend it."""
+    author = context.user_id or ""
+    waiting.tell_convenors(
+        context["sender"],
+        context["db"],
+        blocked,
+        community_id=community_id,
+        what=f"<@{author}>'s story *{escape(title)}*",
+    )
+    text = waiting.actor_sentence(blocked, f"your story *{escape(title)}*")
+    if not text:
+        return
+    dm, ts = message_of(body)
+    if dm and ts:
+        # With its withdraw button: changing one's mind while it waits means it never goes.
+        with unit_of_work(context["db"]) as session:
+            publication = knowledge.get_publication(session, value_id(body))
+            blocks = kb.published_message(text, publication)
+        client.chat_update(channel=dm, ts=ts, text=text, blocks=blocks)
+    else:
+        tell(body, client, context, text)
 
 
 def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

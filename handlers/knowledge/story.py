@@ -16,7 +16,7 @@ from bot.errors import KettleError
 from bot.services import knowledge, stories
 from bot.services.stories import Place
 from bot.text import escape
-from handlers.forms import action_value, metadata, open_modal
+from handlers.forms import action_value, for_cop, metadata, open_modal
 from handlers.middleware import viewer_of
 
 
@@ -59,7 +59,7 @@ def on_read(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         view = story_view(session, value_id(body), viewer)
-    open_modal(client, body, view)
+    open_modal(client, body, for_cop(view, viewer_of(context).community_id))
 
 
 def refresh_story_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -69,4 +69,4 @@ def refresh_story_modal(body: dict[str, Any], client: WebClient, context: BoltCo
     story_id = metadata(view).get("story_id")
     with unit_of_work(context["db"]) as session:
         fresh = story_view(session, int(story_id or 0), viewer_of(context))
-    client.views_update(view_id=view["id"], view=fresh)
+    client.views_update(view_id=view["id"], view=for_cop(fresh, viewer_of(context).community_id))

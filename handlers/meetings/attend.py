@@ -17,7 +17,7 @@ from bot.services import meetings as svc
 from bot.services import membership
 from bot.text import escape
 from handlers import home
-from handlers.forms import action_value, input_value
+from handlers.forms import action_value, for_cop, input_value, metadata
 from handlers.middleware import tell, viewer_of
 
 
@@ -79,14 +79,15 @@ def on_pulse_score(ack: Ack, body: dict[str, Any], client: WebClient, context: B
 def on_pulse_note(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     meeting_id, day = builders.parse_occurrence_value(action_value(body))
-    client.views_open(trigger_id=body["trigger_id"], view=builders.note_modal(meeting_id, day))
+    view = for_cop(builders.note_modal(meeting_id, day), viewer_of(context).community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_note_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     viewer = viewer_of(context)
-    meeting_id, day = builders.parse_occurrence_value(view.get("private_metadata"))
+    meeting_id, day = builders.parse_occurrence_value(str(metadata(view).get("occurrence") or ""))
     note = input_value(view["state"]["values"], MeetingIds.NOTE) or ""
     with unit_of_work(context["db"]) as session:
         meeting = svc.get_meeting(session, meeting_id, community_id=viewer.community_id or 0)

@@ -19,7 +19,7 @@ from bot.services import meetings as svc
 from bot.services import membership
 from bot.services.membership import Viewer
 from bot.text import escape
-from handlers.forms import input_value, metadata
+from handlers.forms import for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 def _meeting_tz(session: Session, viewer: Viewer, fallback: str) -> str:
     member = membership.viewer_member(session, viewer)
     return (member.tz if member and member.tz else None) or fallback
+
+
+def _cop_channel(session: Session, viewer: Viewer) -> str | None:
+    """The channel of the CoP the form is for (each CoP meets in its own)."""
+    community = membership.community_by_id(session, viewer.community_id or 0)
+    return community.channel_id if community else None
 
 
 def open_form(
@@ -47,11 +53,11 @@ def open_form(
         view = builders.meeting_modal(
             community_id=viewer.community_id or 0,
             tz=tz,
-            default_channel=settings.cop_channel,
+            default_channel=_cop_channel(session, viewer) or settings.cop_channel,
             meeting=meeting,
             occurrence=occurrence,
         )
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer.community_id))
 
 
 def on_meeting_submitted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.builders.ids import Command, MembershipIds
+from bot.builders.ids import Command, CommunityIds, MembershipIds
 from bot.errors import KettleError
 from handlers import registry
 from handlers.home import add_outsider_section, add_section
@@ -40,6 +40,7 @@ from handlers.membership.rights import (
     on_leave_button,
 )
 from handlers.membership.roles import cop_capacity, cop_convenor, cop_remove
+from handlers.membership.setup import cop_setup, on_setup_join, on_setup_submitted
 from handlers.middleware import convenors_only, members_only
 
 
@@ -55,6 +56,9 @@ def register(app: App) -> None:
     app.action(MembershipIds.LEAVE_BUTTON, middleware=[members_only])(on_leave_button)
     app.action(MembershipIds.FORGET_DELETE_BUTTON)(forget_listener(keep=False))
     app.action(MembershipIds.FORGET_KEEP_BUTTON)(forget_listener(keep=True))
+    # Set up checks who may itself: a workspace admin (users.info) or the CoP's convenor.
+    app.view(CommunityIds.SETUP_MODAL)(on_setup_submitted)
+    app.action(CommunityIds.SETUP_JOIN)(on_setup_join)
     add_section(10, "membership", membership_home_section)
     add_outsider_section("membership", outsider_home_section)
     register_cop_words(app)
@@ -64,6 +68,7 @@ def register_cop_words(app: App) -> None:
     """`/cop` words for membership; access is checked by the dispatcher before each runs."""
     cop = Command.COP.value
     words = [
+        ("setup", cop_setup, registry.ANYONE, "— set this CoP up (admins and convenors)"),
         ("join", cop_join, registry.ANYONE, "— apply to join the Community of Practice"),
         ("norms", cop_norms, registry.ANYONE, "— our norms and what we look for in members"),
         ("mydata", cop_mydata, registry.ANYONE, "— everything Kettle holds about you, as a file"),

@@ -17,7 +17,7 @@ from bot.models import utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
 from bot.text import escape
-from handlers.forms import input_values
+from handlers.forms import for_cop, input_values
 from handlers.membership.common import (
     community_of,
     convenor_ids,
@@ -35,7 +35,7 @@ def open_apply_form(client: WebClient, trigger_id: str, context: BoltContext) ->
         community = community_of(session, viewer)
         membership.check_may_apply(session, community, viewer.user_id)
         view = builders.apply_modal(community.name, membership.questions(), membership.criteria())
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer_of(context).community_id))
 
 
 def on_apply_button(

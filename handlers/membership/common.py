@@ -20,12 +20,15 @@ from bot.services import membership
 from bot.services.membership import Viewer
 from bot.text import escape
 from handlers import home
+from handlers.middleware import ask_which
 
 log = logging.getLogger(__name__)
 
 
 def community_of(session: Session, viewer: Viewer) -> Community:
     community = membership.community_by_id(session, viewer.community_id or 0)
+    if community is None and viewer.undecided:
+        raise ask_which(session, viewer)
     if community is None:
         raise NotFound("Kettle isn't set up for a Community of Practice yet.")
     return community

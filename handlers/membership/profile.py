@@ -12,7 +12,7 @@ from bot.builders.ids import MembershipIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotFound
 from bot.services import membership
-from handlers.forms import input_values
+from handlers.forms import for_cop, input_values
 from handlers.membership.common import question_answers, refresh_homes, say
 from handlers.middleware import viewer_of
 
@@ -25,7 +25,7 @@ def open_profile_form(client: WebClient, trigger_id: str, context: BoltContext) 
         answers = dict(profile.answers) if profile else {}
         show = bool(profile and profile.show_in_directory)
     view = builders.profile_modal(membership.questions(), answers, show)
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer_of(context).community_id))
 
 
 def on_profile_button(

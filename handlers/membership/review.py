@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import prompts
+from bot import waiting
 from bot.builders import membership as builders
 from bot.builders.ids import MembershipIds
 from bot.db import unit_of_work
@@ -19,7 +20,7 @@ from bot.errors import NotFound
 from bot.models import ApplicationStatus, Community, utcnow
 from bot.services import membership
 from bot.slack import fetch_profile
-from handlers.forms import input_values, metadata
+from handlers.forms import for_cop, input_values, metadata
 from handlers.membership.common import community_of, refresh_homes, say
 from handlers.membership.home import convenor_blocks
 from handlers.middleware import viewer_of
@@ -54,7 +55,9 @@ def on_review_button(
         if not membership.get_application(session, community.id, application_id).status.open:
             raise membership.AlreadyDecided()
         view = review_view(session, community, application_id)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_review_submitted(
@@ -107,8 +110,17 @@ def on_review_submitted(
             expected=expected,
         )
         community_name, channel = community.name, community.channel_id
+        community_id = community.id
         convenor_ids = membership.convenor_ids(session, community.id)
-    tell_outcome(context["sender"], client, outcome, applicant, community_name, channel)
+    tell_outcome(
+        context["sender"],
+        client,
+        outcome,
+        applicant,
+        community_name,
+        channel,
+        community_id=community_id,
+    )
     if outcome.full:
         client.chat_postMessage(
             channel=viewer.user_id,
@@ -125,6 +137,8 @@ def tell_outcome(
     user_id: str,
     community_name: str,
     channel: str | None,
+    *,
+    community_id: int | None = None,
 ) -> None:
     """Tell the applicant, with the reason; on approval invite them and welcome them."""
     p = prompts.load("membership")
@@ -135,6 +149,18 @@ def tell_outcome(
         except SlackApiError as exc:
             if exc.response.get("error") != "already_in_channel":
                 log.warning("could not invite %s to %s: %s", user_id, channel, exc.response)
+            refused = waiting.mendable(exc)
+            if refused and community_id is not None:
+                # A guest, a deactivated account, Kettle not in its channel: the convenors hear
+                # what stops it and how to mend it (and invite them by hand).
+                waiting.tell_convenors(
+                    sender,
+                    sender.session_factory,
+                    waiting.Waiting(f"invite:{outcome.application_id}", user_id, refused),
+                    community_id=community_id,
+                    what="",
+                    channel=channel,
+                )
     sender.deliver(
         f"application-outcome:{outcome.application_id}:{status}",
         user_id,

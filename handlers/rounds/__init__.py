@@ -15,7 +15,20 @@ from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
 from handlers import home, registry
-from handlers.middleware import convenors_only, members_only
+from handlers.middleware import convenors_only, members_only, members_or_choosing
+from handlers.rounds.inquiry import (
+    on_choice_vote,
+    on_choices,
+    on_choices_submitted,
+    on_interview,
+    on_join,
+    on_library_answer,
+    on_retell,
+    on_retell_answer,
+    on_retell_submitted,
+    on_start_topic,
+    on_topics,
+)
 from handlers.rounds.play import (
     on_contribute,
     on_contribution_submitted,
@@ -43,6 +56,7 @@ USAGE = {
     "sets": ": your standing sets, their next meeting and their learning reviews",
     "guide": "ai|als: how the technique works",
     "list": ": recent rounds",
+    "topics": ": propose or vote on the topic of our next appreciative inquiry",
     "invites": "on|off: private invitations to join in",
 }
 
@@ -65,6 +79,7 @@ def register(app: App) -> None:
     sub(app, Command.ROUND, "sets", on_sets, access=registry.MEMBER, usage=USAGE["sets"])
     sub(app, Command.ROUND, "guide", on_guide, access=registry.MEMBER, usage=USAGE["guide"])
     sub(app, Command.ROUND, "list", on_list, access=registry.MEMBER, usage=USAGE["list"])
+    sub(app, Command.ROUND, "topics", on_topics, access=registry.MEMBER, usage=USAGE["topics"])
     sub(app, Command.ROUND, "invites", on_invites, access=registry.MEMBER, usage=USAGE["invites"])
     app.view(RoundIds.AI_MODAL, middleware=[convenors_only])(on_ai_submitted)
     app.view(RoundIds.ALS_MODAL, middleware=[members_only])(on_als_submitted)
@@ -81,9 +96,26 @@ def register(app: App) -> None:
     app.action(RoundIds.PAIR, middleware=[members_only])(on_pair)
     app.action(RoundIds.REPORT, middleware=[members_only])(on_report)
     app.action(RoundIds.OPT_OUT, middleware=[members_only])(on_opt_out)
+    app.view(RoundIds.CHOICES_MODAL, middleware=[members_only])(on_choices_submitted)
+    app.view(RoundIds.RETELL_MODAL, middleware=[members_only])(on_retell_submitted)
+    app.action(RoundIds.CHOICES, middleware=[members_only])(on_choices)
+    app.action(RoundIds.CHOICE_VOTE, middleware=[members_only])(on_choice_vote)
+    app.action(RoundIds.START_TOPIC, middleware=[convenors_only])(on_start_topic)
+    app.action(RoundIds.INTERVIEW, middleware=[members_only])(on_interview)
+    app.action(RoundIds.RETELL, middleware=[members_only])(on_retell)
+    app.action(RoundIds.RETELL_YES, middleware=[members_only])(on_retell_answer)
+    app.action(RoundIds.RETELL_NO, middleware=[members_only])(on_retell_answer)
+    app.action(RoundIds.JOIN, middleware=[members_only])(on_join)
+    app.action(RoundIds.LIBRARY_YES, middleware=[members_only])(on_library_answer)
+    app.action(RoundIds.LIBRARY_NO, middleware=[members_only])(on_library_answer)
     app.action(RoundIds.PRESENT_YES, middleware=[members_only])(on_presenter_answer)
     app.action(RoundIds.PRESENT_NO, middleware=[members_only])(on_presenter_answer)
     registry.event(
-        app, "message", on_round_message, middleware=[members_only], matchers=[in_active_round]
+        app,
+        "message",
+        on_round_message,
+        # someone in two CoPs writing in a set's group DM is known by the round's own CoP
+        middleware=[members_or_choosing],
+        matchers=[in_active_round],
     )
     home.add_section(30, "rounds", rounds_home_section)

@@ -11,11 +11,12 @@ from bot.builders import rounds as builders
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput
-from bot.models import RoundPostKind, RoundShare, RoundStatus, utcnow
+from bot.models import ChoiceKind, RoundKind, RoundPostKind, RoundShare, RoundStatus, utcnow
 from bot.schedules import rounds as runner
+from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
-from handlers.forms import input_value, metadata
+from handlers.forms import for_cop, input_value, metadata, number_in
 from handlers.middleware import tell, viewer_of
 from handlers.rounds.common import answer_form, button_id, round_and_phase
 
@@ -31,8 +32,16 @@ def on_contribute(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
             closed = round_.status == RoundStatus.CLOSED
             tell(body, client, context, message["closed" if closed else "not_your_turn"])
             return
-        view = builders.contribute_modal(round_)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+        ph = svc.phase(round_) or {}
+        offered = (
+            svc.round_choices(session, round_, ChoiceKind.PROPOSITION)
+            if ph.get("commitments") and round_.kind == RoundKind.AI
+            else []
+        )
+        view = builders.contribute_modal(round_, offered)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 class Posted(NamedTuple):
@@ -43,6 +52,7 @@ class Posted(NamedTuple):
     kind: RoundPostKind
     ref_id: int
     line: str
+    blocks: list[dict[str, Any]] | None = None
 
 
 def on_contribution_submitted(
@@ -57,6 +67,7 @@ def on_contribution_submitted(
             posted.kind,
             posted.ref_id,
             posted.line,
+            posted.blocks,
         )
 
 
@@ -79,11 +90,22 @@ def _contribute(view: dict[str, Any], context: BoltContext) -> Posted:
                 member.tz,
                 today=svc.local_today(member.tz, utcnow()),
             )
+            chosen = input_value(values, RoundIds.PROPOSITION)
+            offered = svc.round_choices(session, round_, ChoiceKind.PROPOSITION)
+            if offered and not chosen:
+                raise InvalidInput("Proposition", {RoundIds.PROPOSITION: "Which one it serves."})
             item, created = svc.add_commitment(
-                session, round_, member, what=text, due_at=due, source_key=key
+                session,
+                round_,
+                member,
+                what=text,
+                due_at=due,
+                source_key=key,
+                choice_id=number_in(str(chosen)) if chosen else None,
             )
-            line = builders.commitment_text(svc.who(member), item.what, svc.local_due(item))
-            return Posted(created, round_.id, RoundPostKind.COMMITMENT, item.id, line)
+            line = inquiry.commitment_line(item)
+            blocks = builders.commitment_blocks(line, item.id) if item.choice_id else None
+            return Posted(created, round_.id, RoundPostKind.COMMITMENT, item.id, line, blocks)
         anon = bool(input_value(values, RoundIds.ANONYMOUS))
         said, created = svc.add_contribution(
             session, round_, member, text=text, anonymous=anon, source_key=key, phase_index=index
@@ -102,7 +124,9 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         commitment = svc.own_commitment(session, commitment_id, viewer.member_id)
         in_set = commitment.round.set_id is not None
         view = builders.report_modal(commitment.id, commitment.what, in_set=in_set)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
+    )
 
 
 def on_report_submitted(

@@ -20,7 +20,7 @@ from bot.models import utcnow
 from bot.schedules import sets as standing
 from bot.services import clock, membership
 from bot.services import rounds as svc
-from handlers.forms import action_value, input_value, message_of, metadata, number_in
+from handlers.forms import action_value, for_cop, input_value, message_of, metadata, number_in
 from handlers.middleware import tell, viewer_of
 from handlers.rounds.common import answer_form, button_id
 from handlers.rounds.setup import _starter
@@ -36,9 +36,8 @@ def on_set(
         me = membership.viewer_member(session, viewer)
         tz = str(clock.zone(me.tz if me else None))
     ack()
-    client.views_open(
-        trigger_id=body["trigger_id"], view=builders.set_modal(tz=tz, me=viewer.user_id)
-    )
+    view = for_cop(builders.set_modal(tz=tz, me=viewer.user_id), viewer.community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_sets(
@@ -108,7 +107,7 @@ def on_volunteer(ack: Ack, body: dict[str, Any], client: WebClient, context: Bol
         if set_.next_meeting_at != meeting_at or meeting_at <= utcnow():
             tell(body, client, context, s["offer_closed"])
             return
-        view = builders.offer_modal(set_, meeting_at)
+        view = for_cop(builders.offer_modal(set_, meeting_at), viewer.community_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -157,7 +156,7 @@ def on_offer_answer(
         me = membership.viewer_member(session, viewer)
         if me is None:
             raise NotAMember()
-        offer = svc.answer_offer(session, offer_id, me, yes=yes, now=utcnow())
+        offer = svc.confirm_offer(session, offer_id, me, yes=yes, now=utcnow())
         if offer is None:
             tell(body, client, context, svc.prompts_()["als"]["already_answered"])
             return

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
-from bot.models import Community, Member, utcnow
+from bot.models import Community, Member, RoundMode, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
-from handlers.forms import input_value
+from handlers.forms import input_value, metadata
 from handlers.middleware import viewer_of
 from handlers.rounds.common import answer_form
+from handlers.rounds.inquiry import ai_form_errors
 
 
 def _minutes(values: dict[str, Any], block_id: str) -> int:
@@ -57,7 +58,8 @@ def on_ai_submitted(
 
 def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
     values = view["state"]["values"]
-    minutes = _minutes(values, RoundIds.MINUTES)
+    mode, minutes = ai_form_errors(values)
+    topic_id = metadata(view).get("topic_id")
     with unit_of_work(context["db"]) as session:
         community, me = _starter(session, viewer)
         round_, created = svc.start_ai(
@@ -70,6 +72,8 @@ def _start_ai(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tup
             allow_anonymous=bool(input_value(values, RoundIds.ANONYMOUS)),
             now=utcnow(),
             source_key=f"view:{view['id']}",
+            mode=RoundMode(mode),
+            topic_id=int(topic_id) if isinstance(topic_id, int) else None,
         )
         return round_.id, created
 

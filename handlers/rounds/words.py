@@ -12,8 +12,10 @@ from slack_sdk import WebClient
 from bot.builders import rounds as builders
 from bot.db import unit_of_work
 from bot.errors import NotAMember
+from bot.models import utcnow
 from bot.services import membership
 from bot.services import rounds as svc
+from handlers.forms import for_cop
 from handlers.middleware import tell, viewer_of
 
 SetupForm = Callable[..., dict[str, Any]]  # a set-up modal for `channel_id`
@@ -36,13 +38,18 @@ def _open_setup(
         ack(response_type="ephemeral", text=svc.prompts_()["messages"]["no_channel"])
         return
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form(channel_id=channel))
+    view = for_cop(form(channel_id=channel), viewer_of(context).community_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_ai(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, args: str
 ) -> None:
-    _open_setup(ack, body, client, context, partial(builders.ai_modal, topic=args))
+    """The AI set-up form: over days unless one of the CoP's meetings is under way now."""
+    viewer = viewer_of(context)
+    with unit_of_work(context["db"]) as session:
+        mode = svc.default_mode(session, viewer.community_id or 0, utcnow())
+    _open_setup(ack, body, client, context, partial(builders.ai_modal, topic=args, mode=mode))
 
 
 def on_als(

@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 
 from bot.builders.ids import Command, HomeIds, StoryIds
 from bot.db import unit_of_work
+from bot.services import membership
 from handlers import home, registry
-from handlers.middleware import members_only, viewer_of
+from handlers.middleware import ask_which, members_only, members_or_choosing, viewer_of
 from handlers.stories import files
 from handlers.stories.capture import on_share_button, on_story_submitted, open_story_modal
 from handlers.stories.library import (
@@ -29,24 +30,31 @@ def on_story_command(
 ) -> None:
     text = (body.get("text") or "").strip()
     word, _, rest = text.partition(" ")
+    viewer = viewer_of(context)
     if word.lower() == "search":
-        viewer = viewer_of(context)
         with unit_of_work(context["db"]) as session:
+            if viewer.undecided:
+                raise ask_which(session, viewer)
             blocks = search_reply(session, viewer, rest.strip())
         ack(response_type="ephemeral", text="Story library search", blocks=blocks)
         return
+    choices = []
+    if viewer.undecided:
+        with unit_of_work(context["db"]) as session:
+            choices = [(c.id, c.name) for c in membership.communities_of(session, viewer.user_id)]
     ack()
     open_story_modal(
         client,
         body["trigger_id"],
-        viewer_of(context),
+        viewer,
         prefill=body.get("text", ""),
         channel_id=body.get("channel_id"),
+        choices=choices,
     )
 
 
 def register(app: App) -> None:
-    registry.command(app, Command.STORY, on_story_command, middleware=[members_only])
+    registry.command(app, Command.STORY, on_story_command, middleware=[members_or_choosing])
     app.action(HomeIds.SHARE_STORY, middleware=[members_only])(on_share_button)
     app.view(StoryIds.MODAL, middleware=[members_only])(on_story_submitted)
     app.action(StoryIds.SEARCH_BUTTON, middleware=[members_only])(on_search_button)

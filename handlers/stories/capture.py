@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import prompts
+from bot import waiting
 from bot.builders import stories as story_builders
 from bot.builders.ids import StoryIds
 from bot.db import unit_of_work
@@ -22,7 +23,7 @@ from bot.services.stories import Place
 from bot.text import escape
 from handlers import home
 from handlers.errors import later
-from handlers.forms import input_value, metadata
+from handlers.forms import for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
 
@@ -34,14 +35,16 @@ def open_story_modal(
     prefill: str,
     channel_id: str | None,
     files: list[tuple[int, str]] | None = None,
+    choices: list[tuple[int, str]] | None = None,
 ) -> None:
     view = story_builders.story_modal(
         prefill=prefill,
         community_id=viewer.community_id or 0,
         channel_id=channel_id,
         files=files or [],
+        choices=choices or [],
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer.community_id))
 
 
 def on_share_button(
@@ -100,7 +103,7 @@ def on_story_submitted(
             _queue_messages(
                 session, story, author.name, draft.post_to_cop, cop_channel=community.channel_id
             )
-        story_id = story.id
+        story_id, community_id = story.id, community.id
     ack()
     if not created:
         return
@@ -108,7 +111,13 @@ def on_story_submitted(
     def after() -> None:
         sender: Sender = context["sender"]
         # The ledger notes where the CoP post went (stories.note_cop_post), as the sweeper's does.
-        sender.deliver_queued(stories.cop_post_key(story_id))
+        # Kettle not in the CoP's channel (or the like): the post waits, the convenors hear.
+        waiting.deliver_queued_or_wait(
+            sender,
+            stories.cop_post_key(story_id),
+            community_id=community_id,
+            what=f"<@{viewer.user_id}>'s story for the CoP's channel",
+        )
         sender.deliver_queued(stories.thanks_key(story_id))
         home.publish_home(client, session_factory, viewer.user_id)
 

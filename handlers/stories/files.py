@@ -26,13 +26,13 @@ from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.errors import KettleError
 from bot.models import FileStatus
-from bot.services import stories
+from bot.services import membership, stories
 from bot.services.membership import Viewer
 from bot.services.stories import FileLimits, FileRefused
 from bot.text import escape
 from handlers import registry
 from handlers.forms import action_value, message_of
-from handlers.middleware import members_only, viewer_of
+from handlers.middleware import members_or_choosing, viewer_of
 from handlers.stories.capture import open_story_modal
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def is_member_dm_with_files(event: dict[str, Any], context: BoltContext) -> bool
         and event.get("subtype") in (None, "file_share")
         and not event.get("bot_id")
         and isinstance(viewer, Viewer)
-        and viewer.is_member
+        and (viewer.is_member or viewer.undecided)
     )
 
 
@@ -82,6 +82,11 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
     to_fetch: list[_Fetch] = []
     refusals: list[str] = []
     with unit_of_work(context["db"]) as session:
+        # Someone in several CoPs: kept under their first until the story form says which
+        # (attaching a file to a story moves it to the story's CoP).
+        community_id = (
+            viewer.community_id or membership.communities_of(session, viewer.user_id)[0].id
+        )
         for slack_file in (event.get("files") or [])[:MAX_FILES]:
             name = _name_of(slack_file)
             url = str(slack_file.get("url_private_download") or "")
@@ -90,7 +95,7 @@ def on_dm_file(event: dict[str, Any], client: WebClient, context: BoltContext) -
                     storage.allowed_url(url, settings.file_hosts)
                 row, fetch = stories.record_file(
                     session,
-                    community_id=viewer.community_id or 0,
+                    community_id=community_id,
                     uploader_user_id=viewer.user_id,
                     slack_file=slack_file,
                     limits=limits,
@@ -202,7 +207,7 @@ def fetch_one(
         got = storage.fetch(
             settings.files_dir,
             str(slack_file.get("url_private_download") or ""),
-            settings.bot_token,
+            client.token or settings.bot_token,  # the workspace's own token
             hosts=settings.file_hosts,
             max_bytes=limit.max_bytes,
         )
@@ -260,10 +265,17 @@ def on_file_is_story(
         files = stories.own_unattached_files(session, _file_ids(body), viewer.user_id)
         attached = [(f.id, f.name) for f in files]
         prefill = files[0].message_text if files else ""
+        mine = membership.communities_of(session, viewer.user_id) if viewer.undecided else []
     if not attached:
         raise KettleError("Those files are already part of a story, or aren't yours to attach.")
     open_story_modal(
-        client, body["trigger_id"], viewer, prefill=prefill, channel_id=None, files=attached
+        client,
+        body["trigger_id"],
+        viewer,
+        prefill=prefill,
+        channel_id=None,
+        files=attached,
+        choices=[(c.id, c.name) for c in mine],
     )
 
 
@@ -285,7 +297,11 @@ def on_file_not_story(
 
 def register(app: App) -> None:
     registry.event(
-        app, "message", on_dm_file, middleware=[members_only], matchers=[is_member_dm_with_files]
+        app,
+        "message",
+        on_dm_file,
+        middleware=[members_or_choosing],
+        matchers=[is_member_dm_with_files],
     )
-    app.action(StoryIds.FILE_IS_STORY, middleware=[members_only])(on_file_is_story)
-    app.action(StoryIds.FILE_NOT_STORY, middleware=[members_only])(on_file_not_story)
+    app.action(StoryIds.FILE_IS_STORY, middleware=[members_or_choosing])(on_file_is_story)
+    app.action(StoryIds.FILE_NOT_STORY, middleware=[members_or_choosing])(on_file_not_story)

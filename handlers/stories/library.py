@@ -20,7 +20,7 @@ from bot.models import Story, StoryKind
 from bot.services import knowledge, membership, stories
 from bot.services.membership import Viewer
 from bot.text import escape
-from handlers.forms import input_value
+from handlers.forms import for_cop, input_value
 from handlers.middleware import viewer_of
 
 
@@ -75,7 +75,7 @@ def on_search_button(
     viewer = viewer_of(context)
     with unit_of_work(context["db"]) as session:
         view = _search_form(session, viewer)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=body["trigger_id"], view=for_cop(view, viewer.community_id))
 
 
 def on_search_submitted(

@@ -30,6 +30,7 @@ from .blockkit import (
     validate_message_text,
     validate_view,
 )
+from .oauth import OAuth, OAuthError, Team
 from .socketmode import SocketMode
 
 __all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
@@ -37,6 +38,58 @@ __all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
 JSON = dict[str, Any]
 
 TRIGGER_TTL_SECONDS = 3.0
+
+#: The scopes a bot token is granted unless a test says otherwise: every one a method below needs.
+DEFAULT_SCOPES: frozenset[str] = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:read",
+        "im:history",
+        "mpim:write",
+        "mpim:read",
+        "mpim:history",
+        "channels:read",
+        "channels:history",
+        "channels:manage",
+        "channels:join",
+        "groups:read",
+        "groups:history",
+        "groups:write",
+        "users:read",
+        "team:read",
+        "reactions:write",
+        "files:read",
+        "files:write",
+    }
+)
+
+# Which scope each method needs, as Slack's method reference lists it. A conversations method
+# needs the scope for the kind of conversation it is given: (public, private, im, mpim).
+_METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.scheduleMessage": "chat:write",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "team.info": "team:read",
+    "reactions.add": "reactions:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files.info": "files:read",
+    "conversations.join": "channels:join",
+}
+_CONVERSATION_SCOPES: dict[str, tuple[str, str, str, str]] = {
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "conversations.invite": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+    "conversations.kick": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+}
 DOWNLOAD_CHUNK = 64 * 1024
 
 _TZ_LABELS = {
@@ -203,18 +256,23 @@ class FakeSlack:
         app_id: str = "A0001",
         ts_base: float | None = 1_700_000_000.0,
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
+        host: str = "127.0.0.1",
     ) -> None:
+        #: The address to listen on: loopback, or "0.0.0.0" for containers to reach it.
+        self.host = host
         self.bot_token = bot_token
         #: The app-level token: the only one ``apps.connections.open`` accepts.
         self.app_token = app_token
-        self.team_id = team_id
-        self.team_name = team_name
-        self.team_domain = team_domain
-        self.bot_user_id = bot_user_id
-        self.bot_id = bot_id
+        #: The workspace of ``bot_token``; OAuth installs add others (``fake.oauth.add_team``).
+        self._primary = Team(team_id, team_name, team_domain, bot_user_id, bot_id)
+        #: The workspace the request being answered acts in (per HTTP thread).
+        self._acting = threading.local()
         self.bot_name = bot_name
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
+        #: The bot token's scopes, sent back in every answer's ``X-OAuth-Scopes`` header; a
+        #: method needing one not here answers ``missing_scope`` (with ``needed`` and ``provided``).
+        self.scopes: set[str] = set(DEFAULT_SCOPES)
         #: Monotonic clock used for trigger expiry and rate limiting; replace in tests.
         self.clock: Callable[[], float] = time.monotonic
         #: Wall clock used for ``created`` fields and ``chat.scheduleMessage`` checks.
@@ -252,6 +310,10 @@ class FakeSlack:
         self._response_urls: set[str] = set()
         self.responses: list[JSON] = []
         self.calls: list[tuple[str, JSON]] = []
+        #: The workspace removed the app (or revoked ``bot_token``): it answers token_revoked.
+        self.bot_token_revoked = False
+        #: (method, token) of every Web API call: which workspace's token made it.
+        self.call_tokens: list[tuple[str, str | None]] = []
 
         self._faults: dict[str, deque[tuple[str, int, int]]] = {}
         self._rate_per_method: dict[str, tuple[int, float]] = {}
@@ -301,15 +363,52 @@ class FakeSlack:
             "files.info": self._files_info,
         }
         self.socket_mode = SocketMode(self)
+        #: Slack's OAuth v2 for this app: the authorize page and ``oauth.v2.access``.
+        self.oauth = OAuth(self)
+        self.oauth.teams[team_id] = self._primary
         #: Methods that take the app-level token (and refuse bot tokens).
         self._app_methods: dict[str, Callable[[JSON], JSON]] = {
             "apps.connections.open": self.socket_mode.connections_open,
         }
 
+    # ------------------------------------------------------------------ workspaces
+    @property
+    def team(self) -> Team:
+        """The workspace acting now: the calling token's, else ``bot_token``'s."""
+        return getattr(self._acting, "team", None) or self._primary
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id
+
+    @property
+    def team_name(self) -> str:
+        return self.team.name
+
+    @property
+    def team_domain(self) -> str:
+        return self.team.domain
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.team.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.team.bot_id
+
+    def acting_as(self, team_id: str | None) -> _Acting:
+        """Seed or inspect another workspace: ``with fake.acting_as("T2"): fake.add_channel(...)``."""
+        return _Acting(self, self.oauth.teams[team_id] if team_id else None)
+
+    def tokens_used(self, method: str) -> list[str | None]:
+        with self.lock:
+            return [t for m, t in self.call_tokens if m == method]
+
     # ------------------------------------------------------------------ lifecycle
     def _bind(self) -> _Server:
         if self._httpd is None:
-            httpd = _Server(("127.0.0.1", 0), _Handler)
+            httpd = _Server((self.host, 0), _Handler)
             httpd.fake = self
             self._httpd = httpd
         return self._httpd
@@ -386,6 +485,8 @@ class FakeSlack:
         display_name: str | None = None,
         deleted: bool = False,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> JSON:
         real = real_name if real_name is not None else name.replace(".", " ").title()
         display = display_name if display_name is not None else name
@@ -409,8 +510,9 @@ class FakeSlack:
             "color": "9f69e7",
             "real_name": real,
             "profile": profile,
-            "is_admin": False,
-            "is_owner": False,
+            # Slack: owners are admins too; the primary owner is an owner.
+            "is_admin": is_admin or is_owner,
+            "is_owner": is_owner,
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
@@ -439,8 +541,11 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> JSON:
-        """Add (or replace) a workspace user; returns a copy of the Slack user object."""
+        """Add (or replace) a workspace user; returns a copy of the Slack user object.
+        ``is_admin`` / ``is_owner`` are the workspace roles users.info reports."""
         user = self._make_user(
             user_id,
             name,
@@ -450,6 +555,8 @@ class FakeSlack:
             display_name=display_name,
             deleted=deleted,
             email=email,
+            is_admin=is_admin,
+            is_owner=is_owner,
         )
         with self.lock:
             self.users[user_id] = user
@@ -493,6 +600,32 @@ class FakeSlack:
             self._members[channel_id] = mem
             self._messages.setdefault(channel_id, [])
             return copy.deepcopy(chan)
+
+    def archive_channel(self, channel_id: str, archived: bool = True) -> None:
+        """Archive (or unarchive) a channel: posting and inviting then answer ``is_archived``."""
+        with self.lock:
+            self.channels[channel_id]["is_archived"] = archived
+
+    def restrict_posting(self, channel_id: str, restricted: bool = True) -> None:
+        """A workspace admin lets only some people post in the channel (Kettle not among them):
+        chat.postMessage answers ``restricted_action``."""
+        with self.lock:
+            self.channels[channel_id]["_posting_restricted"] = restricted
+
+    def make_guest(self, user_id: str, *, single_channel: bool = False) -> None:
+        """Turn a user into a guest: a multi-channel guest (``is_restricted``) cannot be invited
+        by an app (``user_is_restricted``); a single-channel guest already in a channel cannot
+        join another (``ura_max_channels``)."""
+        with self.lock:
+            user = self.users[user_id]
+            user["is_restricted"] = True
+            user["is_ultra_restricted"] = single_channel
+
+    def deactivate_user(self, user_id: str) -> None:
+        """A workspace admin deactivates the account: ``deleted`` is true and a DM cannot be
+        opened with them (``user_disabled``)."""
+        with self.lock:
+            self.users[user_id]["deleted"] = True
 
     def set_members(self, channel_id: str, members: list[str]) -> None:
         with self.lock:
@@ -769,6 +902,9 @@ class FakeSlack:
                 self._handle_response_url(h, path.rsplit("/", 1)[-1], raw)
             elif path == "/link/" and verb == "GET":
                 self.socket_mode.handle_upgrade(h, split.query)
+            elif path == "/oauth/v2/authorize" and verb == "GET":
+                status, headers, body = self.oauth.authorize(split.query, h.headers.get("Cookie"))
+                self._send(h, status, body, "text/html", headers)
             elif path == "/signin":
                 self._send(h, 200, b"<html><body>Sign in to Slack</body></html>", "text/html")
             else:
@@ -844,6 +980,7 @@ class FakeSlack:
         params.pop("token", None)
         with self.lock:
             self.calls.append((method, copy.deepcopy(params)))
+            self.call_tokens.append((method, token))
             fault = self._faults.get(method)
             action = fault.popleft() if fault else None
             retry_after: int | None = None
@@ -867,13 +1004,46 @@ class FakeSlack:
                 h, {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(retry_after)}
             )
             return
+        if method == "oauth.v2.access":  # the app's own credentials, not a token
+            try:
+                payload = {"ok": True, **self.oauth.access(params, h.headers.get("Authorization"))}
+            except OAuthError as exc:
+                payload = {"ok": False, "error": exc.error}
+            self._send_json(h, payload)
+            return
         if not token:
             self._send_json(h, {"ok": False, "error": "not_authed"})
             return
-        if token not in (self.bot_token, self.app_token):
+        acting: Team | None = None
+        if self.oauth.knows(token):
+            try:
+                acting = self.oauth.team_for(token)
+            except OAuthError as exc:
+                self._send_json(h, {"ok": False, "error": exc.error})
+                return
+        elif token not in (self.bot_token, self.app_token):
             self._send_json(h, {"ok": False, "error": "invalid_auth"})
             return
+        elif token == self.bot_token and self.bot_token_revoked:
+            self._send_json(h, {"ok": False, "error": "token_revoked"})
+            return
         table = self._app_methods if token == self.app_token else self._methods
+        scope_header = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        if token == self.bot_token and method in table:
+            with self.lock:
+                needed = self._needed_scope(method, params)
+            if needed is not None and needed not in self.scopes:
+                self._send_json(
+                    h,
+                    {
+                        "ok": False,
+                        "error": "missing_scope",
+                        "needed": needed,
+                        "provided": ",".join(sorted(self.scopes)),
+                    },
+                    headers=scope_header,
+                )
+                return
         fn = table.get(method)
         if fn is None and method in {**self._methods, **self._app_methods}:
             self._send_json(h, {"ok": False, "error": "not_allowed_token_type"})
@@ -881,13 +1051,34 @@ class FakeSlack:
         if fn is None:
             self._send_json(h, {"ok": False, "error": "unknown_method", "req_method": method})
             return
+        self._acting.team = acting
         try:
             with self.lock:
                 result = fn(params)
             payload: JSON = {"ok": True, **result}
         except SlackError as exc:
             payload = {"ok": False, "error": exc.error, **exc.extra}
-        self._send_json(h, payload)
+        finally:
+            self._acting.team = None
+        self._send_json(h, payload, headers=scope_header if token == self.bot_token else None)
+
+    def _needed_scope(self, method: str, params: JSON) -> str | None:
+        """The scope a call needs, or None when the method needs none (or the channel is
+        unknown: the method then answers channel_not_found itself)."""
+        if method in _METHOD_SCOPES:
+            return _METHOD_SCOPES[method]
+        if method == "conversations.open":
+            users = [u for u in str(params.get("users") or "").split(",") if u.strip()]
+            return "mpim:write" if len(users) > 1 else "im:write"
+        kinds = _CONVERSATION_SCOPES.get(method)
+        chan = self.channels.get(str(params.get("channel") or ""))
+        if kinds is None or chan is None:
+            return None
+        if chan.get("is_im"):
+            return kinds[2]
+        if chan.get("is_mpim"):
+            return kinds[3]
+        return kinds[1] if chan.get("is_private") else kinds[0]
 
     def _handle_upload(self, h: _Handler, file_id: str, raw: bytes) -> None:
         with self.lock:
@@ -936,7 +1127,8 @@ class FakeSlack:
             meta = self.files.get(file_id)
             serving = dict(self._file_serving.get(file_id) or {})
             gate = self._download_gate
-        if self._bearer(h) != self.bot_token:
+        bearer = self._bearer(h) or ""
+        if bearer != self.bot_token and not self._live_oauth_token(bearer):
             # Slack answers unauthenticated downloads with a redirect to an HTML sign-in page.
             self._send(h, 302, b"", "text/html", {"Location": f"{self.base_url}/signin"})
             return
@@ -1005,9 +1197,17 @@ class FakeSlack:
                     response_metadata={"messages": [f"[ERROR] missing required field: {name}"]},
                 )
 
+    def _live_oauth_token(self, token: str) -> bool:
+        try:
+            return self.oauth.knows(token) and self.oauth.team_for(token) is not None
+        except OAuthError:
+            return False
+
     def _user(self, user_id: Any) -> JSON:
         if not user_id or user_id not in self.users:
             raise SlackError("user_not_found")
+        if self.users[user_id].get("team_id") != self.team_id:
+            raise SlackError("user_not_found")  # another workspace's person
         return self.users[user_id]
 
     def _resolve_channel(self, channel: Any, *, for_post: bool = False) -> str:
@@ -1015,8 +1215,10 @@ class FakeSlack:
             raise SlackError("channel_not_found")
         name = str(channel)
         if name in self.channels:
+            if self.channels[name].get("context_team_id", self.team_id) != self.team_id:
+                raise SlackError("channel_not_found")  # another workspace's channel
             return name
-        if for_post and name in self.users:
+        if for_post and name in self.users and self.users[name].get("team_id") == self.team_id:
             return self._ensure_dm(name)
         if name.startswith("#"):
             for cid, chan in self.channels.items():
@@ -1032,11 +1234,16 @@ class FakeSlack:
 
     def _bot_can_post(self, cid: str) -> None:
         self._bot_visible(cid)
+        chan = self.channels[cid]
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         if self.bot_user_id not in self._members.get(cid, []):
             raise SlackError("not_in_channel")
+        if chan.get("_posting_restricted"):
+            raise SlackError("restricted_action")
 
     def _channel_view(self, cid: str, *, num_members: bool = False) -> JSON:
-        chan = copy.deepcopy(self.channels[cid])
+        chan = {k: v for k, v in copy.deepcopy(self.channels[cid]).items() if k[0] != "_"}
         if not chan.get("is_im"):
             chan["is_member"] = self.bot_user_id in self._members.get(cid, [])
             if num_members:
@@ -1283,7 +1490,8 @@ class FakeSlack:
             raise SlackError("users_list_not_supplied")
         users = [u.strip() for u in str(users_raw).split(",") if u.strip()]
         for u in users:
-            self._user(u)
+            if self._user(u).get("deleted"):
+                raise SlackError("user_disabled")
         if len(users) > 8:
             raise SlackError("too_many_users")
         already = False
@@ -1401,6 +1609,8 @@ class FakeSlack:
         chan = self.channels[cid]
         if chan.get("is_im") or chan.get("is_mpim"):
             raise SlackError("method_not_supported_for_channel_type")
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         if self.bot_user_id not in self._members[cid]:
             raise SlackError("not_in_channel")
         users = [u.strip() for u in str(p.get("users") or "").split(",") if u.strip()]
@@ -1414,6 +1624,10 @@ class FakeSlack:
             self._user(u)
             if self.users[u].get("deleted"):
                 raise SlackError("cant_invite")
+            if self.users[u].get("is_ultra_restricted"):
+                raise SlackError("ura_max_channels")
+            if self.users[u].get("is_restricted"):
+                raise SlackError("user_is_restricted")
             if u in self._members[cid]:
                 raise SlackError(
                     "already_in_channel",
@@ -1443,6 +1657,8 @@ class FakeSlack:
             if self.bot_user_id not in self._members.get(cid, []):
                 raise SlackError("channel_not_found")
             raise SlackError("method_not_supported_for_channel_type")
+        if chan.get("is_archived"):
+            raise SlackError("is_archived")
         out: JSON = {}
         if self.bot_user_id in self._members[cid]:
             out["warning"] = "already_in_channel"
@@ -1468,7 +1684,9 @@ class FakeSlack:
         return {"user": copy.deepcopy(self._user(p.get("user")))}
 
     def _users_list(self, p: JSON) -> JSON:
-        members = [copy.deepcopy(u) for u in self.users.values()]
+        members = [
+            copy.deepcopy(u) for u in self.users.values() if u.get("team_id") == self.team_id
+        ]
         page, nxt = _paginate(members, p, "users", 1000)
         return {"members": page, "cache_ts": self._now(), "response_metadata": {"next_cursor": nxt}}
 
@@ -1846,3 +2064,19 @@ class HeaderRecorder:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+class _Acting:
+    """Within it, the calling thread acts as another workspace of the fake (seeding, asserting)."""
+
+    def __init__(self, fake: FakeSlack, team: Team | None) -> None:
+        self.fake = fake
+        self.team = team
+
+    def __enter__(self) -> FakeSlack:
+        self.before = getattr(self.fake._acting, "team", None)
+        self.fake._acting.team = self.team
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        self.fake._acting.team = self.before

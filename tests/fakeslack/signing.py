@@ -541,6 +541,21 @@ class SlackSigner:
         return self._interactive(payload)
 
     # ------------------------------------------------------------------ events
+    def app_uninstalled(self, **kw: Any) -> SignedRequest:
+        """Slack's notice that this workspace removed the app (sent once its tokens are dead)."""
+        return self.event({"type": "app_uninstalled"}, **kw)
+
+    def tokens_revoked(
+        self,
+        *,
+        bot: list[str] = (),
+        oauth: list[str] = (),
+        **kw: Any,  # type: ignore[assignment]
+    ) -> SignedRequest:
+        """Slack's notice that tokens were revoked: bot user ids and user ids, by kind."""
+        event = {"type": "tokens_revoked", "tokens": {"oauth": list(oauth), "bot": list(bot)}}
+        return self.event(event, **kw)
+
     def event(
         self,
         event: JSON,

@@ -692,3 +692,67 @@ def test_concurrent_posts_get_unique_increasing_ts(fake: FakeSlack) -> None:
     assert len(set(stamps)) == 40
     stored = [m["ts"] for m in fake.messages("C1")]
     assert stored == sorted(stored, key=float) and len(stored) == 40
+
+
+def test_users_info_reports_workspace_roles(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("UA", "ada", is_admin=True)
+    fake.add_user("UO", "otto", is_owner=True)
+    admin = client.users_info(user="UA")["user"]
+    owner = client.users_info(user="UO")["user"]
+    plain = client.users_info(user="U1")["user"]
+    assert admin["is_admin"] and not admin["is_owner"]
+    assert owner["is_admin"] and owner["is_owner"]  # an owner is an admin too
+    assert not plain["is_admin"] and not plain["is_owner"]
+
+
+# ---------------------------------------------------------------- scopes, archives, guests
+
+
+def test_scopes_are_sent_in_every_answer_and_enforced(fake: FakeSlack, client: WebClient) -> None:
+    answer = client.auth_test()
+    header = {k.lower(): v for k, v in answer.headers.items()}["x-oauth-scopes"]
+    assert set(header.split(",")) == fake.scopes
+    fake.scopes -= {"chat:write", "groups:read"}
+    with pytest.raises(SlackApiError) as e:
+        client.chat_postMessage(channel="C1", text="hi")
+    assert err(e) == "missing_scope" and e.value.response["needed"] == "chat:write"
+    assert "chat:write" not in e.value.response["provided"]
+    # A conversations method needs the scope for the kind of conversation it is given.
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_info(channel="C1")
+    assert e.value.response["needed"] == "groups:read"
+    fake.add_channel("C2", "open", is_private=False)
+    assert client.conversations_info(channel="C2")["channel"]["id"] == "C2"
+
+
+def test_archived_and_posting_restricted_channels(fake: FakeSlack, client: WebClient) -> None:
+    fake.archive_channel("C1")
+    assert client.conversations_info(channel="C1")["channel"]["is_archived"] is True
+    with pytest.raises(SlackApiError) as e:
+        client.chat_postMessage(channel="C1", text="hi")
+    assert err(e) == "is_archived"
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_invite(channel="C1", users="U3")
+    assert err(e) == "is_archived"
+    fake.archive_channel("C1", archived=False)
+    fake.restrict_posting("C1")
+    with pytest.raises(SlackApiError) as e:
+        client.chat_postMessage(channel="C1", text="hi")
+    assert err(e) == "restricted_action"
+    assert "_posting_restricted" not in client.conversations_info(channel="C1")["channel"]
+
+
+def test_guests_and_deactivated_accounts(fake: FakeSlack, client: WebClient) -> None:
+    fake.make_guest("U3")
+    assert client.users_info(user="U3")["user"]["is_restricted"] is True
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_invite(channel="C1", users="U3")
+    assert err(e) == "user_is_restricted"
+    fake.make_guest("U3", single_channel=True)
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_invite(channel="C1", users="U3")
+    assert err(e) == "ura_max_channels"
+    fake.deactivate_user("U2")
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_open(users="U2")
+    assert err(e) == "user_disabled"

@@ -123,16 +123,15 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 def start_serve(tmp_path: Path, fake: FakeSlack, **extra: str) -> tuple[subprocess.Popen[str], int]:
     """`kettle serve` as a real process on a free port, talking to the fake Slack."""
     port = free_port()
-    env = base_env(
-        tmp_path,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PORT=str(port),
-        KETTLE_CONVENORS=CONVENOR,
-        KETTLE_COP_CHANNEL=COP,
-        **extra,
-    )
+    settings = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PORT": str(port),
+        "KETTLE_CONVENORS": CONVENOR,
+        "KETTLE_COP_CHANNEL": COP,
+    }
+    env = base_env(tmp_path, **{**settings, **extra})
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
         env=env,
@@ -228,3 +227,12 @@ def test_two_replicas_migrating_at_once_both_succeed(tmp_path: Path) -> None:
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     assert sum("migrated to" in out for out, _ in outputs) == 1
+
+
+def test_manifest_in_oauth_mode_prints_the_redirect_url(tmp_path: Path) -> None:
+    env = base_env(tmp_path, SLACK_CLIENT_ID="1111111111.2222222222", SLACK_CLIENT_SECRET="secret")
+    result = kettle("manifest", "--url", "https://kettle.example.org", env=env, cwd=tmp_path)
+    manifest = json.loads(result.stdout)
+    url = "https://kettle.example.org/slack/oauth_redirect"
+    assert manifest["oauth_config"]["redirect_urls"] == [url]
+    assert f"OAuth redirect URL: {url}" in result.stderr

@@ -50,6 +50,10 @@ def contribute(kettle: Kettle, user: str, round_: Round, values: dict[str, Any])
     return kettle.submit(user, view, state(**values))
 
 
+def radio(value: str) -> dict[str, Any]:
+    return {"type": "radio_buttons", "selected_option": {"value": value}}
+
+
 def start_ai(kettle: Kettle, minutes: str = "10", anonymous: bool = True) -> Round:
     kettle.command(CONVENOR, "/round", "ai meetings people can't wait to come to", channel=COP)
     view = kettle.fake.last_view()
@@ -59,6 +63,8 @@ def start_ai(kettle: Kettle, minutes: str = "10", anonymous: bool = True) -> Rou
             RoundIds.TOPIC: text_value("Meetings people can't wait to come to"),
             RoundIds.CHANNEL: conversation(COP),
             RoundIds.MINUTES: number(minutes),
+            RoundIds.MODE: radio("live"),
+            RoundIds.HOURS: number("24"),
             RoundIds.ANONYMOUS: checkbox_values(*(["yes"] if anonymous else [])),
         }
     )
@@ -92,12 +98,15 @@ def test_full_appreciative_inquiry_round(kettle: Kettle) -> None:
     assert posted(replies, "*A member* (Discover): The night we sang") == 1
     assert "Rohan" not in str(replies)
 
-    # Pairing for appreciative interviews opens group DMs.
+    # Pairing for appreciative interviews opens group DMs for those who asked for one.
+    for user in (MEMBER, MEMBER2):
+        kettle.click(user, RoundIds.INTERVIEW, value=f"{round_.id}:0")
     kettle.click(CONVENOR, RoundIds.PAIR, value=f"{round_.id}:0")
     opened = [c for c in kettle.fake.calls_to("conversations.open") if "," in str(c.get("users"))]
     assert opened
     mpim = kettle.fake.calls_to("chat.postMessage")
     assert any("appreciative interview" in str(c.get("text")) for c in mpim)
+    assert not [c for c in opened if CONVENOR in str(c.get("users"))]  # did not ask
 
     # A member pressing the facilitator's button (a forged payload) changes nothing.
     kettle.click(MEMBER, RoundIds.NEXT, value=f"{round_.id}:0", channel=COP)
@@ -158,7 +167,7 @@ def test_full_appreciative_inquiry_round(kettle: Kettle) -> None:
     round_ = the_round(kettle)
     assert round_.status == RoundStatus.CLOSED
     assert round_.synthesis is not None
-    assert "*Discover*" in round_.synthesis and "welcome call" in round_.synthesis
+    assert "*Stories we heard*" in round_.synthesis and "welcome call" in round_.synthesis
     assert "The night we sang (A member)" in round_.synthesis
     assert posted(thread(kettle, round_.id), "is closed") == 1
     schedule.tick(base + timedelta(minutes=90))
@@ -224,6 +233,7 @@ def test_round_commands_by_role(kettle: Kettle) -> None:
             RoundIds.TOPIC: text_value("Forged"),
             RoundIds.CHANNEL: conversation(COP),
             RoundIds.MINUTES: number("5"),
+            RoundIds.MODE: radio("live"),
             RoundIds.ANONYMOUS: checkbox_values(),
         }
     )

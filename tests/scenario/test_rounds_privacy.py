@@ -287,6 +287,8 @@ def test_interview_pairs_honour_pairing_opt_outs_and_avoid_choices(kettle: Kettl
     kettle.command("UMEM4", "/cop", "pairing")  # only asking: no choice made, still paired
 
     round_ = start_ai_by_hand(kettle)
+    for asker in (CONVENOR, MEMBER, MEMBER2, "UMEM3", "UMEM4"):  # each asks for an interview
+        kettle.click(asker, RoundIds.INTERVIEW, value=f"{round_.id}:0")
     kettle.fake.reset_calls()
     kettle.click(CONVENOR, RoundIds.PAIR, value=f"{round_.id}:0")
     groups = [

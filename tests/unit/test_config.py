@@ -126,3 +126,44 @@ def test_file_hosts_and_limits_can_be_set() -> None:
 def test_bad_file_settings_are_named(changes: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         settings_from(**changes)
+
+
+OAUTH = {"SLACK_CLIENT_ID": "1111111111.2222222222", "SLACK_CLIENT_SECRET": "abc123secret"}
+
+
+def test_one_workspace_with_a_bot_token_is_the_default() -> None:
+    s = settings_from()
+    assert not s.oauth and s.bot_token == "xoxb-1-2-3" and s.on_uninstall == "keep"
+
+
+def test_client_id_and_secret_without_a_bot_token_mean_oauth_mode() -> None:
+    s = settings_from(
+        SLACK_BOT_TOKEN=None, KETTLE_PUBLIC_URL="https://kettle.example.org/", **OAUTH
+    )
+    assert s.oauth and s.bot_token == ""
+    assert s.redirect_uri == "https://kettle.example.org/slack/oauth_redirect"
+    assert s.authorize_url == "https://slack.com/oauth/v2/authorize"
+    assert settings_from(SLACK_BOT_TOKEN=None, **OAUTH).redirect_uri is None  # Slack's own
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({**OAUTH}, "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set"),
+        (
+            {"SLACK_BOT_TOKEN": None, "SLACK_CLIENT_ID": OAUTH["SLACK_CLIENT_ID"]},
+            "SLACK_CLIENT_SECRET",
+        ),
+        ({"SLACK_BOT_TOKEN": None, "SLACK_CLIENT_SECRET": "x"}, "SLACK_CLIENT_ID"),
+        ({"SLACK_BOT_TOKEN": None, **OAUTH, "SLACK_CLIENT_ID": "kettle"}, "SLACK_CLIENT_ID"),
+        ({"KETTLE_ON_UNINSTALL": "archive"}, "KETTLE_ON_UNINSTALL"),
+        ({"KETTLE_PUBLIC_URL": "kettle.example.org"}, "KETTLE_PUBLIC_URL"),
+    ],
+)
+def test_bad_install_settings_are_named(changes: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        settings_from(**changes)
+
+
+def test_on_uninstall_delete_is_accepted() -> None:
+    assert settings_from(KETTLE_ON_UNINSTALL="Delete").on_uninstall == "delete"

@@ -50,3 +50,17 @@ def test_manifest_shape() -> None:
 
 def test_every_scope_has_a_reason() -> None:
     assert all(reason.strip() for reason in BOT_SCOPES.values())
+
+
+def test_oauth_manifest_names_the_redirect_url_and_rotates_tokens() -> None:
+    manifest = build_manifest("https://kettle.example.org/", oauth=True)
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://kettle.example.org/slack/oauth_redirect"
+    ]
+    assert manifest["settings"]["token_rotation_enabled"] is True
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+    single = build_manifest("https://kettle.example.org/")
+    assert "redirect_urls" not in single["oauth_config"]
+    assert single["settings"]["token_rotation_enabled"] is False

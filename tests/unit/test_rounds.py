@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Member, Role, RoundStatus
+from bot.models import Community, Member, Role, Round, RoundStatus
 from bot.services import pairing
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
@@ -81,36 +81,55 @@ def test_advice_patterns() -> None:
     assert not svc.looks_like_advice("Tell me more about the board")
 
 
-def test_interview_groups_honour_pairing_choices(db_session: Session) -> None:
-    community, convenor, member = setup_community(db_session)
-    others = [Member(community_id=community.id, user_id=f"U{i}", name=f"M{i}") for i in range(4)]
-    db_session.add_all(others)
-    db_session.flush()
+def _ai(session: Session, community: Community, convenor: Member, topic: str = "t") -> Round:
     r, _ = svc.start_ai(
-        db_session,
+        session,
         community=community,
         facilitator=convenor,
-        topic="t",
+        topic=topic,
         minutes_per_phase=0,
         allow_anonymous=False,
         now=NOW,
     )
-    everyone = [convenor, member, *others]
-    groups = svc.interview_groups(db_session, r)
-    assert sorted(m.id for g in groups for m in g) == sorted(m.id for m in everyone)
-    assert [len(g) for g in groups] == [2, 2, 2] and groups == svc.interview_groups(db_session, r)
+    return r
+
+
+def test_interview_groups_pair_only_who_opted_in_and_honour_pairing_choices(
+    db_session: Session,
+) -> None:
+    community, convenor, member = setup_community(db_session)
+    others = [Member(community_id=community.id, user_id=f"U{i}", name=f"M{i}") for i in range(5)]
+    db_session.add_all(others)
+    db_session.flush()
+    r = _ai(db_session, community, convenor)
+    asked = [convenor, member, *others[:3]]  # five asked; others[3] and others[4] did not
+    for m in asked:
+        assert svc.opt_in(db_session, r, m)
+    assert not svc.opt_in(db_session, r, member)  # once
+    groups, alone = svc.interview_groups(db_session, r)
+    assert sorted(m.id for g in groups for m in g) == sorted(m.id for m in asked)
+    assert sorted(len(g) for g in groups) == [2, 3] and alone == []  # odd: one trio
+    assert svc.interview_groups(db_session, r) == (groups, alone)  # kept for the round
+    assert not svc.opt_in(db_session, r, others[3])  # the pairs are made
+    assert svc.partners(r, member.id) and others[3].id not in {m.id for g in groups for m in g}
 
     off, paused, avoider, avoided = others[0], others[1], member, convenor
     pairing.set_opted_in(db_session, off, False)
     pairing.set_opted_in(db_session, paused, True)
     pairing.set_paused(db_session, paused, True)
-    pairing.set_opted_in(db_session, others[2], True)  # taking part: still in
     pairing.avoid(db_session, avoider, avoided)
-    groups = svc.interview_groups(db_session, r)
+    r2 = _ai(db_session, community, convenor, "again")
+    for m in [convenor, member, *others]:
+        svc.opt_in(db_session, r2, m)
+    groups, alone = svc.interview_groups(db_session, r2)
     paired = {m.id for g in groups for m in g}
     assert off.id not in paired and paused.id not in paired
-    assert {avoider.id, avoided.id, others[2].id, others[3].id} == paired
+    assert {avoider.id, avoided.id, others[2].id, others[3].id, others[4].id} == paired
     assert all({avoider.id, avoided.id} - {m.id for m in g} for g in groups)
+
+    r3 = _ai(db_session, community, convenor, "alone")
+    svc.opt_in(db_session, r3, member)
+    assert svc.interview_groups(db_session, r3) == ([], [member])  # told kindly, not paired
 
 
 def test_commitment_dates_reminders_and_asks(db_session: Session) -> None:

@@ -82,7 +82,7 @@ def test_a_meeting_with_two_presenters_then_the_report_back_and_review_next_time
         svc.offer(db_session, set_, member, meeting_at=first, problem="p", help_wanted="", now=now)
     svc.offer(db_session, set_, people[3], meeting_at=first, problem="x", help_wanted="", now=now)
     for offer in db_session.query(SetOffer).filter(SetOffer.member_id != people[3].id):
-        svc.answer_offer(db_session, offer.id, offer.member, yes=True, now=now)
+        svc.confirm_offer(db_session, offer.id, offer.member, yes=True, now=now)
     assert svc.open_meeting(db_session, set_, first - timedelta(minutes=1)) is None  # not yet
     one = svc.open_meeting(db_session, set_, first)
     assert one is not None

@@ -8,7 +8,7 @@ wording and how a mood reads.
 
 from __future__ import annotations
 
-from bot.builders.checkins.dm import checkin_dm, dm_actions
+from bot.builders.checkins.dm import checkin_dm, dm_actions, naming_cop
 from bot.builders.checkins.form import FIELD_IDS, checkin_modal
 from bot.builders.checkins.home import home_section
 from bot.builders.checkins.pause import pause_modal
@@ -25,6 +25,7 @@ __all__ = [
     "dm_actions",
     "home_section",
     "mood_word",
+    "naming_cop",
     "pause_modal",
     "settings_modal",
     "summary_message",

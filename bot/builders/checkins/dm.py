@@ -7,8 +7,9 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.builders.checkins.words import texts
-from bot.builders.common import context, section
+from bot.builders.common import context, for_community, section
 from bot.builders.ids import CheckinIds
+from bot.models import Community
 from bot.text import escape, truncate
 
 
@@ -29,8 +30,11 @@ def dm_actions(week: str) -> dict[str, Any]:
     ).to_dict()
 
 
-def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
-    """The weekly DM (or its one reminder): fallback text and blocks."""
+def checkin_dm(
+    name: str, week: str, *, reminder: bool = False, community: Community | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The weekly DM (or its one reminder): fallback text and blocks. With `community` (an
+    install of several CoPs) it names its CoP, and its buttons say which CoP they are for."""
     p = texts()
     who = escape(name) or "there"
     intro = p["reminder_intro" if reminder else "dm_intro"].format(name=who)
@@ -40,4 +44,14 @@ def checkin_dm(name: str, week: str, *, reminder: bool = False) -> tuple[str, li
         dm_actions(week),
         context(p["dm_off_hint"]),
     ]
+    if community is not None:
+        return naming_cop(text, blocks, community)
     return text, blocks
+
+
+def naming_cop(
+    text: str, blocks: list[dict[str, Any]], community: Community
+) -> tuple[str, list[dict[str, Any]]]:
+    """A DM that says which CoP it is for (an install of several), its buttons marked so."""
+    cop = texts()["dm_community"].format(community=escape(community.name))
+    return f"{cop} {text}", for_community([context(cop), *blocks], community.id)

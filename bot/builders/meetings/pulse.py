@@ -3,6 +3,7 @@ summary without names."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -65,7 +66,7 @@ def note_modal(meeting_id: int, day: date) -> dict[str, Any]:
         title=p["note_title"],
         submit="Send",
         close="Cancel",
-        private_metadata=occurrence_value(meeting_id, day),
+        private_metadata=json.dumps({"occurrence": occurrence_value(meeting_id, day)}),
         blocks=[
             InputBlock(
                 block_id=MeetingIds.NOTE,

@@ -45,6 +45,11 @@ from bot.builders.membership.rights import (
     forget_blocks,
     leave_blocks,
 )
+from bot.builders.membership.setup import (
+    checklist_blocks,
+    checklist_text,
+    setup_modal,
+)
 
 __all__ = [
     "DECISION_LABELS",
@@ -54,6 +59,8 @@ __all__ = [
     "application_card",
     "apply_modal",
     "block_errors",
+    "checklist_blocks",
+    "checklist_text",
     "convenor_section",
     "criteria_met_text",
     "criteria_text",
@@ -73,6 +80,7 @@ __all__ = [
     "profile_modal",
     "question_block_id",
     "review_modal",
+    "setup_modal",
     "welcome_text",
     "with_reason",
 ]

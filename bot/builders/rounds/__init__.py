@@ -6,11 +6,22 @@
 - `messages`: invitations, "how did it go?", and the private ask to a named presenter
 - `lists`: `/round list` and the App Home section
 - `sets`: a standing set's form, welcome, call for presenters, confirmation, opening, list
+- `inquiry`: AI's votes form, interview message, retelling and its yes, joining, library offer
 """
 
 from __future__ import annotations
 
 from bot.builders.rounds.forms import ai_modal, als_modal, contribute_modal, report_modal
+from bot.builders.rounds.inquiry import (
+    choices_modal,
+    commitment_blocks,
+    core_line,
+    interview_message,
+    library_ask,
+    retell_ask,
+    retell_modal,
+    retold_text,
+)
 from bot.builders.rounds.lists import home_section, round_list
 from bot.builders.rounds.messages import (
     ask_blocks,
@@ -43,14 +54,19 @@ __all__ = [
     "als_modal",
     "ask_blocks",
     "call_blocks",
+    "choices_modal",
+    "commitment_blocks",
     "commitment_text",
     "confirm_answered",
     "confirm_blocks",
     "contribute_modal",
     "contribution_text",
     "controls",
+    "core_line",
     "home_section",
+    "interview_message",
     "invite_blocks",
+    "library_ask",
     "offer_modal",
     "opening",
     "phase_post",
@@ -58,6 +74,9 @@ __all__ = [
     "presenter_ask",
     "reminder_text",
     "report_modal",
+    "retell_ask",
+    "retell_modal",
+    "retold_text",
     "round_list",
     "set_list",
     "set_modal",

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     Option,
     RadioButtonsElement,
     SectionBlock,
+    StaticSelectElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
@@ -19,7 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.builders.common import context, modal
 from bot.builders.ids import RoundIds
 from bot.builders.rounds.parts import anonymous_input, minutes_input, prompts_, text_input
-from bot.models import Round, RoundShare
+from bot.models import Round, RoundChoice, RoundMode, RoundShare
 from bot.services import rounds as svc
 from bot.text import escape, truncate
 
@@ -35,7 +36,28 @@ def _setup_modal(callback_id: RoundIds, title: str, blocks: list[Any]) -> dict[s
     )
 
 
-def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
+def _mode_input(mode: RoundMode) -> InputBlock:
+    live = Option(value=RoundMode.LIVE.value, text="Live: now, in a meeting (minutes)")
+    later = Option(value=RoundMode.ASYNC.value, text="Over days: each in our own time zone")
+    return InputBlock(
+        block_id=RoundIds.MODE,
+        label="How do we meet?",
+        element=RadioButtonsElement(
+            action_id=RoundIds.INPUT,
+            options=[later, live],
+            initial_option=later if mode == RoundMode.ASYNC else live,
+        ),
+    )
+
+
+def ai_modal(
+    *,
+    topic: str,
+    channel_id: str,
+    mode: RoundMode = RoundMode.LIVE,
+    topic_id: int | None = None,
+) -> dict[str, Any]:
+    """The AI set-up form; started from the topic members chose, it carries that topic."""
     p = prompts_()
     blocks: list[Any] = [
         text_input(
@@ -52,9 +74,19 @@ def ai_modal(*, topic: str, channel_id: str) -> dict[str, Any]:
             "Minutes per phase (0: I'll move us on by hand)",
             int(p.get("default_ai_minutes", 10)),
         ),
+        _mode_input(mode),
+        minutes_input(
+            RoundIds.HOURS,
+            "Over days: hours per phase",
+            int(p["asynchronous"].get("default_hours", 24)),
+            maximum=svc.MAX_ASYNC_MINUTES // 60,
+        ),
         anonymous_input("Members may contribute without names"),
     ]
-    return _setup_modal(RoundIds.AI_MODAL, p["ai"]["modal_title"], blocks)
+    view = _setup_modal(RoundIds.AI_MODAL, p["ai"]["modal_title"], blocks)
+    if topic_id is not None:
+        view["private_metadata"] = json.dumps({"topic_id": topic_id})
+    return view
 
 
 def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
@@ -85,7 +117,9 @@ def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
     return _setup_modal(RoundIds.ALS_MODAL, p["als"]["modal_title"], blocks)
 
 
-def contribute_modal(round_: Round) -> dict[str, Any]:
+def contribute_modal(
+    round_: Round, propositions: list[RoundChoice] | None = None
+) -> dict[str, Any]:
     ph = svc.phase(round_) or {}
     commitments = bool(ph.get("commitments"))
     questions = "\n".join(f"• {q}" for q in ph.get("questions", []))
@@ -97,6 +131,20 @@ def contribute_modal(round_: Round) -> dict[str, Any]:
         ),
         text_input(RoundIds.TEXT, "What will you do?" if commitments else "Your contribution"),
     ]
+    if commitments and propositions:
+        blocks.append(
+            InputBlock(
+                block_id=RoundIds.PROPOSITION,
+                label="The proposition it serves",
+                element=StaticSelectElement(
+                    action_id=RoundIds.INPUT,
+                    options=[
+                        Option(value=str(c.id), text=truncate(c.text, 75))
+                        for c in propositions[:100]
+                    ],
+                ),
+            )
+        )
     if commitments:
         blocks.append(
             InputBlock(

@@ -24,8 +24,10 @@ def prompts_() -> dict[str, Any]:
     return svc.prompts_()
 
 
-def slack_time(moment: datetime) -> str:
-    """A time every reader sees in their own zone."""
+def slack_time(moment: datetime, *, day: bool = False) -> str:
+    """A time every reader sees in their own zone (with its day, for a phase of days)."""
+    if day:
+        return date_token(moment, "{date_short_pretty} {time}", f"{moment:%a %d %b %H:%M} UTC")
     return date_token(moment, "{time}", f"{moment:%H:%M} UTC")
 
 
@@ -51,7 +53,9 @@ def text_input(
     )
 
 
-def minutes_input(block_id: str, label: str, initial: int) -> InputBlock:
+def minutes_input(
+    block_id: str, label: str, initial: int, *, maximum: int = svc.MAX_PHASE_MINUTES
+) -> InputBlock:
     return InputBlock(
         block_id=block_id,
         label=plain(label, 2000),
@@ -59,7 +63,7 @@ def minutes_input(block_id: str, label: str, initial: int) -> InputBlock:
             action_id=RoundIds.INPUT,
             is_decimal_allowed=False,
             min_value="0",
-            max_value=str(svc.MAX_PHASE_MINUTES),
+            max_value=str(maximum),
             initial_value=str(initial),
         ),
     )

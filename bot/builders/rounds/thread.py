@@ -9,9 +9,10 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, MarkdownTextObject, SectionBlock
 
 from bot.builders.ids import RoundIds
+from bot.builders.rounds.inquiry import core_line
 from bot.builders.rounds.parts import button, prompts_, slack_time
 from bot.builders.rounds.sets import set_opening
-from bot.models import Round, RoundKind
+from bot.models import Round, RoundKind, RoundMode
 from bot.services import rounds as svc
 from bot.text import escape, truncate
 
@@ -20,7 +21,8 @@ def opening(round_: Round) -> tuple[str, list[dict[str, Any]]]:
     p = prompts_()
     if round_.kind == RoundKind.AI:
         anon = p["ai"]["anonymous_allowed"] if round_.allow_anonymous else ""
-        text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon)
+        pace = p["ai"]["pace_async" if round_.mode == RoundMode.ASYNC else "pace_live"]
+        text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon, pace=pace)
     elif round_.set_id is not None:
         text = set_opening(round_)
     else:
@@ -49,8 +51,12 @@ def controls(round_: Round) -> ActionsBlock:
         label = "Commit" if ph.get("commitments") else "Contribute"
         label = "Report back" if ph.get("report_back") else label
         elements.append(button(label, RoundIds.CONTRIBUTE, value, "primary"))
-    if round_.kind == RoundKind.AI and round_.phase_index == 0:
+    if round_.kind == RoundKind.AI and ph.get("interviews"):
+        elements.append(button("I'd like an interview", RoundIds.INTERVIEW, value))
         elements.append(button("Pair us for interviews", RoundIds.PAIR, value))
+    if round_.kind == RoundKind.AI and (ph.get("themes") or ph.get("propositions")):
+        label = "Positive core" if ph.get("themes") else "Propositions"
+        elements.append(button(label, RoundIds.CHOICES, value))
     last = round_.phase_index + 1 >= svc.step_count(round_)
     elements += [
         button("Finish" if last else "Next phase", RoundIds.NEXT, value),
@@ -69,8 +75,14 @@ def phase_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
         emoji=ph.get("emoji", ""), name=ph.get("name", ""), summary=ph.get("summary", "")
     )
     lines = [head]
+    if ph.get("core") and core_line(round_):
+        lines.append(core_line(round_))
     lines += [f"• {q}" for q in ph.get("questions", [])]
-    if round_.phase_deadline is not None:
+    if round_.phase_deadline is not None and round_.mode == RoundMode.ASYNC:
+        lines.append(
+            p["asynchronous"]["time_box"].format(until=slack_time(round_.phase_deadline, day=True))
+        )
+    elif round_.phase_deadline is not None:
         minutes = round_.phase_minutes[round_.phase_index]
         lines.append(
             p["messages"]["time_box"].format(

@@ -47,8 +47,21 @@ def _in_community(
     if parents:
         return or_(*parents)
     if table.name == "deliveries":
-        return table.c.channel.in_(_addresses(session, community_id))
+        return table.c.channel.in_(_own_addresses(session, community_id))
     return false()
+
+
+def _own_addresses(session: Session, community_id: int) -> set[str]:
+    """The community's addresses that no other CoP of the install shares: a message to a person
+    in two CoPs, or to a movement channel two CoPs post in, cannot say which CoP it was for,
+    so it comes along with neither CoP's export (a full backup has it)."""
+    from bot.models import Community
+
+    others = session.scalars(select(Community.id).where(Community.id != community_id))
+    shared: set[str] = set()
+    for other in others:
+        shared |= _addresses(session, other)
+    return _addresses(session, community_id) - shared
 
 
 def _addresses(session: Session, community_id: int) -> set[str]:

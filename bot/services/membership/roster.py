@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import lock
 from bot.errors import InvalidInput, NotAMember, NotFound
 from bot.models import Community, DecisionKind, Member, MemberStatus, Role, utcnow
-from bot.services.membership.communities import is_curated
+from bot.services.membership.communities import is_curated, request_choices
 from bot.services.membership.decisions import log_decision
 from bot.services.membership.guards import (
     LastConvenor,
@@ -34,6 +34,8 @@ class Viewer:
     member_id: int | None = None
     role: Role | None = None
     name: str = ""
+    # When the request could not say which community it is for: the ids it might be for.
+    choices: tuple[int, ...] = ()
 
     @property
     def is_member(self) -> bool:
@@ -42,6 +44,11 @@ class Viewer:
     @property
     def is_convenor(self) -> bool:
         return self.member_id is not None and self.role == Role.CONVENOR
+
+    @property
+    def undecided(self) -> bool:
+        """The request could be for more than one community: ask which."""
+        return self.community_id is None and len(self.choices) > 1
 
 
 @dataclass(frozen=True)
@@ -94,9 +101,20 @@ def viewer_member(session: Session, viewer: Viewer) -> Member | None:
     return get_member(session, viewer.community_id or 0, viewer.user_id)
 
 
-def resolve_viewer(session: Session, community: Community | None, user_id: str) -> Viewer:
+def resolve_viewer(
+    session: Session,
+    community: Community | None,
+    user_id: str,
+    *,
+    team_id: str | None = None,
+    by_team: bool = False,
+) -> Viewer:
+    """The person in `community`; with none, the communities the request might be for."""
     if community is None:
-        return Viewer(user_id=user_id, community_id=None)
+        choices = tuple(
+            c.id for c in request_choices(session, user_id, team_id=team_id, by_team=by_team)
+        )
+        return Viewer(user_id=user_id, community_id=None, choices=choices)
     member = get_member(session, community.id, user_id)
     if member is None or not member.is_active:
         return Viewer(user_id=user_id, community_id=community.id)

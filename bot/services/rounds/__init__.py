@@ -6,8 +6,12 @@ one public face. Each concern has its module:
 - `setup`: starting a round, and a named presenter's own yes to a set
 - `phases`: next, pause, resume, extend, close, and the time each phase has
 - `contributions`, `commitments`: what members say and commit to, reminders, asks, reports
-- `invitations`: quiet-member invitations, tea breaks, the once-a-phase ledger of nudges
-- `advice`, `interviews`, `synthesis`: coaching tips, interview pairs, what a round leaves
+- `invitations`: quiet-member invitations and the once-a-phase ledger of nudges
+- `tea`: tea breaks in a live round, which pause its timer
+- `choices`: topics, themes of the positive core and provocative propositions, and votes
+- `advice`, `interviews`, `synthesis`: coaching tips, interview pairs and retellings, what a
+  round leaves
+- `library`: a closed AI round offered to the story library with each contributor's consent
 - `posts`: what is not yet posted, and where posts went so forget-me can edit them
 - `forget`, `health`: forget-me and my data, and the health report's figures
 - `sets`, `standing`: standing sets (members, adviser, rhythm, volunteers) and their meetings
@@ -16,11 +20,23 @@ one public face. Each concern has its module:
 from __future__ import annotations
 
 from bot.services.rounds.advice import coaching_tip, looks_like_advice
+from bot.services.rounds.choices import (
+    check_proposition,
+    core_themes,
+    get_choice,
+    open_topics,
+    propose,
+    round_choices,
+    tally,
+    vote,
+    voted,
+)
 from bot.services.rounds.commitments import (
     action_line,
     add_commitment,
     due_asks,
     due_reminders,
+    join_commitment,
     local_due,
     local_today,
     mark_commitment,
@@ -33,18 +49,25 @@ from bot.services.rounds.commitments import (
 from bot.services.rounds.contributions import add_contribution, form_phase
 from bot.services.rounds.forget import forget_member, member_data
 from bot.services.rounds.health import health_figures
-from bot.services.rounds.interviews import interview_groups
+from bot.services.rounds.interviews import (
+    answer_retelling,
+    due_pairings,
+    interview_groups,
+    opt_in,
+    opted_in,
+    partners,
+    retell,
+)
 from bot.services.rounds.invitations import (
+    at_sensible_hour,
     due_invitations,
-    due_tea_breaks,
     mark_invited,
-    mark_tea_break,
     note_once,
+    participants,
     set_invitations,
-    take_tea_break,
-    tea_break_after,
     wants_invitations,
 )
+from bot.services.rounds.library import answer_offer, due_offers, mark_offered, own_words
 from bot.services.rounds.method import (
     LIVE,
     MAX_PHASE_MINUTES,
@@ -67,17 +90,24 @@ from bot.services.rounds.method import (
     who,
 )
 from bot.services.rounds.phases import (
+    MAX_ASYNC_MINUTES,
+    PROMPT,
     advance,
+    audience,
     close,
+    due_prompts,
     due_to_advance,
     extend,
+    max_minutes,
     minutes_left,
     pause,
     resume,
 )
 from bot.services.rounds.posts import (
     post_content,
+    post_content_of,
     record_post,
+    restale,
     settle_post,
     stale_posts,
     unannounced,
@@ -93,7 +123,7 @@ from bot.services.rounds.roles import (
 )
 from bot.services.rounds.sets import (
     MEETINGS_MAX,
-    answer_offer,
+    confirm_offer,
     create_set,
     get_set,
     local_when,
@@ -107,6 +137,7 @@ from bot.services.rounds.sets import (
 from bot.services.rounds.setup import (
     answer_presenter,
     awaiting_ask,
+    default_mode,
     mark_presenter_asked,
     round_channel,
     set_people,
@@ -128,11 +159,19 @@ from bot.services.rounds.standing import (
     due_reminders as due_set_reminders,
 )
 from bot.services.rounds.synthesis import synthesis
+from bot.services.rounds.tea import (
+    due_tea_breaks,
+    mark_tea_break,
+    take_tea_break,
+    tea_break_after,
+)
 
 __all__ = [
     "LIVE",
+    "MAX_ASYNC_MINUTES",
     "MAX_PHASE_MINUTES",
     "MEETINGS_MAX",
+    "PROMPT",
     "STARTED",
     "TEXT_MAX",
     "TOPIC_MAX",
@@ -146,16 +185,26 @@ __all__ = [
     "advance",
     "answer_offer",
     "answer_presenter",
+    "answer_retelling",
+    "at_sensible_hour",
+    "audience",
     "awaiting_ask",
+    "check_proposition",
     "close",
     "coaching_tip",
+    "confirm_offer",
+    "core_themes",
     "create_set",
+    "default_mode",
     "due_adviser_prompts",
     "due_asks",
     "due_calls",
     "due_confirmations",
     "due_invitations",
+    "due_offers",
     "due_openings",
+    "due_pairings",
+    "due_prompts",
     "due_reminders",
     "due_set_reminders",
     "due_spaces",
@@ -164,12 +213,14 @@ __all__ = [
     "extend",
     "forget_member",
     "form_phase",
+    "get_choice",
     "get_round",
     "get_set",
     "health_figures",
     "in_the_set",
     "interview_groups",
     "is_question_phase",
+    "join_commitment",
     "list_rounds",
     "local_due",
     "local_today",
@@ -179,9 +230,11 @@ __all__ = [
     "mark_called",
     "mark_commitment",
     "mark_invited",
+    "mark_offered",
     "mark_presenter_asked",
     "mark_reminded",
     "mark_tea_break",
+    "max_minutes",
     "may_contribute",
     "may_control",
     "member_data",
@@ -193,23 +246,34 @@ __all__ = [
     "offer",
     "one_off_phases",
     "open_meeting",
+    "open_topics",
+    "opt_in",
+    "opted_in",
     "own_commitment",
+    "own_words",
     "parse_due",
+    "participants",
+    "partners",
     "pause",
     "phase",
     "phase_at",
     "phases",
     "plan",
     "post_content",
+    "post_content_of",
     "previous_actions",
     "prompts_",
+    "propose",
     "record_post",
     "record_report",
     "report_back",
     "require_control",
+    "restale",
     "resume",
+    "retell",
     "reviews",
     "round_channel",
+    "round_choices",
     "round_for_thread",
     "set_invitations",
     "set_meetings",
@@ -221,9 +285,12 @@ __all__ = [
     "step_count",
     "synthesis",
     "take_tea_break",
+    "tally",
     "tea_break_after",
     "turn_of",
     "unannounced",
+    "vote",
+    "voted",
     "wants_invitations",
     "who",
 ]

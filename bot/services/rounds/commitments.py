@@ -10,7 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Member, Round, RoundCommitment, RoundKind, RoundShare, RoundStatus
+from bot.models import (
+    Member,
+    Round,
+    RoundChoice,
+    RoundCommitment,
+    RoundJoiner,
+    RoundKind,
+    RoundShare,
+    RoundStatus,
+)
 from bot.services import clock
 from bot.services.rounds.method import LIVE, TEXT_MAX, add_once, prompts_, written
 from bot.text import escape
@@ -49,16 +58,45 @@ def add_commitment(
     what: str,
     due_at: datetime,
     source_key: str | None,
+    choice_id: int | None = None,
 ) -> tuple[RoundCommitment, bool]:
+    """A commitment; in AI's Destiny it is tied to one of the round's provocative propositions
+    (`choice_id`), which the form requires once there are any."""
     what = written(what, field="text", refusal="Say what you'll do.", hint="What will you do?")
+    if choice_id is not None:
+        choice = session.get(RoundChoice, choice_id)
+        if choice is None or choice.round_id != round_.id:
+            raise InvalidInput("Proposition", {"proposition": "Pick one of this round's."})
     commitment = RoundCommitment(
         round_id=round_.id,
         member_id=member.id,
+        choice_id=choice_id,
         what=what[:TEXT_MAX],
         due_at=due_at,
         source_key=source_key,
     )
     return add_once(session, commitment)
+
+
+def join_commitment(session: Session, commitment_id: int, member: Member) -> bool | None:
+    """The member says they are joining someone's commitment (pressed again, they step back).
+    True when they now join, False when they stepped back, None for their own or a closed
+    round's."""
+    commitment = session.get(RoundCommitment, commitment_id)
+    if commitment is None or commitment.round.community_id != member.community_id:
+        raise NotFound()
+    if commitment.member_id == member.id:
+        return None
+    mine = session.get(RoundJoiner, (commitment.id, member.id))
+    if mine is not None:
+        session.delete(mine)
+        session.flush()
+        session.expire(commitment, ["joiners"])
+        return False
+    with session.begin_nested():
+        session.add(RoundJoiner(commitment_id=commitment.id, member_id=member.id))
+    session.expire(commitment, ["joiners"])
+    return True
 
 
 def own_commitment(session: Session, commitment_id: int, member_id: int | None) -> RoundCommitment:

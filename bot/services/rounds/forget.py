@@ -12,12 +12,15 @@ from bot.models import (
     LearningSet,
     Member,
     Round,
+    RoundChoice,
     RoundCommitment,
     RoundContribution,
+    RoundJoiner,
     RoundNote,
     RoundOptOut,
     RoundShare,
     RoundStatus,
+    RoundVote,
     SetOffer,
     utcnow,
 )
@@ -51,6 +54,8 @@ def forget_member(session: Session, member: Member) -> None:
         keep=keep,
         touched=touched,
     )
+    said += _let_go_inquiry(session, member, keep=keep, touched=touched)
+    committed += _leave_commitments(session, member, touched=touched)
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
     presented = set(
         session.scalars(
@@ -92,9 +97,47 @@ def forget_member(session: Session, member: Member) -> None:
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
         if round_.synthesis is not None:
             session.expire(round_, ["contributions", "commitments"])
-            round_.synthesis = synthesis(round_)
+            round_.synthesis = synthesis(round_, session)
     mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
     session.flush()
+
+
+def _let_go_inquiry(
+    session: Session, member: Member, *, keep: bool, touched: set[int]
+) -> list[int]:
+    """Their appreciative-inquiry choices and votes: votes go; a topic, theme or proposition
+    they proposed stays without their name or goes, as they chose; a retelling of their story
+    by their partner goes, or stays without their name. Returns the retellings' ids."""
+    session.execute(delete(RoundVote).where(RoundVote.member_id == member.id))
+    for choice in session.scalars(select(RoundChoice).where(RoundChoice.member_id == member.id)):
+        if keep:
+            choice.member_id = None
+        else:
+            session.delete(choice)
+    ids = []
+    for row in session.scalars(
+        select(RoundContribution).where(RoundContribution.about_id == member.id)
+    ):
+        touched.add(row.round_id)
+        ids.append(row.id)
+        if keep and not row.awaiting:
+            row.about_id = None
+        else:
+            session.delete(row)
+    return ids
+
+
+def _leave_commitments(session: Session, member: Member, *, touched: set[int]) -> list[int]:
+    """They no longer join anyone's commitment; returns those commitments' ids (their posts
+    name who joins)."""
+    rows = list(session.scalars(select(RoundJoiner).where(RoundJoiner.member_id == member.id)))
+    ids = [j.commitment_id for j in rows]
+    for joiner in rows:
+        commitment = session.get(RoundCommitment, joiner.commitment_id)
+        if commitment is not None:
+            touched.add(commitment.round_id)
+        session.delete(joiner)
+    return ids
 
 
 def _let_go(
@@ -154,6 +197,32 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
                 "report_visibility": c.report_visibility.value,
             }
             for topic, c in committed
+        ],
+        "proposed": [
+            {"kind": c.kind.value, "text": c.text}
+            for c in session.scalars(select(RoundChoice).where(RoundChoice.member_id == member.id))
+        ],
+        "votes": [
+            {"kind": c.kind.value, "text": c.text}
+            for c in session.scalars(
+                select(RoundChoice)
+                .join(RoundVote, RoundVote.choice_id == RoundChoice.id)
+                .where(RoundVote.member_id == member.id)
+            )
+        ],
+        "my_story_retold": [
+            {"text": c.text, "posted": not c.awaiting}
+            for c in session.scalars(
+                select(RoundContribution).where(RoundContribution.about_id == member.id)
+            )
+        ],
+        "joining": [
+            c.what
+            for c in session.scalars(
+                select(RoundCommitment)
+                .join(RoundJoiner, RoundJoiner.commitment_id == RoundCommitment.id)
+                .where(RoundJoiner.member_id == member.id)
+            )
         ],
         "private_invitations": session.get(RoundOptOut, member.id) is None,
         "rounds_facilitated": list(

@@ -43,7 +43,7 @@ def health_figures(
             eligible = set(active)
         contributors: set[int] = set()
         for c in round_.contributions:
-            if c.member_id is None or c.member_id not in active or c.anonymous:
+            if c.member_id is None or c.member_id not in active or c.anonymous or c.awaiting:
                 continue
             contributors.add(c.member_id)
             user_id = active[c.member_id]

@@ -1,6 +1,7 @@
-"""Kettle's private nudges during a round: one invitation to members who have been quiet in a
-phase (once a round, never to someone who said no), a tea break in a long round, and the
-once-a-phase ledger of nudges (invitations, coaching tips) each member was sent."""
+"""Kettle's private nudges during a round: one invitation to members who have been quiet (once a
+round, never once a phase, never to someone who said no; in an asynchronous round at a sensible
+hour of their own day), and the once-a-phase ledger of nudges
+(invitations, coaching tips, prompts) each member was sent."""
 
 from __future__ import annotations
 
@@ -9,30 +10,88 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Member, Round, RoundKind, RoundNote, RoundOptOut, RoundStatus
+from bot.models import (
+    Member,
+    Round,
+    RoundChoice,
+    RoundKind,
+    RoundMode,
+    RoundNote,
+    RoundOptOut,
+    RoundStatus,
+    RoundVote,
+)
+from bot.services import clock
 from bot.services.membership import active_members
-from bot.services.rounds.method import LIVE, phase, prompts_
-from bot.services.rounds.phases import pause
+from bot.services.rounds.method import prompts_
 
 
-def due_invitations(session: Session, now: datetime) -> list[tuple[Round, list[Member]]]:
-    """AI rounds some minutes into a phase that have not invited anyone yet: members quiet in
-    that phase, not yet invited to this round, who have not said no. A round invites once,
-    never again in a later phase."""
-    after = timedelta(minutes=int(prompts_().get("invite_after_minutes", 5)))
+def participants(session: Session, round_: Round) -> set[int]:
+    """Members who have taken part in the round in any way: said something, committed, asked
+    for an interview, proposed or voted on a theme or proposition."""
+    found = {c.member_id for c in round_.contributions} | {c.member_id for c in round_.commitments}
+    found |= set(
+        session.scalars(
+            select(RoundNote.member_id).where(
+                RoundNote.round_id == round_.id, RoundNote.kind == "interview"
+            )
+        )
+    )
+    found |= set(
+        session.scalars(
+            select(RoundVote.member_id)
+            .join(RoundChoice, RoundChoice.id == RoundVote.choice_id)
+            .where(RoundChoice.round_id == round_.id)
+        )
+    )
+    return {i for i in found if i is not None}
+
+
+def sensible_hours() -> tuple[int, int]:
+    """The local hours (from, until) at which Kettle prompts someone: never in their night."""
+    hours = prompts_().get("asynchronous", {})
+    return int(hours.get("prompt_from", 9)), int(hours.get("prompt_until", 19))
+
+
+def at_sensible_hour(now: datetime, *zones: str | None) -> bool:
+    """Whether it is a sensible hour where the member is (their own zone, else the workspace's)."""
+    start, end = sensible_hours()
+    return start <= now.astimezone(clock.zone(*zones)).hour < end
+
+
+def due_invitations(
+    session: Session, now: datetime, *, workspace_tz: str | None = None
+) -> list[tuple[Round, list[Member]]]:
+    """AI rounds that are inviting: members who are quiet, not yet invited to this round, who
+    have not said no. A live round invites some minutes into a phase, once (quiet in that
+    phase), never again in a later phase. An asynchronous round invites each member who has not
+    yet taken part at all, some hours into a phase after the first (they were prompted for the
+    first), at a sensible hour of their own day, once a round."""
     rounds = session.scalars(
         select(Round).where(
             Round.status == RoundStatus.RUNNING,
             Round.kind == RoundKind.AI,
-            Round.invited_phase < 0,
+            (Round.invited_phase < 0) | (Round.mode == RoundMode.ASYNC),
         )
     )
     out = []
     for r in rounds:
+        live = r.mode != RoundMode.ASYNC
+        after = (
+            timedelta(minutes=int(prompts_().get("invite_after_minutes", 5)))
+            if live
+            else timedelta(hours=int(prompts_().get("asynchronous", {}).get("invite_after", 6)))
+        )
         if r.announced_phase < r.phase_index or r.phase_started_at + after > now:
             continue
-        spoke = {c.member_id for c in r.contributions if c.phase_index == r.phase_index}
-        spoke |= {c.member_id for c in r.commitments}
+        if not live and r.phase_index == 0:
+            continue
+        spoke: set[int | None]
+        if live:
+            spoke = {c.member_id for c in r.contributions if c.phase_index == r.phase_index}
+            spoke |= {c.member_id for c in r.commitments}
+        else:
+            spoke = set(participants(session, r))
         noted = set(
             session.scalars(
                 select(RoundNote.member_id).where(
@@ -43,7 +102,9 @@ def due_invitations(session: Session, now: datetime) -> list[tuple[Round, list[M
         people = [
             m
             for m in active_members(session, r.community_id)
-            if m.id not in spoke | noted and wants_invitations(session, m.id)
+            if m.id not in spoke | noted
+            and wants_invitations(session, m.id)
+            and (live or at_sensible_hour(now, m.tz, workspace_tz))
         ]
         out.append((r, people))
     return out
@@ -64,9 +125,12 @@ def set_invitations(session: Session, member: Member, *, wanted: bool) -> None:
 
 
 def mark_invited(session: Session, round_id: int, phase_index: int) -> None:
-    """The round has sent its invitations (in this phase); it sends no more."""
+    """A live round has sent its invitations (in this phase); it sends no more. An asynchronous
+    one invites each member at their own hour, so only each member's note counts."""
     round_ = session.get(Round, round_id)
-    if round_ is not None and round_.invited_phase < phase_index:
+    if round_ is None or round_.mode == RoundMode.ASYNC:
+        return
+    if round_.invited_phase < phase_index:
         round_.invited_phase = phase_index
         session.flush()
 
@@ -90,51 +154,3 @@ def note_once(session: Session, round_: Round, member_id: int, kind: str) -> boo
             )
         )
     return True
-
-
-# -- tea breaks --------------------------------------------------------------------------------
-
-
-def tea_break_after(round_: Round) -> timedelta:
-    """When a round's tea break comes: after `tea_break_after_minutes`, or halfway through a
-    round planned shorter than twice that, so that no round ends before its tea."""
-    after = int(prompts_().get("tea_break_after_minutes", 60))
-    planned = sum(round_.phase_minutes or [])
-    return timedelta(minutes=min(after, planned // 2) if planned else after)
-
-
-def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
-    """Live rounds (a meeting, timed in minutes and running) whose tea break has come. A round
-    planned over more than a day is no meeting: it has no tea break."""
-    rounds = session.scalars(
-        select(Round).where(Round.status.in_(LIVE), Round.tea_break_sent.is_(False))
-    )
-    return [
-        r
-        for r in rounds
-        if r.thread_ts
-        and sum(r.phase_minutes or []) <= 24 * 60
-        and any(r.phase_minutes or [])
-        and r.started_at + tea_break_after(r) <= now
-    ]
-
-
-def take_tea_break(session: Session, round_id: int, now: datetime) -> str:
-    """Pause the round's timer for tea (the time left waits until the facilitator resumes);
-    the nudge's wording says how long is left and where."""
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        return ""
-    pause(session, round_, now=now)
-    if round_.paused_seconds_left is None:  # a phase run by hand has no clock to stop
-        return str(prompts_()["tea_break_by_hand"])
-    left = max(1, (round_.paused_seconds_left or 0) // 60)
-    name = (phase(round_) or {}).get("name", "")
-    return str(prompts_()["tea_break"]).format(minutes=left, phase=name)
-
-
-def mark_tea_break(session: Session, round_id: int) -> None:
-    round_ = session.get(Round, round_id)
-    if round_ is not None:
-        round_.tea_break_sent = True
-        session.flush()

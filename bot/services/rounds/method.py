@@ -16,6 +16,7 @@ from bot.models import (
     LearningSet,
     Member,
     Round,
+    RoundChoice,
     RoundCommitment,
     RoundContribution,
     RoundKind,
@@ -119,7 +120,7 @@ def written(text: str | None, *, field: str, refusal: str, hint: str) -> str:
     return text
 
 
-Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment, LearningSet)
+Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment, LearningSet, RoundChoice)
 
 
 def by_source_key(session: Session, model: type[Keyed], source_key: str | None) -> Keyed | None:

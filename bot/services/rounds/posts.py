@@ -113,3 +113,16 @@ def settle_post(session: Session, post_id: int, *, taken_down: bool) -> None:
     else:
         post.stale = False
     session.flush()
+
+
+def restale(session: Session, kind: RoundPostKind, ref_id: int) -> None:
+    """The post showing this contribution or commitment is to be edited (e.g. who joins it)."""
+    session.execute(
+        update(RoundPost)
+        .where(RoundPost.kind == kind, RoundPost.ref_id == ref_id)
+        .values(stale=True)
+    )
+
+
+def post_content_of(session: Session, contribution_id: int) -> RoundContribution | None:
+    return session.get(RoundContribution, contribution_id)

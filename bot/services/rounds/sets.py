@@ -219,7 +219,7 @@ def offer(
     return found
 
 
-def answer_offer(
+def confirm_offer(
     session: Session, offer_id: int, member: Member, *, yes: bool, now: datetime
 ) -> SetOffer | None:
     """The volunteer's own confirmation before the meeting: yes, they present; no, they

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Community, Member, Round, RoundKind, RoundStatus
-from bot.services import membership
+from bot.models import Community, Member, Round, RoundKind, RoundMode, RoundStatus
+from bot.services import meetings, membership
+from bot.services.rounds.choices import mark_chosen, take_topic
 from bot.services.rounds.commitments import report_back
 from bot.services.rounds.method import (
     MAX_PHASE_MINUTES,
@@ -20,11 +21,11 @@ from bot.services.rounds.method import (
     phases,
     written,
 )
-from bot.services.rounds.phases import deadline_from
+from bot.services.rounds.phases import deadline_from, max_minutes
 
 
-def _minutes(values: list[int], count: int) -> list[int]:
-    out = [max(0, min(int(v), MAX_PHASE_MINUTES)) for v in values[:count]]
+def _minutes(values: list[int], count: int, limit: int = MAX_PHASE_MINUTES) -> list[int]:
+    out = [max(0, min(int(v), limit)) for v in values[:count]]
     return out + [0] * (count - len(out))
 
 
@@ -44,6 +45,15 @@ def round_channel(community: Community, requested: str | None, *, field: str) ->
     return channel
 
 
+def default_mode(session: Session, community_id: int, now: datetime) -> RoundMode:
+    """Live when one of the CoP's meetings is under way now; otherwise asynchronous, so that
+    members from Auckland to Los Angeles each take part in their own day."""
+    for _meeting, occ in meetings.upcoming(session, community_id, now=now, limit=50):
+        if occ.starts_at <= now < occ.ends_at:
+            return RoundMode.LIVE
+    return RoundMode.ASYNC
+
+
 def start_ai(
     session: Session,
     *,
@@ -55,9 +65,12 @@ def start_ai(
     now: datetime,
     channel_id: str | None = None,
     source_key: str | None = None,
+    mode: RoundMode = RoundMode.LIVE,
+    topic_id: int | None = None,
 ) -> tuple[Round, bool]:
     """Open an appreciative-inquiry round in its first phase, in the CoP's private channel
-    (`channel_id` is the one a form asked for); the same submission opens one."""
+    (`channel_id` is the one a form asked for); the same submission opens one. Started from
+    the topic members chose (`topic_id`), that topic is marked chosen and its votes counted."""
     topic = written(
         topic, field="topic", refusal="Name the topic.", hint="Name what you want more of."
     )
@@ -65,6 +78,7 @@ def start_ai(
     existing = by_source_key(session, Round, source_key)
     if existing is not None:
         return existing, False
+    chosen = take_topic(session, topic_id, community.id) if topic_id else None
     count = len(phases(RoundKind.AI))
     round_ = Round(
         community_id=community.id,
@@ -72,7 +86,8 @@ def start_ai(
         topic=topic[:TOPIC_MAX],
         facilitator_id=facilitator.id,
         channel_id=channel,
-        phase_minutes=_minutes([minutes_per_phase] * count, count),
+        mode=mode,
+        phase_minutes=_minutes([minutes_per_phase] * count, count, max_minutes(mode)),
         phase_index=0,
         phase_started_at=now,
         allow_anonymous=allow_anonymous,
@@ -84,6 +99,8 @@ def start_ai(
     round_.phase_deadline = deadline_from(round_, now)
     session.add(round_)
     session.flush()
+    if chosen is not None:
+        mark_chosen(session, chosen, round_)
     return round_, True
 
 

@@ -234,6 +234,7 @@ def attach_files(session: Session, story: Story, file_ids: list[int], user_id: s
     files = own_unattached_files(session, file_ids, user_id)
     for row in files:
         row.story_id = story.id
+        row.community_id = story.community_id  # a file sent by DM belongs to its story's CoP
     session.flush()
     return len(files)
 
