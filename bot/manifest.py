@@ -22,7 +22,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/round",
         "Appreciative-inquiry rounds and action-learning sets",
-        "ai <topic> | als | guide ai|als | list",
+        "ai <topic> | als | set | sets | guide ai|als | list",
     ),
     SlashCommand("/meeting", "Plan or list the CoP's meetings", "[list | edit N | cancel N]"),
     SlashCommand(
@@ -41,6 +41,7 @@ BOT_EVENTS: tuple[str, ...] = (
     "message.channels",
     "message.groups",
     "message.im",
+    "message.mpim",
     "tokens_revoked",
 )
 
@@ -57,7 +58,7 @@ BOT_SCOPES: dict[str, str] = {
     "channels:history": "check a public channel before resending",
     "users:read": "members' names and time zones",
     "mpim:write": "open a group DM to introduce a pair (or trio) of members, or pair them for appreciative interviews",
-    "mpim:history": "check a group DM before resending, so nothing is posted twice",
+    "mpim:history": "check a group DM before resending, so nothing is posted twice, and hear questions asked in a standing set's group DM (coaching)",
     "groups:write": "invite approved members to the private CoP channel, and remove members",
     "channels:manage": "invite approved members to a public CoP channel, and remove members",
     "files:write": "send files people ask for: their data, a meeting's .ics, blog drafts, the health chart",

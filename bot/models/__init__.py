@@ -56,6 +56,8 @@ from bot.models.pairing import (
 )
 from bot.models.rounds import (
     ChoiceKind,
+    LearningSet,
+    OfferStatus,
     Round,
     RoundChoice,
     RoundCommitment,
@@ -70,6 +72,8 @@ from bot.models.rounds import (
     RoundShare,
     RoundStatus,
     RoundVote,
+    SetOffer,
+    SetRhythm,
 )
 from bot.models.stories import (
     Consent,
@@ -101,12 +105,14 @@ __all__ = [
     "DeliveryStatus",
     "Digest",
     "FileStatus",
+    "LearningSet",
     "Meeting",
     "MeetingPulse",
     "MeetingRsvp",
     "MeetingStatus",
     "Member",
     "MemberStatus",
+    "OfferStatus",
     "PairingAvoid",
     "PairingGroup",
     "PairingGroupMember",
@@ -134,6 +140,8 @@ __all__ = [
     "RoundStatus",
     "RoundVote",
     "Rsvp",
+    "SetOffer",
+    "SetRhythm",
     "Story",
     "StoryFile",
     "StoryKind",

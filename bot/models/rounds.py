@@ -83,6 +83,9 @@ class Round(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learning_sets.id", ondelete="SET NULL"), index=True
+    )  # a standing set's meeting
 
     facilitator: Mapped[Member | None] = relationship(foreign_keys=[facilitator_id])
     presenter: Mapped[Member | None] = relationship(foreign_keys=[presenter_id])
@@ -91,6 +94,10 @@ class Round(Base):
     )
     commitments: Mapped[list[RoundCommitment]] = relationship(
         back_populates="round", order_by="RoundCommitment.id"
+    )
+    learning_set: Mapped[LearningSet | None] = relationship(foreign_keys=[set_id])
+    offers: Mapped[list[SetOffer]] = relationship(
+        back_populates="round", order_by="SetOffer.id", foreign_keys="SetOffer.round_id"
     )
 
 
@@ -198,6 +205,74 @@ class RoundPost(Base):
     ts: Mapped[str] = mapped_column(String(32))
     stale: Mapped[bool] = mapped_column(default=False, index=True)  # to be edited in Slack
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SetRhythm(enum.StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class LearningSet(Base):
+    """A standing action-learning set: 4 to 8 members of the CoP (its adviser among them) who
+    meet again and again on a rhythm, in a group DM of their own. Each meeting is a Round."""
+
+    __tablename__ = "learning_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)  # Slack ids, adviser too
+    rhythm: Mapped[SetRhythm] = mapped_column(_enum(SetRhythm, "set_rhythm"))
+    tz: Mapped[str] = mapped_column(String(64))  # the zone whose wall clock the rhythm keeps
+    next_meeting_at: Mapped[datetime | None] = mapped_column(index=True)  # UTC
+    called_for: Mapped[datetime | None] = mapped_column()  # the meeting presenters were asked for
+    reminded_for: Mapped[datetime | None] = mapped_column()  # the meeting members were reminded of
+    meetings_planned: Mapped[int] = mapped_column(default=0)  # 0: until the set ends it
+    meetings_held: Mapped[int] = mapped_column(default=0)
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # the set's group DM
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    adviser: Mapped[Member | None] = relationship(foreign_keys=[adviser_id])
+
+
+class OfferStatus(enum.StrEnum):
+    OFFERED = "offered"  # volunteered; asked to confirm before the meeting
+    CONFIRMED = "confirmed"  # said yes again: they present
+    WITHDRAWN = "withdrawn"  # said "not this time", or never confirmed before the start
+
+
+class SetOffer(Base):
+    """A member volunteering to present their own problem at one meeting of their set."""
+
+    __tablename__ = "learning_set_offers"
+    __table_args__ = (UniqueConstraint("set_id", "meeting_at", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(
+        ForeignKey("learning_sets.id", ondelete="CASCADE"), index=True
+    )
+    meeting_at: Mapped[datetime] = mapped_column()
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    problem: Mapped[str] = mapped_column(Text)
+    help_wanted: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[OfferStatus] = mapped_column(
+        _enum(OfferStatus, "offer_status"), default=OfferStatus.OFFERED
+    )
+    asked_at: Mapped[datetime | None] = mapped_column()
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    learning_set: Mapped[LearningSet] = relationship()
+    round: Mapped[Round | None] = relationship(back_populates="offers", foreign_keys=[round_id])
 
 
 class ChoiceKind(enum.StrEnum):

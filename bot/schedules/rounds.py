@@ -66,6 +66,9 @@ def publish(sender: Sender, session_factory: SessionFactory, round_id: int) -> N
         index = round_.phase_index
         phase_due = round_.status != RoundStatus.CLOSED and round_.announced_phase < index
         text, blocks = builders.phase_post(round_) if phase_due else ("", [])
+        if phase_due and round_.set_id is not None and membership.several(session):
+            # a set's group DM is no CoP's channel: its buttons say which CoP they are for
+            blocks = for_community(blocks, round_.community_id)
     if phase_due:
         key = f"round:{round_id}:phase:{index}"
         sender.deliver(key, channel, text=text, blocks=blocks, thread_ts=thread_ts)
@@ -331,11 +334,12 @@ def marked(blocks: list[Any], community_id: int | None) -> list[Any]:
 
 
 def _tea_breaks(route: runtime.Routing, session_factory: SessionFactory, now: datetime) -> None:
-    text = svc.prompts_()["tea_break"]
     with unit_of_work(session_factory) as session:
         due = [(r.id, r.channel_id, r.thread_ts) for r in svc.due_tea_breaks(session, now)]
     for sender, (round_id, channel, thread_ts) in runtime.routed(route, due):
         try:
+            with unit_of_work(session_factory) as session:
+                text = svc.take_tea_break(session, round_id, now)  # the timer stops for tea
             sender.deliver(f"round:{round_id}:tea", channel, text=text, thread_ts=thread_ts)
             with unit_of_work(session_factory) as session:
                 svc.mark_tea_break(session, round_id)

@@ -122,7 +122,8 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     commitment_id = button_id(body)
     with unit_of_work(context["db"]) as session:
         commitment = svc.own_commitment(session, commitment_id, viewer.member_id)
-        view = builders.report_modal(commitment.id, commitment.what)
+        in_set = commitment.round.set_id is not None
+        view = builders.report_modal(commitment.id, commitment.what, in_set=in_set)
     client.views_open(
         trigger_id=body["trigger_id"], view=for_cop(view, viewer_of(context).community_id)
     )
@@ -137,7 +138,7 @@ def on_report_submitted(
 
     def report() -> bool:
         with unit_of_work(context["db"]) as session:
-            svc.record_report(
+            done = svc.record_report(
                 session,
                 int(metadata(view).get("commitment_id") or 0),
                 viewer.member_id or 0,
@@ -145,8 +146,13 @@ def on_report_submitted(
                 shared=shared,
                 now=utcnow(),
             )
-        return True
+            return done.round.set_id is not None
 
-    if answer_form(ack, report):
-        thanks = "thanks_report_shared" if shared else "thanks_report"
+    in_set = answer_form(ack, report)
+    if in_set is not None:
+        thanks = (
+            ("thanks_report_set" if in_set else "thanks_report_shared")
+            if shared
+            else "thanks_report"
+        )
         client.chat_postMessage(channel=viewer.user_id, text=svc.prompts_()["messages"][thanks])

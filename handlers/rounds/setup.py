@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
-from bot.models import Community, Member, RoundKind, RoundMode, utcnow
+from bot.models import Community, Member, RoundMode, utcnow
 from bot.schedules import rounds as runner
 from bot.services import membership
 from bot.services import rounds as svc
@@ -86,7 +86,7 @@ def on_als_submitted(
 
 def _start_als(view: dict[str, Any], viewer: Viewer, context: BoltContext) -> tuple[int, bool]:
     values = view["state"]["values"]
-    count = len(svc.phases(RoundKind.ALS))
+    count = len(svc.one_off_phases())
     minutes = [_minutes(values, f"{RoundIds.MINUTES}_{i}") for i in range(count)]
     set_ids = list(input_value(values, RoundIds.MEMBERS) or [])
     with unit_of_work(context["db"]) as session:

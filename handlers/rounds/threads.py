@@ -8,8 +8,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.db import unit_of_work
-from bot.models import RoundKind
+from bot.models import Member, RoundKind
+from bot.services import membership
 from bot.services import rounds as svc
+from bot.text import escape, truncate
 from handlers.middleware import viewer_of
 
 
@@ -31,13 +33,34 @@ def on_round_message(event: dict[str, Any], client: WebClient, context: BoltCont
         round_ = svc.round_for_thread(session, event["channel"], event["thread_ts"])
         if round_ is None or round_.kind != RoundKind.ALS or not svc.is_question_phase(round_):
             return
-        if viewer.member_id == round_.presenter_id or viewer.member_id is None:
+        # The round's thread says which CoP it is (a set's group DM is no CoP's channel, so
+        # someone in two CoPs is known there by the round's own): a member of that one only.
+        me = membership.get_member(session, round_.community_id, viewer.user_id)
+        if me is None or not me.is_active:
             return
-        if not svc.looks_like_advice(event.get("text") or ""):
+        speaking = {svc.turn_of(round_), *(round_.settings or {}).get("reporting", [])}
+        if me.id in speaking - {None}:
+            return  # a presenter (or one reporting back) answers; they are not asking
+        text = event.get("text") or ""
+        if not svc.looks_like_advice(text):
             return
-        if not svc.note_once(session, round_, viewer.member_id, "coaching"):
+        if not svc.note_once(session, round_, me.id, "coaching"):
             return
-        tip = svc.coaching_tip(round_.id, viewer.member_id)
+        tip = svc.coaching_tip(round_.id, me.id)
+        adviser = round_.facilitator if round_.set_id is not None else None
+        note = None
+        if adviser is not None and adviser.id != me.id:
+            presenter = svc.who(session.get(Member, svc.turn_of(round_) or 0) or round_.presenter)
+            note = str(svc.prompts_()["advice"]["adviser_tip"]).format(
+                who=svc.who(session.get(Member, me.id)),
+                phase=(svc.phase(round_) or {}).get("name", ""),
+                text=escape(truncate(" ".join(text.split()), 300)),
+                presenter=presenter,
+            )
+            key = f"round:{round_.id}:coach:{round_.phase_index}:{me.id}"
+            to = adviser.user_id
     client.chat_postEphemeral(
         channel=event["channel"], user=viewer.user_id, thread_ts=event["thread_ts"], text=tip
     )
+    if note is not None:
+        context["sender"].deliver(key, to, text=note)  # the adviser hears it privately

@@ -29,6 +29,7 @@ from bot.builders.ids import (
 from bot.models import (
     Application,
     Checkin,
+    LearningSet,
     MeetingRsvp,
     Member,
     PairingGroup,
@@ -601,3 +602,87 @@ def test_someone_in_neither_applies_to_the_cop_whose_part_they_press_apply_in(tw
     # Only B's convenor hears of it.
     assert any("Olly" in dumps(m) for m in two.fake.dm_messages(CONVENOR_B))
     assert not any("Olly" in dumps(m) for m in two.fake.dm_messages(CONVENOR))
+
+
+# -- standing action-learning sets ----------------------------------------------------------
+
+
+def test_a_standing_set_of_b_is_b_s_for_a_member_of_both(two: Kettle) -> None:
+    """A set's forms remember their CoP; its DMs and its meeting's posts (in a group DM, which
+    is no CoP's channel) say which CoP their buttons are for; and Amina, in both CoPs, is known
+    in the set's group DM by the set's own CoP, so her advice earns her the coaching tip."""
+    from tests.scenario.test_journey_als import confirm, dms, picked, say, user, users, volunteer
+    from tests.scenario.test_rounds_ai import date_value, number
+    from tests.scenario.test_rounds_sets import tick
+
+    _a, b = ids(two)
+    tag = f"{CommunityIds.TAG}{b}."
+    two.command(CONVENOR_B, "/round", "set", channel=B_COP)
+    view = two.fake.last_view()
+    assert view is not None and view["callback_id"] == RoundIds.SET_MODAL
+    assert json.loads(view["private_metadata"])["community_id"] == b
+    day = (datetime.now(UTC) + timedelta(days=7)).date()
+    values = state(
+        **{
+            RoundIds.SET_NAME: text_value("Carers' set"),
+            RoundIds.ADVISER: user(CONVENOR_B),
+            RoundIds.MEMBERS: users(BOTH, B_ONLY, ADMIN),
+            RoundIds.RHYTHM: picked("weekly"),
+            RoundIds.DAY: date_value(day.isoformat()),
+            RoundIds.TIME: {"type": "timepicker", "selected_time": "19:00"},
+            RoundIds.MEETINGS: number("2"),
+        }
+    )
+    reply = two.submit(CONVENOR_B, view, values)
+    assert reply.status == 200 and not (reply.json or {}).get("errors"), reply.json
+    with two.db() as session:
+        set_ = session.scalars(select(LearningSet)).one()
+        assert set_.community_id == b
+        meeting_at, space = set_.next_meeting_at, set_.channel_id
+    assert meeting_at is not None and space
+
+    tick(meeting_at - timedelta(days=1))
+    call = dms(two, BOTH, "Would you like to present")[-1]
+    assert all(str(block["block_id"]).startswith(tag) for block in call["blocks"])
+    actions = call["blocks"][1]
+    two.click(
+        BOTH,
+        RoundIds.VOLUNTEER,
+        value=actions["elements"][0]["value"],
+        block_id=actions["block_id"],
+    )
+    offer = two.fake.last_view()
+    assert offer is not None and offer["callback_id"] == RoundIds.OFFER_MODAL
+    assert json.loads(offer["private_metadata"])["community_id"] == b
+    volunteer(two, B_ONLY, "Our rota leaves the same people on nights", "Questions on fairness")
+
+    tick(meeting_at - timedelta(minutes=90))
+    ask = dms(two, B_ONLY, "Is it still yours to bring?")[-1]
+    assert all(str(block["block_id"]).startswith(tag) for block in ask["blocks"])
+    confirm(two, B_ONLY, yes=True)
+
+    now = meeting_at
+    tick(now)
+    for _ in range(20):
+        with two.db() as session:
+            round_ = session.scalars(select(Round).where(Round.set_id.is_not(None))).one()
+            session.expunge(round_)
+        from bot.services import rounds as svc
+
+        if svc.is_question_phase(round_):
+            break
+        if round_.status.value == "paused":
+            two.click(CONVENOR_B, RoundIds.RESUME, value=f"{round_.id}:{round_.phase_index}")
+        else:
+            now = max(now, round_.phase_deadline or now) + timedelta(minutes=1)
+        tick(now)
+    assert svc.is_question_phase(round_) and round_.community_id == b
+    posts = [m for m in two.fake.messages(space) if m.get("thread_ts") == round_.thread_ts]
+    controls = [blk for m in posts for blk in m.get("blocks") or [] if blk["type"] == "actions"]
+    assert controls and all(str(blk["block_id"]).startswith(tag) for blk in controls)
+
+    say(two, space, BOTH, round_, "Have you tried a rota that rotates?")
+    tips = [e for e in two.fake.ephemerals_for(BOTH) if "Kettle" in str(e.get("text"))]
+    assert len(tips) == 1
+    assert any("sounds like advice" in str(m.get("text")) for m in two.fake.dm_messages(CONVENOR_B))
+    assert "Have you tried" not in dumps(two.fake.messages(B_COP) + two.fake.messages(COP))

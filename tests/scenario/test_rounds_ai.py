@@ -142,7 +142,7 @@ def test_full_appreciative_inquiry_round(kettle: Kettle) -> None:
     schedule.tick(base + timedelta(minutes=66))
     round_ = the_round(kettle)
     assert round_.phase_index == 2 and round_.status == RoundStatus.PAUSED
-    assert posted(thread(kettle, round_.id), "Time to stretch") == 1
+    assert posted(thread(kettle, round_.id), "Tea break") == 1
     assert not [m for m in kettle.fake.dm_messages(MEMBER2) if "Design" in m["text"]]
     kettle.click(CONVENOR, RoundIds.RESUME, value=f"{round_.id}:2")
     kettle.click(CONVENOR, RoundIds.NEXT, value=f"{round_.id}:2")

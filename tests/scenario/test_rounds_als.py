@@ -33,7 +33,7 @@ def start_als(kettle: Kettle, presenter: str = MEMBER) -> Round:
             RoundIds.CHALLENGE: text_value("Our volunteers <@UCONV> drift away after a month"),
             RoundIds.MEMBERS: users(MEMBER2, CONVENOR),
             RoundIds.CHANNEL: conversation(COP),
-            **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(5)},
+            **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(6)},
         }
     )
     assert kettle.submit(presenter, view, values).status == 200
@@ -79,7 +79,7 @@ def test_full_action_learning_set_and_the_next_one(kettle: Kettle) -> None:
     round_ = start_als(kettle)
     opening = next(m for m in kettle.fake.messages(COP) if m["ts"] == round_.thread_ts)
     assert "No advice" in opening["text"] and "<@UCONV> drift" not in opening["text"]
-    assert posted(thread(kettle, round_.id), "*Presenting*") == 1
+    assert posted(thread(kettle, round_.id), "*The problem, restated*") == 1
 
     # A set member is not the facilitator: their forged controls change nothing.
     kettle.click(MEMBER2, RoundIds.PAUSE, value=f"{round_.id}:0", channel=COP)
@@ -119,7 +119,16 @@ def test_full_action_learning_set_and_the_next_one(kettle: Kettle) -> None:
     say(kettle, MEMBER2, round_, "In my experience buddies help")  # a new phase: a new tip
     assert len(tips_for(kettle, MEMBER2)) == 2
 
-    schedule.tick(base + timedelta(minutes=23))
+    # Halfway through the set's planned time comes tea: the break pauses the timer, and the
+    # nudge says so truthfully; the phase waits until the facilitator resumes it.
+    tea = [m for m in thread(kettle, round_.id) if ":tea:" in m["text"]]
+    assert len(tea) == 1 and "paused the timer" in tea[0]["text"]
+    assert current(kettle, round_.id).status == RoundStatus.PAUSED
+    schedule.tick(base + timedelta(minutes=40))
+    assert current(kettle, round_.id).phase_index == 2
+    kettle.click(MEMBER, RoundIds.RESUME, value=f"{round_.id}:2")
+    assert current(kettle, round_.id).status == RoundStatus.RUNNING
+    schedule.tick(base + timedelta(minutes=41))
     round_ = current(kettle, round_.id)
     assert round_.phase_index == 3
     say(kettle, MEMBER2, round_, "You should pay them")  # not a question phase
@@ -231,7 +240,7 @@ def test_the_set_up_form_names_the_field_when_someone_named_is_not_a_member(
                 RoundIds.CHALLENGE: text_value("Keeping volunteers"),
                 RoundIds.MEMBERS: users(*members),
                 RoundIds.CHANNEL: conversation(COP),
-                **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(5)},
+                **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(6)},
             }
         )
         reply = kettle.submit(MEMBER, view, values)

@@ -22,7 +22,7 @@ def als_values(presenter: str, channel: str | None = None, **extra: Any) -> dict
         RoundIds.PRESENTER: user(presenter),
         RoundIds.CHALLENGE: text_value("Volunteers drift away after a month"),
         RoundIds.MEMBERS: users(MEMBER2, CONVENOR),
-        **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(5)},
+        **{f"{RoundIds.MINUTES}_{i}": number("5") for i in range(6)},
         **extra,
     }
     if channel is not None:

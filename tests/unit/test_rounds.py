@@ -77,7 +77,7 @@ def test_phases_advance_by_timer_pause_extend_and_close(db_session: Session) -> 
 def test_advice_patterns() -> None:
     assert svc.looks_like_advice("Have you tried asking them")
     assert svc.looks_like_advice("I would just pay them")
-    assert not svc.looks_like_advice("Have you tried asking them?")
+    assert svc.looks_like_advice("Have you tried asking them?")  # advice dressed as a question
     assert not svc.looks_like_advice("Tell me more about the board")
 
 

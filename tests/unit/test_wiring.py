@@ -28,6 +28,7 @@ from bot.models import (
     Consent,
     Delivery,
     DeliveryStatus,
+    LearningSet,
     Meeting,
     MeetingPulse,
     MeetingRsvp,
@@ -48,6 +49,8 @@ from bot.models import (
     RoundNote,
     RoundOptOut,
     Rsvp,
+    SetOffer,
+    SetRhythm,
     Story,
     StoryFile,
     StoryKind,
@@ -189,6 +192,29 @@ def everything(session: Session, community: Community) -> tuple[Member, Member, 
         )
     session.add(RoundNote(round_id=als.id, phase_index=1, member_id=gone.id, kind="tip"))
     session.add(RoundOptOut(member_id=gone.id))
+    # a standing set they advise and are in, and an offer to present at its next meeting
+    learning_set = LearningSet(
+        community_id=community.id,
+        name="Practice set",
+        adviser_id=gone.id,
+        created_by_id=gone.id,
+        members=[GONE, STAYS, CONV],
+        rhythm=SetRhythm.WEEKLY,
+        tz="Europe/London",
+        next_meeting_at=NOW + timedelta(days=7),
+        channel_id="G0SET",
+    )
+    session.add(learning_set)
+    session.flush()
+    session.add(
+        SetOffer(
+            set_id=learning_set.id,
+            meeting_at=NOW + timedelta(days=7),
+            member_id=gone.id,
+            problem=f"{SECRET} problem",
+            help_wanted=f"{SECRET} help",
+        )
+    )
     session.flush()
     rounds.close(session, als, now=NOW)
     assert "Gwen Gone" in (als.synthesis or "")

@@ -5,6 +5,7 @@
 - `thread`: the opening, phase posts with their controls, contributions, commitments, synthesis
 - `messages`: invitations, "how did it go?", and the private ask to a named presenter
 - `lists`: `/round list` and the App Home section
+- `sets`: a standing set's form, welcome, call for presenters, confirmation, opening, list
 - `inquiry`: AI's votes form, interview message, retelling and its yes, joining, library offer
 """
 
@@ -29,6 +30,16 @@ from bot.builders.rounds.messages import (
     presenter_ask,
 )
 from bot.builders.rounds.parts import slack_time
+from bot.builders.rounds.sets import (
+    call_blocks,
+    confirm_answered,
+    confirm_blocks,
+    offer_modal,
+    reminder_text,
+    set_list,
+    set_modal,
+    welcome,
+)
 from bot.builders.rounds.thread import (
     commitment_text,
     contribution_text,
@@ -42,9 +53,12 @@ __all__ = [
     "ai_modal",
     "als_modal",
     "ask_blocks",
+    "call_blocks",
     "choices_modal",
     "commitment_blocks",
     "commitment_text",
+    "confirm_answered",
+    "confirm_blocks",
     "contribute_modal",
     "contribution_text",
     "controls",
@@ -53,15 +67,20 @@ __all__ = [
     "interview_message",
     "invite_blocks",
     "library_ask",
+    "offer_modal",
     "opening",
     "phase_post",
     "presenter_answered",
     "presenter_ask",
+    "reminder_text",
     "report_modal",
     "retell_ask",
     "retell_modal",
     "retold_text",
     "round_list",
+    "set_list",
+    "set_modal",
     "slack_time",
     "synthesis_post",
+    "welcome",
 ]

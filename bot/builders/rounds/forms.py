@@ -107,7 +107,8 @@ def als_modal(*, presenter: str, channel_id: str) -> dict[str, Any]:
         ),
         _where(channel_id),
     ]
-    for index, ph in enumerate(p["als"]["phases"]):
+    for index, number in enumerate(svc.one_off_phases()):
+        ph = p["als"]["phases"][number]
         blocks.append(
             minutes_input(
                 f"{RoundIds.MINUTES}_{index}", f"{ph['name']} (minutes)", int(ph.get("minutes", 10))
@@ -164,7 +165,7 @@ def contribute_modal(
     )
 
 
-def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
+def report_modal(commitment_id: int, what: str, *, in_set: bool = False) -> dict[str, Any]:
     return modal(
         callback_id=RoundIds.REPORT_MODAL,
         title="How did it go?",
@@ -176,16 +177,18 @@ def report_modal(commitment_id: int, what: str) -> dict[str, Any]:
                 text=MarkdownTextObject(text=f"You said you'd {escape(truncate(what, 2900))}.")
             ),
             text_input(RoundIds.TEXT, "How did it go? What did you learn?"),
-            _share_input(),
+            _share_input(in_set),
         ],
     )
 
 
-def _share_input() -> InputBlock:
-    """The owner's choice for their report; private unless they pick sharing."""
+def _share_input(in_set: bool) -> InputBlock:
+    """The owner's choice for their report; private unless they pick sharing (with their
+    standing set, for an action from one of its meetings)."""
     messages = prompts_()["messages"]
     private = Option(value=RoundShare.PRIVATE.value, text=messages["report_private_option"])
-    shared = Option(value=RoundShare.COP.value, text=messages["report_shared_option"])
+    wording = messages["report_set_option" if in_set else "report_shared_option"]
+    shared = Option(value=RoundShare.COP.value, text=wording)
     return InputBlock(
         block_id=RoundIds.SHARE,
         label="Who may see it?",

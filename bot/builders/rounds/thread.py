@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, MarkdownTextObject, SectionBlo
 from bot.builders.ids import RoundIds
 from bot.builders.rounds.inquiry import core_line
 from bot.builders.rounds.parts import button, prompts_, slack_time
+from bot.builders.rounds.sets import set_opening
 from bot.models import Round, RoundKind, RoundMode
 from bot.services import rounds as svc
 from bot.text import escape, truncate
@@ -22,6 +23,8 @@ def opening(round_: Round) -> tuple[str, list[dict[str, Any]]]:
         anon = p["ai"]["anonymous_allowed"] if round_.allow_anonymous else ""
         pace = p["ai"]["pace_async" if round_.mode == RoundMode.ASYNC else "pace_live"]
         text = p["ai"]["opening"].format(topic=escape(round_.topic), anonymous=anon, pace=pace)
+    elif round_.set_id is not None:
+        text = set_opening(round_)
     else:
         members = ", ".join(f"<@{u}>" for u in round_.set_members) or "—"
         text = p["als"]["opening"].format(
@@ -42,8 +45,11 @@ def controls(round_: Round) -> ActionsBlock:
     value = f"{round_.id}:{round_.phase_index}"
     ph = svc.phase(round_) or {}
     elements = []
-    if ph.get("contributes") or ph.get("reflection") or ph.get("commitments"):
+    if any(
+        ph.get(k) for k in ("contributes", "reflection", "commitments", "restate", "review")
+    ) or (ph.get("report_back")):
         label = "Commit" if ph.get("commitments") else "Contribute"
+        label = "Report back" if ph.get("report_back") else label
         elements.append(button(label, RoundIds.CONTRIBUTE, value, "primary"))
     if round_.kind == RoundKind.AI and ph.get("interviews"):
         elements.append(button("I'd like an interview", RoundIds.INTERVIEW, value))
@@ -51,7 +57,7 @@ def controls(round_: Round) -> ActionsBlock:
     if round_.kind == RoundKind.AI and (ph.get("themes") or ph.get("propositions")):
         label = "Positive core" if ph.get("themes") else "Propositions"
         elements.append(button(label, RoundIds.CHOICES, value))
-    last = round_.phase_index + 1 >= len(svc.phases(round_.kind))
+    last = round_.phase_index + 1 >= svc.step_count(round_)
     elements += [
         button("Finish" if last else "Next phase", RoundIds.NEXT, value),
         button("Pause", RoundIds.PAUSE, value),
@@ -94,9 +100,11 @@ def phase_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
 
 def contribution_text(round_: Round, who: str, text: str, *, phase_index: int) -> str:
     p = prompts_()["messages"]
-    name = svc.phases(round_.kind)[phase_index]["name"]
+    ph = svc.phase_at(round_, phase_index) or {}
+    name = ph.get("name", "")
     if round_.kind == RoundKind.ALS:
-        return truncate(p["reflection"].format(who=who, text=escape(text)), 3000)
+        line = str(ph.get("line") or p["reflection"])
+        return truncate(line.format(who=who, text=escape(text)), 3000)
     return truncate(p["contribution"].format(who=who, phase=name, text=escape(text)), 3000)
 
 
@@ -113,6 +121,8 @@ def synthesis_post(round_: Round) -> tuple[str, list[dict[str, Any]]]:
     p = prompts_()
     if round_.kind == RoundKind.AI:
         head = p["ai"]["closing"].format(topic=escape(truncate(round_.topic, 200)))
+    elif round_.set_id is not None:
+        head = p["als"]["set_closing"].format(name=escape(truncate(round_.topic, 200)))
     else:
         head = p["als"]["closing"].format(presenter=svc.who(round_.presenter))
     chunks: list[str] = []

@@ -6,13 +6,15 @@ one public face. Each concern has its module:
 - `setup`: starting a round, and a named presenter's own yes to a set
 - `phases`: next, pause, resume, extend, close, and the time each phase has
 - `contributions`, `commitments`: what members say and commit to, reminders, asks, reports
-- `invitations`: quiet-member invitations, tea breaks, the once-a-phase ledger of nudges
+- `invitations`: quiet-member invitations and the once-a-phase ledger of nudges
+- `tea`: tea breaks in a live round, which pause its timer
 - `choices`: topics, themes of the positive core and provocative propositions, and votes
 - `advice`, `interviews`, `synthesis`: coaching tips, interview pairs and retellings, what a
   round leaves
 - `library`: a closed AI round offered to the story library with each contributor's consent
 - `posts`: what is not yet posted, and where posts went so forget-me can edit them
 - `forget`, `health`: forget-me and my data, and the health report's figures
+- `sets`, `standing`: standing sets (members, adviser, rhythm, volunteers) and their meetings
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.services.rounds.choices import (
     voted,
 )
 from bot.services.rounds.commitments import (
+    action_line,
     add_commitment,
     due_asks,
     due_reminders,
@@ -58,9 +61,7 @@ from bot.services.rounds.interviews import (
 from bot.services.rounds.invitations import (
     at_sensible_hour,
     due_invitations,
-    due_tea_breaks,
     mark_invited,
-    mark_tea_break,
     note_once,
     participants,
     set_invitations,
@@ -77,10 +78,15 @@ from bot.services.rounds.method import (
     get_round,
     is_question_phase,
     list_rounds,
+    one_off_phases,
     phase,
+    phase_at,
     phases,
+    plan,
     prompts_,
     round_for_thread,
+    step_count,
+    turn_of,
     who,
 )
 from bot.services.rounds.phases import (
@@ -110,9 +116,23 @@ from bot.services.rounds.roles import (
     NotFacilitator,
     NotStarted,
     RoundClosed,
+    in_the_set,
     may_contribute,
     may_control,
     require_control,
+)
+from bot.services.rounds.sets import (
+    MEETINGS_MAX,
+    confirm_offer,
+    create_set,
+    get_set,
+    local_when,
+    my_sets,
+    next_after,
+    note_space,
+    offer,
+    reviews,
+    set_meetings,
 )
 from bot.services.rounds.setup import (
     answer_presenter,
@@ -124,12 +144,33 @@ from bot.services.rounds.setup import (
     start_ai,
     start_als,
 )
+from bot.services.rounds.standing import (
+    due_adviser_prompts,
+    due_calls,
+    due_confirmations,
+    due_openings,
+    due_spaces,
+    mark_asked,
+    mark_called,
+    mark_reminded,
+    open_meeting,
+)
+from bot.services.rounds.standing import (
+    due_reminders as due_set_reminders,
+)
 from bot.services.rounds.synthesis import synthesis
+from bot.services.rounds.tea import (
+    due_tea_breaks,
+    mark_tea_break,
+    take_tea_break,
+    tea_break_after,
+)
 
 __all__ = [
     "LIVE",
     "MAX_ASYNC_MINUTES",
     "MAX_PHASE_MINUTES",
+    "MEETINGS_MAX",
     "PROMPT",
     "STARTED",
     "TEXT_MAX",
@@ -138,6 +179,7 @@ __all__ = [
     "NotStarted",
     "RoundClosed",
     "RoundLine",
+    "action_line",
     "add_commitment",
     "add_contribution",
     "advance",
@@ -150,14 +192,22 @@ __all__ = [
     "check_proposition",
     "close",
     "coaching_tip",
+    "confirm_offer",
     "core_themes",
+    "create_set",
     "default_mode",
+    "due_adviser_prompts",
     "due_asks",
+    "due_calls",
+    "due_confirmations",
     "due_invitations",
     "due_offers",
+    "due_openings",
     "due_pairings",
     "due_prompts",
     "due_reminders",
+    "due_set_reminders",
+    "due_spaces",
     "due_tea_breaks",
     "due_to_advance",
     "extend",
@@ -165,25 +215,37 @@ __all__ = [
     "form_phase",
     "get_choice",
     "get_round",
+    "get_set",
     "health_figures",
+    "in_the_set",
     "interview_groups",
     "is_question_phase",
     "join_commitment",
     "list_rounds",
     "local_due",
     "local_today",
+    "local_when",
     "looks_like_advice",
+    "mark_asked",
+    "mark_called",
     "mark_commitment",
     "mark_invited",
     "mark_offered",
     "mark_presenter_asked",
+    "mark_reminded",
     "mark_tea_break",
     "max_minutes",
     "may_contribute",
     "may_control",
     "member_data",
     "minutes_left",
+    "my_sets",
+    "next_after",
     "note_once",
+    "note_space",
+    "offer",
+    "one_off_phases",
+    "open_meeting",
     "open_topics",
     "opt_in",
     "opted_in",
@@ -194,7 +256,9 @@ __all__ = [
     "partners",
     "pause",
     "phase",
+    "phase_at",
     "phases",
+    "plan",
     "post_content",
     "post_content_of",
     "previous_actions",
@@ -207,17 +271,23 @@ __all__ = [
     "restale",
     "resume",
     "retell",
+    "reviews",
     "round_channel",
     "round_choices",
     "round_for_thread",
     "set_invitations",
+    "set_meetings",
     "set_people",
     "settle_post",
     "stale_posts",
     "start_ai",
     "start_als",
+    "step_count",
     "synthesis",
+    "take_tea_break",
     "tally",
+    "tea_break_after",
+    "turn_of",
     "unannounced",
     "vote",
     "voted",

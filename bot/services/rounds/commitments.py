@@ -152,18 +152,23 @@ def report_back(session: Session, presenter: Member) -> str:
     if not actions:
         return ""
     p = prompts_()["als"]
-    lines = []
-    for c in actions:
-        if not c.report:
-            report = p["no_report"]
-        elif c.report_visibility != RoundShare.COP:
-            report = p["report_private"]
-        else:
-            report = escape(c.report)
-        lines.append(f"• {escape(c.what)} (by {local_due(c):%d %b}): {report}")
     return str(p["report_back"]).format(
-        presenter=escape(presenter.name or "the presenter"), actions="\n".join(lines)
+        presenter=escape(presenter.name or "the presenter"),
+        actions="\n".join(action_line(c) for c in actions),
     )
+
+
+def action_line(c: RoundCommitment) -> str:
+    """One action as the report-back shows it: what, by when, and how it went only where its
+    owner chose to share that (a private answer's words never appear)."""
+    p = prompts_()["als"]
+    if not c.report:
+        report = p["no_report"]
+    elif c.report_visibility != RoundShare.COP:
+        report = p["report_private"]
+    else:
+        report = escape(c.report)
+    return f"• {escape(c.what)} (by {local_due(c):%d %b}): {report}"
 
 
 # -- what is due -------------------------------------------------------------------------------
@@ -201,7 +206,14 @@ def due_asks(session: Session, now: datetime) -> list[RoundCommitment]:
     )
     out = []
     for c in rows:
-        if c.due_at <= now or (
+        set_ = c.round.learning_set
+        if (
+            set_ is not None
+            and set_.called_for is not None
+            and set_.called_for > c.round.started_at
+        ):
+            out.append(c)  # the set's next meeting is called: it opens with the report-back
+        elif c.due_at <= now or (
             c.round.kind == RoundKind.ALS
             and c.round.status == RoundStatus.CLOSED
             and c.member_id in presenting

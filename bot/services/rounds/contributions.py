@@ -8,18 +8,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import Member, Round, RoundContribution
-from bot.services.rounds.method import TEXT_MAX, add_once, phases, written
+from bot.services.rounds.method import TEXT_MAX, add_once, phase_at, step_count, written
 
 
 def form_phase(round_: Round, asked: int | str | None) -> tuple[int, dict[str, Any]]:
     """The phase a contribution form was opened in, and what it asks: the round may have moved
     on while the member was writing. A form that names no phase of this round means the
     current one."""
-    all_phases = phases(round_.kind)
     index = round_.phase_index if asked is None else int(asked)
-    if not 0 <= index < len(all_phases):
+    if not 0 <= index < step_count(round_):
         index = round_.phase_index
-    return index, (all_phases[index] if all_phases else {})
+    return index, (phase_at(round_, index) or {})
 
 
 def add_contribution(

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    LearningSet,
     Member,
     Round,
     RoundChoice,
@@ -20,6 +21,7 @@ from bot.models import (
     RoundShare,
     RoundStatus,
     RoundVote,
+    SetOffer,
     utcnow,
 )
 from bot.services import membership
@@ -55,8 +57,25 @@ def forget_member(session: Session, member: Member) -> None:
     said += _let_go_inquiry(session, member, keep=keep, touched=touched)
     committed += _leave_commitments(session, member, touched=touched)
     session.execute(delete(RoundNote).where(RoundNote.member_id == member.id))
+    presented = set(
+        session.scalars(
+            select(SetOffer.round_id).where(
+                SetOffer.member_id == member.id, SetOffer.round_id.is_not(None)
+            )
+        )
+    )
+    session.execute(delete(SetOffer).where(SetOffer.member_id == member.id))
+    for set_ in session.scalars(
+        select(LearningSet).where(LearningSet.community_id == member.community_id)
+    ):
+        if member.user_id in (set_.members or []):
+            set_.members = [u for u in set_.members if u != member.user_id]
+        if set_.adviser_id == member.id:
+            set_.adviser_id = None
+        if set_.created_by_id == member.id:
+            set_.created_by_id = None
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
-    named: set[int] = set()
+    named: set[int] = {r for r in presented if r is not None}  # openings that name them
     for round_ in session.scalars(select(Round).where(Round.community_id == member.community_id)):
         if member.user_id in (round_.set_members or []):
             round_.set_members = [u for u in round_.set_members if u != member.user_id]
@@ -71,8 +90,8 @@ def forget_member(session: Session, member: Member) -> None:
                 call_off(round_, utcnow(), withdrawn=True)  # nobody is left to say yes
             round_.presenter_id = None
             round_.opening_note = ""
-            if not keep and round_.topic:
-                round_.topic = removed
+            if not keep and round_.topic and round_.set_id is None:
+                round_.topic = removed  # a set's meeting is named for the set, not by them
             named.add(round_.id)
     session.flush()
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
@@ -209,6 +228,17 @@ def member_data(session: Session, member: Member) -> dict[str, object]:
         "rounds_facilitated": list(
             session.scalars(select(Round.topic).where(Round.facilitator_id == member.id))
         ),
+        "learning_sets": [
+            s.name
+            for s in session.scalars(
+                select(LearningSet).where(LearningSet.community_id == member.community_id)
+            )
+            if member.user_id in (s.members or [])
+        ],
+        "offers_to_present": [
+            {"problem": o.problem, "help": o.help_wanted, "status": o.status.value}
+            for o in session.scalars(select(SetOffer).where(SetOffer.member_id == member.id))
+        ],
         "rounds_presented": list(
             session.scalars(select(Round.topic).where(Round.presenter_id == member.id))
         ),

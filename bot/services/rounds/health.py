@@ -32,6 +32,7 @@ def health_figures(
                 Round.status.in_(STARTED),
                 Round.started_at >= since,
                 Round.started_at < now,
+                Round.set_id.is_(None),  # what is said in a standing set stays in the set
             )
         )
     )

@@ -1,6 +1,6 @@
 """Kettle's private nudges during a round: one invitation to members who have been quiet (once a
 round, never once a phase, never to someone who said no; in an asynchronous round at a sensible
-hour of their own day), a tea break in a long live round, and the once-a-phase ledger of nudges
+hour of their own day), and the once-a-phase ledger of nudges
 (invitations, coaching tips, prompts) each member was sent."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.models import (
 )
 from bot.services import clock
 from bot.services.membership import active_members
-from bot.services.rounds.method import LIVE, prompts_
+from bot.services.rounds.method import prompts_
 
 
 def participants(session: Session, round_: Round) -> set[int]:
@@ -154,25 +154,3 @@ def note_once(session: Session, round_: Round, member_id: int, kind: str) -> boo
             )
         )
     return True
-
-
-# -- tea breaks --------------------------------------------------------------------------------
-
-
-def due_tea_breaks(session: Session, now: datetime) -> list[Round]:
-    after = timedelta(minutes=int(prompts_().get("tea_break_after_minutes", 60)))
-    rounds = session.scalars(
-        select(Round).where(Round.status.in_(LIVE), Round.tea_break_sent.is_(False))
-    )
-    return [
-        r
-        for r in rounds
-        if r.thread_ts and r.mode != RoundMode.ASYNC and r.started_at + after <= now
-    ]
-
-
-def mark_tea_break(session: Session, round_id: int) -> None:
-    round_ = session.get(Round, round_id)
-    if round_ is not None:
-        round_.tea_break_sent = True
-        session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 import prompts
 from bot.errors import InvalidInput, NotFound
 from bot.models import (
+    LearningSet,
     Member,
     Round,
     RoundChoice,
@@ -41,11 +42,42 @@ def phases(kind: RoundKind) -> list[dict[str, Any]]:
     return list(prompts_()[kind.value]["phases"])
 
 
-def phase(round_: Round) -> dict[str, Any] | None:
-    all_phases = phases(round_.kind)
-    if 0 <= round_.phase_index < len(all_phases):
-        return all_phases[round_.phase_index]
+def plan(round_: Round) -> list[tuple[int, int | None]]:
+    """The round's steps: (phase number in prompts, whose turn it is). A set's meeting keeps
+    its own plan (a report-back, each presenter's phases, the learning review); any other
+    round goes through its kind's phases once, with its one presenter."""
+    steps = (round_.settings or {}).get("plan")
+    if steps:
+        return [(int(p), int(m) if m is not None else None) for p, m in steps]
+    return [(i, round_.presenter_id) for i in range(len(phases(round_.kind)))]
+
+
+def step_count(round_: Round) -> int:
+    return len(plan(round_))
+
+
+def one_off_phases() -> list[int]:
+    """The phases of a set that stands alone: all but those only a standing set's meeting has
+    (the report-back opens a meeting after the first)."""
+    return [i for i, ph in enumerate(phases(RoundKind.ALS)) if not ph.get("meeting_only")]
+
+
+def phase_at(round_: Round, index: int) -> dict[str, Any] | None:
+    steps, all_phases = plan(round_), phases(round_.kind)
+    if 0 <= index < len(steps) and 0 <= steps[index][0] < len(all_phases):
+        return all_phases[steps[index][0]]
     return None
+
+
+def phase(round_: Round) -> dict[str, Any] | None:
+    return phase_at(round_, round_.phase_index)
+
+
+def turn_of(round_: Round, index: int | None = None) -> int | None:
+    """The member whose turn a step is (the presenter of it), or None."""
+    steps = plan(round_)
+    index = round_.phase_index if index is None else index
+    return steps[index][1] if 0 <= index < len(steps) else None
 
 
 def is_question_phase(round_: Round) -> bool:
@@ -88,7 +120,7 @@ def written(text: str | None, *, field: str, refusal: str, hint: str) -> str:
     return text
 
 
-Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment, RoundChoice)
+Keyed = TypeVar("Keyed", Round, RoundContribution, RoundCommitment, LearningSet, RoundChoice)
 
 
 def by_source_key(session: Session, model: type[Keyed], source_key: str | None) -> Keyed | None:
@@ -125,7 +157,11 @@ def list_rounds(session: Session, community_id: int, *, limit: int = 10) -> list
     it shows nowhere until they say it."""
     rows = session.scalars(
         select(Round)
-        .where(Round.community_id == community_id, Round.status.in_(STARTED))
+        .where(
+            Round.community_id == community_id,
+            Round.status.in_(STARTED),
+            Round.set_id.is_(None),  # a standing set's meetings stay in the set
+        )
         .order_by(Round.started_at.desc(), Round.id.desc())
         .limit(limit)
     )

@@ -14,7 +14,7 @@ from bot.models import Member, Round, RoundMode, RoundNote, RoundStatus
 from bot.services.membership import active_members
 from bot.services.rounds.choices import settle_core
 from bot.services.rounds.invitations import at_sensible_hour, participants, wants_invitations
-from bot.services.rounds.method import LIVE, MAX_PHASE_MINUTES, phase, phases
+from bot.services.rounds.method import LIVE, MAX_PHASE_MINUTES, phase, step_count
 from bot.services.rounds.synthesis import synthesis
 
 MAX_ASYNC_MINUTES = 14 * 24 * 60  # an asynchronous phase lasts up to two weeks
@@ -38,7 +38,7 @@ def advance(session: Session, round_: Round, *, now: datetime, expected_phase: i
         return False
     if expected_phase is not None and expected_phase != round_.phase_index:
         return False
-    if round_.phase_index + 1 >= len(phases(round_.kind)):
+    if round_.phase_index + 1 >= step_count(round_):
         close(session, round_, now=now)
         return True
     if (phase(round_) or {}).get("themes"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.errors import KettleError
 from bot.models import Round, RoundKind, RoundStatus
 from bot.services.membership import Viewer
-from bot.services.rounds.method import LIVE, phase, prompts_
+from bot.services.rounds.method import LIVE, phase, plan, prompts_, turn_of
 
 
 class NotFacilitator(KettleError):
@@ -45,7 +45,20 @@ def may_contribute(round_: Round, viewer: Viewer) -> bool:
     if viewer.community_id != round_.community_id:
         return False
     if round_.kind == RoundKind.ALS:
-        return bool(current.get("reflection") or current.get("commitments")) and (
-            viewer.member_id == round_.presenter_id
+        if current.get("review"):  # the learning review: everyone in the set
+            return in_the_set(round_, viewer)
+        if current.get("report_back"):  # last meeting's presenters
+            return viewer.member_id in (round_.settings or {}).get("reporting", [])
+        presenting = current.get("reflection") or current.get("commitments")
+        return bool(presenting or current.get("restate")) and (
+            viewer.member_id is not None and viewer.member_id == turn_of(round_)
         )
     return bool(current.get("contributes"))
+
+
+def in_the_set(round_: Round, viewer: Viewer) -> bool:
+    """The viewer is one of the set's people: a member, the adviser or a presenter."""
+    if viewer.user_id in (round_.set_members or []):
+        return True
+    people = {round_.presenter_id, round_.facilitator_id, *(m for _, m in plan(round_))}
+    return viewer.member_id is not None and viewer.member_id in people

@@ -17,6 +17,7 @@ from bot.services.rounds.method import (
     MAX_PHASE_MINUTES,
     TOPIC_MAX,
     by_source_key,
+    one_off_phases,
     phases,
     written,
 )
@@ -144,7 +145,8 @@ def start_als(
     existing = by_source_key(session, Round, source_key)
     if existing is not None:
         return existing, False
-    count = len(phases(RoundKind.ALS))
+    steps = [[i, presenter.id] for i in one_off_phases()]
+    count = len(steps)
     members = [u for u in dict.fromkeys(set_member_ids) if u and u != presenter.user_id]
     own = presenter.id == facilitator.id
     round_ = Round(
@@ -161,7 +163,7 @@ def start_als(
         started_at=now,
         source_key=source_key,
         status=RoundStatus.RUNNING if own else RoundStatus.PROPOSED,
-        settings={},
+        settings={"plan": steps},
     )
     if own:
         _begin(session, round_, presenter, now)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.models import ChoiceKind, Round, RoundCommitment, RoundContribution, RoundKind
 from bot.services.rounds.choices import round_choices, tally
 from bot.services.rounds.commitments import local_due
-from bot.services.rounds.method import phases, prompts_, who
+from bot.services.rounds.method import phase_at, prompts_, step_count, who
 from bot.text import escape
 
 
@@ -35,9 +35,10 @@ def commitment_line(c: RoundCommitment) -> str:
 
 def _by_phase(round_: Round) -> list[str]:
     lines: list[str] = []
-    for index, ph in enumerate(phases(round_.kind)):
+    for index in range(step_count(round_)):
         said = [c for c in round_.contributions if c.phase_index == index and not c.awaiting]
-        if not said:
+        ph = phase_at(round_, index)
+        if not said or ph is None:
             continue
         lines.append(f"*{ph['name']}*")
         lines += [said_line(c) for c in said]
