@@ -3,7 +3,7 @@ their group DM); learning_set_offers: members volunteering to present at one mee
 confirmation; rounds.set_id: each meeting is a round linked to its set
 
 Revision ID: 0011a
-Revises: 0011o
+Revises: 0011s
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.models.base
 
 revision: str = "0011a"
-down_revision: str | Sequence[str] | None = "0011o"
+down_revision: str | Sequence[str] | None = "0011s"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
