@@ -128,7 +128,7 @@ def on_story_submitted(
             what=f"<@{viewer.user_id}>'s story for the CoP's channel",
         )
         sender.deliver_queued(stories.thanks_key(story_id))
-        home.publish_home(client, session_factory, viewer.user_id)
+        home.publish_home_later(context, body, client, viewer.user_id)
 
     later(context, body, client, after)
 

@@ -101,3 +101,40 @@ def test_an_event_is_recorded_in_one_statement_and_its_retry_dropped(
         retry = kettle.event(home, event_id="Ev0ACK", retry_num=1, retry_reason="http_timeout")
     assert retry.status == 200 and seen == ["INSERT processed_requests"]
     assert len(kettle.fake.calls_to("views.publish")) == 1
+
+
+class HeldPool:
+    """An after-ack pool whose work waits until the test runs it, as under a burst."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Any] = []
+
+    def submit(self, fn: Any) -> None:
+        self.waiting.append(fn)
+
+    def run_all(self) -> None:
+        while self.waiting:
+            self.waiting.pop(0)()
+
+
+def test_app_home_refreshes_waiting_for_one_person_are_one(kettle: Kettle) -> None:
+    """Changes that each ask for someone's App Home while a refresh waits are shown by that one
+    refresh (it reads when it begins); a change once it has begun asks for another."""
+    from handlers import home
+
+    pool = HeldPool()
+    context = {"db": kettle.session_factory, "background": pool}
+    body: dict[str, Any] = {}
+    for _ in range(3):
+        home.publish_home_later(context, body, kettle.client, MEMBER)  # type: ignore[arg-type]
+    assert len(pool.waiting) == 1
+    view = open_modal(kettle)
+    kettle.submit(MEMBER, view, story_values(title="Tea with the new members"))
+    published = len(kettle.fake.calls_to("views.publish"))
+    pool.run_all()
+    assert len(kettle.fake.calls_to("views.publish")) == published + 1
+    shown = kettle.fake.home(MEMBER)
+    assert shown is not None and "Tea with the new members" in str(shown)
+    home.publish_home_later(context, body, kettle.client, MEMBER)  # type: ignore[arg-type]
+    assert len(pool.waiting) == 1
+    pool.run_all()
