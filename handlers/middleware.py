@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
-from sqlalchemy import CursorResult
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +32,8 @@ def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()  # type: ignore[func-returns-value]
-        # Every first delivery is recorded (a retry may reach another replica); one statement,
-        # whose count of rows written says whether this delivery is the first.
+        # Every first delivery is recorded (a retry may reach another replica): one statement,
+        # which returns the key only where this delivery is the first.
         with unit_of_work(session_factory) as session:
             insert = (
                 postgresql.insert
@@ -45,8 +44,9 @@ def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
                 insert(ProcessedRequest)
                 .values(key=f"event:{event_id}")
                 .on_conflict_do_nothing(index_elements=["key"])
-            )
-        if not cast(CursorResult[Any], stored).rowcount:
+                .returning(ProcessedRequest.key)
+            ).first()
+        if stored is None:
             log.info("dropping repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
         return next()  # type: ignore[func-returns-value]
