@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text, update
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = Callable[[], Session]
@@ -17,6 +19,7 @@ Row = TypeVar("Row")
 
 
 BUSY_TIMEOUT_SECONDS = 30.0
+PING_AFTER_IDLE_SECONDS = 10.0  # PostgreSQL: a pooled connection idle longer is tried first
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _write_gates: dict[str, threading.Lock] = {}
 _gates_lock = threading.Lock()
@@ -75,11 +78,15 @@ def _gated_connection_class(database: str) -> type[_GatedSQLiteConnection]:
     return type("GatedSQLiteConnection", (_GatedSQLiteConnection,), {"gate": gate})
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any
+) -> Engine:
     """An engine tuned for each backend: SQLite gets WAL, foreign keys, a busy timeout and its
     writers taking turns in-process; both get a pool big enough for every thread that may hold
     a connection at once (Waitress's, the listeners', the after-ack pool's, the scheduler's), so
-    that a burst of requests neither waits for a connection nor opens and closes new ones."""
+    that a burst of requests neither waits for a connection nor opens and closes new ones.
+    PostgreSQL's pooled connections are tried before use only after `ping_after_idle` seconds
+    idle (unless `pool_pre_ping` is given)."""
     if url.startswith("sqlite"):
         database = make_url(url).database or ""
         in_memory = database in ("", ":memory:") or "mode=memory" in url
@@ -125,11 +132,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                     dbapi_connection.end_write()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs:
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    # A connection left idle may have been closed by the server (a restart, a proxy's timeout):
+    # one idle for longer than `ping_after_idle` is tried first and replaced if it is gone.
+    # `pool_pre_ping` tried every checkout, a round trip before every request's first statement
+    # while a burst was reusing connections seconds old.
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_from = record.info.pop("idle_from", None)
+        if idle_from is None or time.monotonic() - idle_from < ping_after_idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the connection was closed while idle") from error
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

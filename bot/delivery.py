@@ -99,14 +99,14 @@ def queue(
     with the token of the workspace the session was opened for (`session.info["team_id"]`, set
     for each request by `handlers/middleware.py`).
     """
-    if session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None:
-        return
     payload: dict[str, Any] = {"text": text, "blocks": blocks}
     if thread_ts:
         payload["thread_ts"] = thread_ts
     team_id = session.info.get("team_id")
-    session.add(Delivery(key=key, channel=channel, team_id=team_id, payload=payload))
-    session.flush()
+    # One statement: a key already queued (a repeat, another replica's) is left as it was.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = {"key": key, "channel": channel, "team_id": team_id, "payload": payload}
+    session.execute(insert(Delivery).values(row).on_conflict_do_nothing(index_elements=["key"]))
 
 
 class Sender:

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.builders.common import community_of_block, notice_modal
@@ -32,10 +32,21 @@ def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()  # type: ignore[func-returns-value]
-        try:
-            with unit_of_work(session_factory) as session:
-                session.add(ProcessedRequest(key=f"event:{event_id}"))
-        except IntegrityError:
+        # Every first delivery is recorded (a retry may reach another replica): one statement,
+        # which returns the key only where this delivery is the first.
+        with unit_of_work(session_factory) as session:
+            insert = (
+                postgresql.insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            stored = session.execute(
+                insert(ProcessedRequest)
+                .values(key=f"event:{event_id}")
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(ProcessedRequest.key)
+            ).first()
+        if stored is None:
             log.info("dropping repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
         return next()  # type: ignore[func-returns-value]
@@ -92,17 +103,15 @@ def make_viewer_loader(
         context["db"] = factory
         user_id = context.user_id
         if user_id:
+            # One statement, on every request before its ack (bot/services/membership/roster.py).
             with unit_of_work(session_factory) as session:
-                community = membership.community_for_request(
+                context["viewer"] = membership.request_viewer(
                     session,
                     user_id=user_id,
                     channel_id=_channel_of(body, context),
                     community_id=community_hint(body),
                     team_id=context.team_id,
                     by_team=by_team,
-                )
-                context["viewer"] = membership.resolve_viewer(
-                    session, community, user_id, team_id=context.team_id, by_team=by_team
                 )
         else:
             context["viewer"] = None

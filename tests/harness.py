@@ -24,8 +24,8 @@ from tests.fakeslack import FakeSlack, SlackSigner
 class TrackingExecutor(ThreadPoolExecutor):
     """Bolt runs listeners here after the ack; tests wait until it is idle."""
 
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+    def __init__(self, max_workers: int = 8, thread_name_prefix: str = "listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending = 0
         self._cond = threading.Condition()
         self.errors: list[BaseException] = []
@@ -84,8 +84,8 @@ class Kettle:
         self.client = client
         self.sender = sender or Sender(client, session_factory, limiter=PostRateLimiter(0))
         self.executor = TrackingExecutor()
-        self.background = TrackingExecutor(max_workers=4)
-        self.downloads = TrackingExecutor(max_workers=2)
+        self.background = TrackingExecutor(max_workers=4, thread_name_prefix="after-ack")
+        self.downloads = TrackingExecutor(max_workers=2, thread_name_prefix="file-download")
         self.app = create_app(
             settings,
             client=client,

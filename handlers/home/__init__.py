@@ -2,7 +2,7 @@
 (`tab`), and the answer to someone who writes in the Messages tab (`messages`).
 
 Other capabilities use `from handlers import home` and call `home.add_section(...)` and
-`home.publish_home(...)`; those names are re-exported here from `tab`."""
+`home.publish_home(...)` (or `home.publish_home_later(...)` after an ack); those names are re-exported here from `tab`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from handlers.home.tab import (
     add_section,
     build_home,
     publish_home,
+    publish_home_later,
 )
 
 
@@ -29,5 +30,6 @@ __all__ = [
     "add_section",
     "build_home",
     "publish_home",
+    "publish_home_later",
     "register",
 ]

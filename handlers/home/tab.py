@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.db import SessionFactory, unit_of_work
 from bot.services import membership
 from bot.services.membership import Viewer
 from handlers import registry
+from handlers.errors import later
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,30 @@ def publish_home(client: WebClient, session_factory: SessionFactory, user_id: st
     with unit_of_work(session_factory) as session:
         view = home_for(session, user_id)
     client.views_publish(user_id=user_id, view=view)
+
+
+_waiting: set[tuple[str, str]] = set()  # (workspace token, user id): a refresh not yet begun
+_waiting_lock = threading.Lock()
+
+
+def publish_home_later(
+    context: BoltContext, body: dict[str, Any], client: WebClient, user_id: str
+) -> None:
+    """`publish_home` in the after-ack pool, at most one waiting per person: a burst of changes
+    waiting behind other work is shown by one refresh (it reads when it begins, after every
+    change that asked for it), instead of one full rebuild each, all competing with acks."""
+    key = (client.token or "", user_id)
+    with _waiting_lock:
+        if key in _waiting:
+            return
+        _waiting.add(key)
+
+    def refresh() -> None:
+        with _waiting_lock:
+            _waiting.discard(key)  # a change from now on asks for a refresh of its own
+        publish_home(client, context["db"], user_id)
+
+    later(context, body, client, refresh)
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

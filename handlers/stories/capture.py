@@ -17,7 +17,7 @@ from bot.db import unit_of_work
 from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
 from bot.models import Story
-from bot.services import membership, stories
+from bot.services import stories
 from bot.services.membership import Viewer
 from bot.services.stories import Place
 from bot.text import escape
@@ -82,18 +82,27 @@ def on_story_submitted(
         return
     session_factory = context["db"]
     # Stored before the acknowledgement so that a failure is reported while the form is open.
+    source_key = f"view:{view['id']}"
     with unit_of_work(session_factory) as session:
-        community = membership.community_by_id(session, viewer.community_id or 0)
-        author = membership.viewer_member(session, viewer)
+        community, author, stored_id = stories.submission_rows(
+            session,
+            community_id=viewer.community_id or 0,
+            user_id=viewer.user_id,
+            source_key=source_key,
+        )
         if community is None or author is None:
             ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
+            return
+        if stored_id is not None:  # the same form submitted again: stored the first time
+            ack()
             return
         story, created = stories.create_story(
             session,
             community=community,
             author=author,
             draft=draft,
-            source_key=f"view:{view['id']}",
+            source_key=source_key,
+            unseen=True,
         )
         if created:
             file_ids = metadata(view).get("file_ids") or []
@@ -119,7 +128,7 @@ def on_story_submitted(
             what=f"<@{viewer.user_id}>'s story for the CoP's channel",
         )
         sender.deliver_queued(stories.thanks_key(story_id))
-        home.publish_home(client, session_factory, viewer.user_id)
+        home.publish_home_later(context, body, client, viewer.user_id)
 
     later(context, body, client, after)
 

@@ -67,6 +67,55 @@ def test_workspaces_see_only_their_own_communities(db_session: Session) -> None:
     assert find(db_session, "UNEW", "D0DM") is None
 
 
+def test_the_viewer_in_one_statement_is_the_viewer_found_step_by_step(
+    db_session: Session,
+) -> None:
+    """`request_viewer` (one statement, on every request) against `community_for_request` and
+    `resolve_viewer`, over every kind of request: named, from a CoP's channel, from elsewhere;
+    a member of one, of two, someone who left, an outsider, a convenor; one or two workspaces."""
+    a, b = cop(db_session, "a", "C0A", team="T1"), cop(db_session, "b", "C0B", team="T1")
+    c = cop(db_session, "c", "C0C", team="T2")
+    lone = cop(db_session, "lone", "C0L")  # tied to no workspace, as a token install's are
+    join(db_session, a, "UBOTH")
+    join(db_session, b, "UBOTH")
+    join(db_session, b, "UB")
+    join(db_session, c, "UC")
+    join(db_session, a, "ULEFT")
+    membership.mark_left(db_session, a, "ULEFT")
+    membership.admit(db_session, lone, SlackProfile("UCONV", "Esther", None), role=Role.CONVENOR)
+    db_session.flush()
+    users = ("UBOTH", "UB", "UC", "ULEFT", "UCONV", "UNEW")
+    channels = (None, "C0A", "C0B", "C0C", "C0L", "D0DM")
+    named = (None, a.id, c.id, lone.id, 99999)
+    compared = 0
+    for user in users:
+        for channel in channels:
+            for community_id in named:
+                for team_id, by_team in ((None, False), ("T1", False), ("T1", True), ("T2", True)):
+                    found = membership.community_for_request(
+                        db_session,
+                        user_id=user,
+                        channel_id=channel,
+                        community_id=community_id,
+                        team_id=team_id,
+                        by_team=by_team,
+                    )
+                    expected = membership.resolve_viewer(
+                        db_session, found, user, team_id=team_id, by_team=by_team
+                    )
+                    viewer = membership.request_viewer(
+                        db_session,
+                        user_id=user,
+                        channel_id=channel,
+                        community_id=community_id,
+                        team_id=team_id,
+                        by_team=by_team,
+                    )
+                    assert viewer == expected, (user, channel, community_id, team_id, by_team)
+                    compared += 1
+    assert compared == len(users) * len(channels) * len(named) * 4
+
+
 def test_a_cop_channel_must_be_private_open_and_hold_kettle() -> None:
     ok = ChannelFacts("C0A", found=True, name="a", is_private=True, kettle_in=True)
     assert membership.channel_refusal(ok) is None

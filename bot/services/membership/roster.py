@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.db import lock
@@ -136,6 +136,64 @@ def resolve_viewer(
         member_id=member.id,
         role=member.role,
         name=member.name,
+    )
+
+
+# Built once: what `request_viewer` asks on every request before its ack.
+_VIEWER_ROWS = (
+    select(
+        Community.id,
+        Community.channel_id,
+        Community.team_id,
+        Member.id,
+        Member.role,
+        Member.name,
+        Member.status,
+    )
+    .outerjoin(
+        Member, (Member.community_id == Community.id) & (Member.user_id == bindparam("user_id"))
+    )
+    .order_by(Community.id)
+)
+_VIEWER_ROWS_OF_TEAM = _VIEWER_ROWS.where(Community.team_id == bindparam("team_id"))
+
+
+def request_viewer(
+    session: Session,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    community_id: int | None = None,
+    team_id: str | None = None,
+    by_team: bool = False,
+) -> Viewer:
+    """`resolve_viewer(community_for_request(...))` in one statement: every community the request
+    could be for (of its workspace, with `by_team`) beside the person's member row in each, and
+    the same choice made from those rows in the same order (see `community_for_request`)."""
+    query, params = _VIEWER_ROWS, {"user_id": user_id}
+    if by_team and team_id:
+        query, params = _VIEWER_ROWS_OF_TEAM, {"user_id": user_id, "team_id": team_id}
+    elif by_team:
+        query = query.where(Community.team_id.is_(None))
+    rows = session.execute(query, params).all()
+    mine = [r for r in rows if r[3] is not None and r[6] == MemberStatus.ACTIVE]
+    every = rows
+    if team_id and not by_team:
+        every = [r for r in rows if r[2] in (team_id, None)]
+    found = next((r for r in rows if community_id and r[0] == community_id), None)
+    if found is None and channel_id:
+        found = next((r for r in rows if r[1] == channel_id), None)
+    if found is None and mine:
+        found = mine[0] if len(mine) == 1 else None
+    elif found is None and not mine:
+        found = every[0] if len(every) == 1 else None
+    if found is None:
+        choices = tuple(r[0] for r in (mine or every))
+        return Viewer(user_id=user_id, community_id=None, choices=choices)
+    if found[3] is None or found[6] != MemberStatus.ACTIVE:
+        return Viewer(user_id=user_id, community_id=found[0])
+    return Viewer(
+        user_id=user_id, community_id=found[0], member_id=found[3], role=found[4], name=found[5]
     )
 
 

@@ -22,6 +22,7 @@ from bot.services.stories.capture import (
     note_cop_post,
     parse_themes,
     record_cop_post,
+    submission_rows,
     thanks_key,
     validate_draft,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "size_text",
     "stale_files",
     "stories_by",
+    "submission_rows",
     "thanks_key",
     "too_large",
     "validate_draft",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
@@ -115,9 +115,13 @@ def create_story(
     author: Member,
     draft: StoryDraft,
     source_key: str,
+    unseen: bool = False,
 ) -> tuple[Story, bool]:
-    """Store a story once per source (a modal submission); a repeat returns the first."""
-    existing = session.scalar(select(Story).where(Story.source_key == source_key))
+    """Store a story once per source (a modal submission); a repeat returns the first.
+    `unseen`: the caller has just found no story from `source_key` (`submission_rows`)."""
+    existing = (
+        None if unseen else session.scalar(select(Story).where(Story.source_key == source_key))
+    )
     if existing is not None:
         return existing, False
     story = Story(
@@ -134,6 +138,31 @@ def create_story(
     session.add(story)
     session.flush()
     return story, True
+
+
+_SUBMISSION_ROWS = (
+    select(
+        Community,
+        Member,
+        select(Story.id).where(Story.source_key == bindparam("source_key")).scalar_subquery(),
+    )
+    .outerjoin(
+        Member, (Member.community_id == Community.id) & (Member.user_id == bindparam("user_id"))
+    )
+    .where(Community.id == bindparam("community_id"))
+)
+
+
+def submission_rows(
+    session: Session, *, community_id: int, user_id: str, source_key: str
+) -> tuple[Community | None, Member | None, int | None]:
+    """What storing a submitted story needs, in one statement: its community, the author's member
+    row there (whatever its status) and the id of a story already stored from `source_key`."""
+    params = {"community_id": community_id, "user_id": user_id, "source_key": source_key}
+    row = session.execute(_SUBMISSION_ROWS, params).first()
+    if row is None:
+        return None, None, None
+    return row[0], row[1], row[2]
 
 
 def may_appear(story: Story, place: str) -> bool:

@@ -1,0 +1,53 @@
+"""PostgreSQL's pooled connections are tried before use only once they have been idle a while
+(bot/db.py): one the server closed while it sat in the pool is replaced, not handed out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bot.db import make_engine
+
+
+def test_a_connection_closed_while_idle_is_replaced(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's pool; SQLite's connections are files")
+    engine = make_engine(db_url, pool_size=1, max_overflow=0, ping_after_idle=0.0)
+    other = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            first = conn.scalar(text("SELECT pg_backend_pid()"))
+        with other.begin() as conn:  # the server closes it, as a restart or a timeout would
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        with engine.connect() as conn:
+            second = conn.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        engine.dispose()
+        other.dispose()
+
+
+def test_a_connection_closed_moments_after_use_fails_once_and_the_pool_is_renewed(
+    db_url: str,
+) -> None:
+    """The price of not trying every checkout: a connection the server closed within the idle
+    window fails the one statement that finds it so (Kettle reports that request as failed);
+    SQLAlchemy then drops the pool's connections, and the next request gets a live one."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's pool; SQLite's connections are files")
+    engine = make_engine(db_url, pool_size=1, max_overflow=0, ping_after_idle=3600.0)
+    other = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            first = conn.scalar(text("SELECT pg_backend_pid()"))
+        with other.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        with pytest.raises(DBAPIError) as failed, engine.connect() as conn:
+            conn.scalar(text("SELECT 1"))
+        assert failed.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT pg_backend_pid()")) != first
+    finally:
+        engine.dispose()
+        other.dispose()
