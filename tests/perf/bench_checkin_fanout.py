@@ -1,7 +1,7 @@
 """Benchmark: one week's check-in fan-out to 10,000 members against the fake Slack enforcing
 Slack's rate limits, the fake in a process of its own. Run on demand (not collected by pytest):
 
-    python -m tests.perf.bench_checkin_fanout [--members 10000] [--scale 200] [--database-url URL]
+    python -m tests.perf.bench_checkin_fanout [--members 10000] [--scale 10] [--database-url URL]
 
 Limits (docs.slack.dev/apis/web-api/rate-limits; per app per workspace), enforced by the fake:
   chat.postMessage    1 per second per channel (each DM is its own channel; short bursts
@@ -14,6 +14,14 @@ scales the bound the same way. Kettle paces through its shared slots (api_pacing
 the scaled limits (--margin): at scaled windows of a fraction of a second the jitter of threads and
 HTTP would otherwise push a few calls into the next window (at Slack's real windows of a minute
 it is lost in the noise).
+
+The default scale is 10 (a bound of 100 s, 100 posts a second), chosen so that the bound measures
+Slack's pacing rather than the machine: each post costs Kettle about 1.5 ms of CPU in the Web API
+client alone (urllib, a connection per call; profiled with yappi), and the fake Slack as much
+again, so at --scale 200 (2,000 posts a second, a 5 s bound) two shared cores cannot keep up and
+the ratio says how fast the machine is, not how close Kettle runs to Slack's floor. The output
+prints both the rate Kettle reached and the rate the limits allow, so a run shows which of the
+two held it back; --scale 200 stays available as a measure of Kettle's per-message cost.
 """
 
 from __future__ import annotations
@@ -131,7 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument(
-        "--scale", type=float, default=200.0, help="divide every limit window by this"
+        "--scale", type=float, default=10.0, help="divide every limit window by this"
     )
     parser.add_argument("--margin", type=float, default=1.03, help="Kettle's pace under the limit")
     parser.add_argument("--workers", type=int, default=8)
@@ -208,6 +216,11 @@ def main() -> None:
             f" {bound * args.scale / 60:.0f} min at real limits)"
         )
         print(f"  time / bound          {elapsed / bound if bound else 0:8.3f}x")
+        sending = elapsed - planned
+        print(
+            f"  posts a second        {report.sent / sending if sending else 0:8.0f}"
+            f"     (the scaled limit allows {post_rate:.0f}; below it, the machine held Kettle back)"
+        )
         print(
             f"  shared pacing: {slots.calls - slot_calls} slot writes,"
             f" {(slots.seconds - slot_seconds) * 1000:.0f} ms in all"
