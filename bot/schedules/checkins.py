@@ -15,10 +15,10 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import runtime
+from bot import fanout, runtime
 from bot.builders import checkins as builders
 from bot.db import unit_of_work
-from bot.delivery import Sender
+from bot.delivery import Outcome, Sender
 from bot.models import utcnow
 from bot.schedules import setup
 from bot.services import checkins, membership
@@ -116,27 +116,31 @@ def send_all(
     report = TickReport(planned=len(messages))
     sender.reserve_many([(m.key, m.channel, m.due_at) for m in messages])
 
-    def one(message: Outbound) -> bool:
+    size = fanout.batch_size(sender, workers)
+    batches = [messages[i : i + size] for i in range(0, len(messages), size)]
+
+    def one_batch(batch: list[Outbound]) -> list[Outcome | BaseException]:
         try:
-            outcome = sender.deliver(
-                message.key,
-                message.channel,
-                text=message.text,
-                blocks=message.blocks,
-                due_at=message.due_at,
+            return fanout.deliver_batch(
+                sender, [fanout.Message(m.key, m.channel, m.text, m.blocks) for m in batch]
             )
-            return outcome.sent
-        except Exception:
-            log.exception("delivery %s failed; the next tick retries it", message.key)
-            report.failed += 1
-            return False
+        except Exception as exc:  # the claim or the mark failed: all left for the next tick
+            return [exc] * len(batch)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fanout") as pool:
-        for message, sent in zip(messages, pool.map(one, messages), strict=True):
-            if sent:
-                report.sent += 1
-                kind = message.key.split(":", 1)[0]
-                report.kinds[kind] = report.kinds.get(kind, 0) + 1
+        for batch, outcomes in zip(batches, pool.map(one_batch, batches), strict=True):
+            for message, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    log.error(
+                        "delivery %s failed; the next tick retries it",
+                        message.key,
+                        exc_info=outcome,
+                    )
+                    report.failed += 1
+                elif outcome.sent:
+                    report.sent += 1
+                    kind = message.key.split(":", 1)[0]
+                    report.kinds[kind] = report.kinds.get(kind, 0) + 1
     return report
 
 

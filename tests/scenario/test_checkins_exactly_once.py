@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import Engine, select, text
 
-from bot import runtime
+from bot import fanout, runtime
 from bot.config import Settings
 from bot.db import make_engine
 from bot.delivery import PostRateLimiter, Sender
@@ -108,6 +108,38 @@ def test_a_send_whose_ledger_write_was_lost_is_found_in_the_dm_not_resent(kettle
     with kettle.db() as session:
         row = session.scalars(select(Delivery)).one()
         assert row.status == DeliveryStatus.SENT and row.message_ts == outcome.ts
+
+
+def test_a_batch_leaves_a_row_another_worker_holds_and_recovers_a_lost_mark(
+    kettle: Kettle,
+) -> None:
+    rt = runtime.current()
+    keys = [f"checkin:{i}:2026-W14" for i in (1, 2, 3)]
+    batch = [fanout.Message(k, u, "hello") for k, u in zip(keys, USERS, strict=True)]
+    holder = Sender(rt.client, rt.session_factory, limiter=PostRateLimiter(0), worker_id="a")
+    holder.reserve_many([(m.key, m.channel, None) for m in batch])
+    holder._claim(keys[1])  # worker a is sending this one
+    other = Sender(rt.client, rt.session_factory, limiter=PostRateLimiter(0), worker_id="b")
+    first = fanout.deliver_batch(other, batch)
+    assert [isinstance(o, fanout.Outcome) and o.sent for o in first] == [True, False, True]
+    with kettle.db() as session:
+        rows = {d.key: d for d in session.scalars(select(Delivery))}
+        assert rows[keys[1]].claimed_by == "a"
+        assert all(rows[k].status == DeliveryStatus.SENT for k in (keys[0], keys[2]))
+    # A crash between a post and the batch's mark: the row is left pending, claimed. After the
+    # lease the next batch finds the key in the DM's history and marks it, without a resend.
+    with kettle.db() as session:
+        row = session.scalars(select(Delivery).where(Delivery.key == keys[0])).one()
+        row.status, row.message_ts, row.claimed_by = DeliveryStatus.PENDING, None, "b"
+    kettle.fake.reset_calls()
+    recovering = Sender(
+        rt.client, rt.session_factory, limiter=PostRateLimiter(0), claim_lease=timedelta(0)
+    )
+    again = fanout.deliver_batch(recovering, batch[:1])
+    assert isinstance(again[0], fanout.Outcome) and not again[0].sent
+    assert again[0].status == DeliveryStatus.SENT
+    assert kettle.fake.calls_to("chat.postMessage") == []
+    assert len(kettle.fake.dm_messages(USERS[0])) == 1
 
 
 def test_a_claim_that_died_before_sending_is_sent_after_the_lease(kettle: Kettle) -> None:

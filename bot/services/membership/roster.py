@@ -77,7 +77,18 @@ def active_members(session: Session, community_id: int) -> list[Member]:
 
 
 def convenors(session: Session, community_id: int) -> list[Member]:
-    return [m for m in active_members(session, community_id) if m.role == Role.CONVENOR]
+    """The active convenors, oldest first: asked of the database (a few rows, not the roster)."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.community_id == community_id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.role == Role.CONVENOR,
+            )
+            .order_by(Member.id)
+        )
+    )
 
 
 def convenor_ids(session: Session, community_id: int) -> list[str]:
