@@ -7,7 +7,6 @@ lock; the HTTP server runs in a daemon thread.
 from __future__ import annotations
 
 import base64
-import copy
 import itertools
 import json
 import math
@@ -38,6 +37,7 @@ __all__ = ["FakeSlack", "HeaderRecorder", "SlackError"]
 JSON = dict[str, Any]
 
 TRIGGER_TTL_SECONDS = 3.0
+KEEPALIVE_IDLE_SECONDS = 60.0
 
 #: The scopes a bot token is granted unless a test says otherwise: every one a method below needs.
 DEFAULT_SCOPES: frozenset[str] = frozenset(
@@ -247,6 +247,20 @@ def _parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[bytes, s
     return out
 
 
+def _clone(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts and lists of scalars): what `copy.deepcopy` gives for
+    it, without deepcopy's memo and dispatch, which made copying views and messages most of the
+    fake's CPU; the fake shares the machine with the app it is measuring."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if kind is list:
+        return [_clone(v) for v in value]
+    if kind is tuple:
+        return tuple(_clone(v) for v in value)
+    return value
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -259,6 +273,8 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # An idle kept-alive connection is closed after this many seconds, as Slack's edge does.
+    timeout = KEEPALIVE_IDLE_SECONDS
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -598,7 +614,7 @@ class FakeSlack:
         )
         with self.lock:
             self.users[user_id] = user
-            return copy.deepcopy(user)
+            return _clone(user)
 
     def add_channel(
         self,
@@ -637,7 +653,7 @@ class FakeSlack:
             self.channels[channel_id] = chan
             self._members[channel_id] = mem
             self._messages.setdefault(channel_id, [])
-            return copy.deepcopy(chan)
+            return _clone(chan)
 
     def archive_channel(self, channel_id: str, archived: bool = True) -> None:
         """Archive (or unarchive) a channel: posting and inviting then answer ``is_archived``."""
@@ -716,7 +732,7 @@ class FakeSlack:
         with self.lock:
             if channel not in self.channels:
                 raise KeyError(channel)
-            return copy.deepcopy(self._store_message(channel, msg, thread_ts))
+            return _clone(self._store_message(channel, msg, thread_ts))
 
     def add_file(
         self,
@@ -741,7 +757,7 @@ class FakeSlack:
             if declared_size is not None:
                 obj["size"] = declared_size
             self._file_serving[file_id] = {"send_length": send_length}
-            return copy.deepcopy(obj)
+            return _clone(obj)
 
     def redirect_download(self, file_id: str, location: str) -> None:
         """An authenticated download of the file answers 302 to `location` (as Slack sends
@@ -890,7 +906,7 @@ class FakeSlack:
     @property
     def socket_acks(self) -> dict[str, JSON]:
         with self.socket_mode.cond:
-            return copy.deepcopy(self.socket_mode.acks)
+            return _clone(self.socket_mode.acks)
 
     def socket_disconnect(self, reason: str = "refresh_requested") -> None:
         """Send ``{"type": "disconnect"}`` down the live link: the app should reconnect."""
@@ -899,7 +915,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ queries
     def calls_to(self, method: str) -> list[JSON]:
         with self.lock:
-            return [copy.deepcopy(p) for m, p in self.calls if m == method]
+            return [_clone(p) for m, p in self.calls if m == method]
 
     def reset_calls(self) -> None:
         with self.lock:
@@ -908,16 +924,16 @@ class FakeSlack:
     def messages(self, channel: str) -> list[JSON]:
         """All messages (top-level and thread replies) in a channel, oldest first."""
         with self.lock:
-            return copy.deepcopy(self._messages.get(channel, []))
+            return _clone(self._messages.get(channel, []))
 
     def dm_messages(self, user_id: str) -> list[JSON]:
         with self.lock:
             dm = self._dm_by_user.get(user_id)
-            return copy.deepcopy(self._messages.get(dm, [])) if dm else []
+            return _clone(self._messages.get(dm, [])) if dm else []
 
     def ephemerals_for(self, user_id: str) -> list[JSON]:
         with self.lock:
-            return [copy.deepcopy(e) for e in self.ephemerals if e["user"] == user_id]
+            return [_clone(e) for e in self.ephemerals if e["user"] == user_id]
 
     def last_view(self) -> JSON | None:
         """The most recently opened/pushed/updated/published view."""
@@ -935,7 +951,7 @@ class FakeSlack:
     def home(self, user_id: str) -> JSON | None:
         with self.lock:
             pubs = self.homes.get(user_id)
-            return copy.deepcopy(pubs[-1]) if pubs else None
+            return _clone(pubs[-1]) if pubs else None
 
     def file_bytes(self, file_id: str) -> bytes | None:
         with self.lock:
@@ -979,12 +995,14 @@ class FakeSlack:
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
-        h.send_header("Connection", "close")
+        # HTTP/1.1 as Slack speaks it: the connection stays open for the client's next call
+        # unless the client asked to close it (urllib does; a pooled client does not).
+        if h.close_connection:
+            h.send_header("Connection", "close")
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         h.end_headers()
         h.wfile.write(body)
-        h.close_connection = True
 
     def _send_json(
         self, h: _Handler, payload: JSON, status: int = 200, headers: dict[str, str] | None = None
@@ -1035,7 +1053,7 @@ class FakeSlack:
         token = self._bearer(h) or params.pop("token", None)
         params.pop("token", None)
         with self.lock:
-            self.calls.append((method, copy.deepcopy(params)))
+            self.calls.append((method, _clone(params)))
             self.call_tokens.append((method, token))
             fault = self._faults.get(method)
             action = fault.popleft() if fault else None
@@ -1303,7 +1321,7 @@ class FakeSlack:
             raise SlackError("restricted_action")
 
     def _channel_view(self, cid: str, *, num_members: bool = False) -> JSON:
-        chan = {k: v for k, v in copy.deepcopy(self.channels[cid]).items() if k[0] != "_"}
+        chan = {k: v for k, v in _clone(self.channels[cid]).items() if k[0] != "_"}
         if not chan.get("is_im"):
             chan["is_member"] = self.bot_user_id in self._members.get(cid, [])
             if num_members:
@@ -1397,7 +1415,7 @@ class FakeSlack:
         return out
 
     def _public_message(self, msg: JSON, include_metadata: bool = True) -> JSON:
-        out = copy.deepcopy(msg)
+        out = _clone(msg)
         if not include_metadata:
             out.pop("metadata", None)
         elif "metadata" in out:
@@ -1516,7 +1534,7 @@ class FakeSlack:
             "channel": cid,
             "scheduled_message_id": sid,
             "post_at": post_at,
-            "message": copy.deepcopy(msg),
+            "message": _clone(msg),
         }
 
     def _reactions_add(self, p: JSON) -> JSON:
@@ -1741,12 +1759,10 @@ class FakeSlack:
         }
 
     def _users_info(self, p: JSON) -> JSON:
-        return {"user": copy.deepcopy(self._user(p.get("user")))}
+        return {"user": _clone(self._user(p.get("user")))}
 
     def _users_list(self, p: JSON) -> JSON:
-        members = [
-            copy.deepcopy(u) for u in self.users.values() if u.get("team_id") == self.team_id
-        ]
+        members = [_clone(u) for u in self.users.values() if u.get("team_id") == self.team_id]
         page, nxt = _paginate(members, p, "users", 1000)
         return {"members": page, "cache_ts": self._now(), "response_metadata": {"next_cursor": nxt}}
 
@@ -1793,7 +1809,7 @@ class FakeSlack:
             "id": vid,
             "team_id": self.team_id,
             "type": view["type"],
-            "blocks": copy.deepcopy(view.get("blocks", [])),
+            "blocks": _clone(view.get("blocks", [])),
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "state": {"values": {}},
@@ -1823,7 +1839,7 @@ class FakeSlack:
         return f"{self._now()}.{'%08x' % (n * 2654435761 % 2**32)}"
 
     def _public_view(self, record: JSON) -> JSON:
-        out = copy.deepcopy(record)
+        out = _clone(record)
         out.pop("_seq", None)
         out.pop("_user", None)
         return out
@@ -1891,7 +1907,7 @@ class FakeSlack:
         record.update(
             {
                 "type": view["type"],
-                "blocks": copy.deepcopy(view.get("blocks", [])),
+                "blocks": _clone(view.get("blocks", [])),
                 "private_metadata": view.get("private_metadata", ""),
                 "callback_id": view.get("callback_id", ""),
                 "title": view.get("title"),
@@ -1926,7 +1942,7 @@ class FakeSlack:
             existing = self.views[pubs[-1]["id"]]
             existing.update(
                 {
-                    "blocks": copy.deepcopy(view.get("blocks", [])),
+                    "blocks": _clone(view.get("blocks", [])),
                     "private_metadata": view.get("private_metadata", ""),
                     "callback_id": view.get("callback_id", ""),
                     "external_id": view.get("external_id", ""),
@@ -2032,7 +2048,7 @@ class FakeSlack:
             msg["text"] = str(p.get("initial_comment") or "")
             msg["upload"] = True
             msg["display_as_bot"] = False
-            msg["files"] = [copy.deepcopy(f) for f in created]
+            msg["files"] = [_clone(f) for f in created]
             stored = self._store_message(cid, msg, p.get("thread_ts"))
             chan = self.channels[cid]
             key = (
@@ -2047,15 +2063,15 @@ class FakeSlack:
                 if stored.get("thread_ts"):
                     share["thread_ts"] = stored["thread_ts"]
                 f["shares"].setdefault(key, {})[cid] = [share]
-            stored["files"] = [copy.deepcopy(f) for f in created]
-        return {"files": [copy.deepcopy(f) for f in created]}
+            stored["files"] = [_clone(f) for f in created]
+        return {"files": [_clone(f) for f in created]}
 
     def _files_info(self, p: JSON) -> JSON:
         fid = p.get("file")
         if not fid or fid not in self.files:
             raise SlackError("file_not_found")
         return {
-            "file": copy.deepcopy(self.files[str(fid)]),
+            "file": _clone(self.files[str(fid)]),
             "comments": [],
             "response_metadata": {"next_cursor": ""},
         }

@@ -183,6 +183,7 @@ class SocketMode:
         h.send_header("Sec-WebSocket-Accept", accept_key(key))
         h.end_headers()
         h.wfile.flush()
+        h.connection.settimeout(None)  # a link stays open however long it idles
         conn = SocketConnection(next(self._numbers), ticket, h)
         with self.cond:
             retiring = [c for c in self.connections if c.open and c.told_to_disconnect]
