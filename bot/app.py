@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.acks import give_prompt_acks
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
@@ -74,10 +75,14 @@ def create_app(
         if workspaces is not None and context.team_id and context.client.token:
             # The request's own workspace: its token, as Bolt's authorize found it.
             context["sender"] = workspaces.request_sender(context.team_id, context.client.token)
+        # Listeners call Slack with the workspace's own client (connections kept open between
+        # calls), not the fresh one Bolt makes for every request.
+        context["client"] = context["sender"].client
         context["background"] = background
         context["downloads"] = downloads
         next()  # type: ignore[operator]
 
+    give_prompt_acks(app)  # first: every middleware after it sees the request's PromptAck
     app.use(provide)
     app.use(make_dedupe(session_factory))
     app.use(make_viewer_loader(session_factory, by_team=workspaces is not None))
