@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,11 @@ class Process:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
         return self.proc.stdout.readline().strip()
+
+    def cpu_ms(self) -> float:
+        """CPU time the process has used so far (user and system), in milliseconds."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()  # after-ack work still queued is not what is measured here
@@ -169,7 +175,7 @@ def views_opened(api_url: str) -> dict[str, float]:
 
 
 def row(cells: list[str]) -> str:
-    widths = [14, 5, 20, 20, 12, 26]
+    widths = [14, 5, 20, 20, 12, 16, 26]
     return "".join(
         c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
@@ -202,6 +208,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 "bare p50/p99/max",
                 "Kettle p50/p99/max",
                 "÷ p50/p99",
+                "CPU ms bare/K",
                 "modal open p50/p99/max",
             ]
         )
@@ -211,6 +218,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
         for name, maker in (("/story", load.command), ("story submit", load.submission)):
             for concurrency in args.concurrency:
                 timings: dict[str, list[float]] = {"bare": [], "kettle": []}
+                cpu = {"bare": 0.0, "kettle": 0.0}
                 opened_before = set(load.sent_at)
                 for label in ("bare", "kettle"):  # warm up: connections, caches, threads
                     target = bare.url if label == "bare" else kettle.url
@@ -222,7 +230,10 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 for label in ("bare", "kettle", "kettle", "bare"):
                     target = bare.url if label == "bare" else kettle.url
                     post = maker(target, kettle=label == "kettle")
+                    app = bare if label == "bare" else kettle
+                    before = app.cpu_ms()
                     timings[label] += measure(post, half, concurrency)
+                    cpu[label] += app.cpu_ms() - before
                 if args.profile:
                     slug = f"{kind}-{name.strip('/').replace(' ', '-')}-{concurrency}"
                     kettle.send(f"profile {Path(args.profile).resolve() / slug}.txt")
@@ -246,6 +257,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                             trio(b),
                             trio(k),
                             f"{k[0] / b[0]:.1f} / {k[1] / b[1]:.1f}",
+                            f"{cpu['bare'] / 2 / half:.1f} / {cpu['kettle'] / 2 / half:.1f}",
                             opened,
                         ]
                     ),
