@@ -268,6 +268,12 @@ class _Server(ThreadingHTTPServer):
     # the client's SYN to be retried a second later, a delay Slack's own servers never add.
     request_queue_size = 1024
     fake: FakeSlack
+    #: TCP connections accepted so far: a client keeping its connections open opens few.
+    connections_accepted = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections_accepted += 1  # one accepting thread: no lock needed
+        super().process_request(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -275,6 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # An idle kept-alive connection is closed after this many seconds, as Slack's edge does.
     timeout = KEEPALIVE_IDLE_SECONDS
+    # The status line and headers go in one write and the body in another: with Nagle's
+    # algorithm the body would wait for the client's delayed ACK (40 ms) on a kept-alive link.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -500,6 +509,11 @@ class FakeSlack:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections the fake has accepted since it started."""
+        return self._httpd.connections_accepted if self._httpd is not None else 0
 
     @property
     def port(self) -> int:
