@@ -12,7 +12,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.builders import ids
 from bot.builders.stories import story_modal
-from handlers.registry import _BodyMatcher
+from handlers.registry import _BodyMatcher, _listener_kind, _ListenersByKind
 from tests.conftest import MEMBER, SIGNING_SECRET
 from tests.fakeslack import SlackSigner
 from tests.scenario.test_stories import story_values
@@ -81,3 +81,28 @@ def test_every_listener_is_asked_with_the_body_and_answers_as_bolt_would() -> No
         assert ours == bolts
         chosen += ours is not None
     assert chosen > len(ids.Command)  # the requests reach listeners, not only each other
+
+
+def test_a_request_tried_only_against_its_kind_reaches_the_listener_every_one_would() -> None:
+    app = _app()
+    listeners = app._listeners
+    assert isinstance(listeners, _ListenersByKind)
+    everyone = list(list.__iter__(listeners))
+    kinds = [_listener_kind(listener) for listener in everyone]
+    assert None not in kinds  # every listener's kind is known: none is tried for every request
+    response = BoltResponse(status=200)
+    tried_fewer = 0
+    for request in _requests():
+        listeners.for_request(request.body)
+        of_its_kind = list(listeners)  # the pass Bolt makes next
+        assert list(listeners) == everyone  # any later pass sees them all
+        first = next((li for li in everyone if li.matches(req=request, resp=response)), None)
+        first_of_kind = next(
+            (li for li in of_its_kind if li.matches(req=request, resp=response)), None
+        )
+        assert first_of_kind is first
+        assert [li for li in everyone if li in of_its_kind] == of_its_kind  # Bolt's order
+        tried_fewer += len(of_its_kind) < len(everyone)
+        if "command" in request.body:
+            assert len(of_its_kind) == kinds.count("slash_command")
+    assert tried_fewer == len(_requests())
