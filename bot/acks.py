@@ -1,4 +1,4 @@
-"""Acks sent the moment a listener gives them.
+"""Acks first: sent the moment a listener gives them, and ahead of the work that follows them.
 
 Bolt's runner (with `process_before_response=False`, as Kettle serves HTTP) hands the listener to
 its pool, then looks for `ack()` every 10 ms: an ack given 2 ms in still waits for the next look,
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
 
 from slack_bolt import App
 from slack_bolt.context.ack import Ack
@@ -20,6 +22,8 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_bolt.logger.messages import warning_did_not_call_ack
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+
+T = TypeVar("T")
 
 
 class PromptAck(Ack):
@@ -110,3 +114,66 @@ def give_prompt_acks(app: App) -> None:
         next()
 
     app.use(prompt_ack)
+
+
+class AcksFirst:
+    """Work after an ack waits its turn while other requests still wait for theirs.
+
+    One process answers Slack and does the work that follows (confirmations, App Home
+    refreshes), and Python runs one thread at a time: in a burst, every refresh run between two
+    acks adds its time to the later ack, which Slack holds to 3 seconds, while the refresh itself
+    can come a moment later unnoticed. So the after-ack pool starts a piece of work only when no
+    request is waiting for its ack, or once it has waited `max_wait` seconds (it never starves).
+    """
+
+    def __init__(self, max_wait: float = 3.0) -> None:
+        self.max_wait = max_wait
+        self._quiet = threading.Condition()
+        self._answering = 0
+
+    def answering(self) -> _Answering:
+        """A context in which a request is being answered (the web layer holds it)."""
+        return _Answering(self)
+
+    def wait_turn(self) -> None:
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._answering == 0, timeout=self.max_wait)
+
+    def _enter(self) -> None:
+        with self._quiet:
+            self._answering += 1
+
+    def _leave(self) -> None:
+        with self._quiet:
+            self._answering -= 1
+            if self._answering == 0:
+                self._quiet.notify_all()
+
+
+class _Answering:
+    def __init__(self, gate: AcksFirst) -> None:
+        self.gate = gate
+
+    def __enter__(self) -> None:
+        self.gate._enter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.gate._leave()
+
+
+class AfterAcks(Executor):
+    """An executor for work after the ack whose every task first waits its turn (AcksFirst)."""
+
+    def __init__(self, inner: Executor, gate: AcksFirst) -> None:
+        self.inner = inner
+        self.gate = gate
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        def in_turn() -> T:
+            self.gate.wait_turn()
+            return fn(*args, **kwargs)
+
+        return self.inner.submit(in_turn)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.acks import give_prompt_acks
+from bot.acks import AcksFirst, AfterAcks, give_prompt_acks
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
@@ -59,9 +59,12 @@ def create_app(
     )
     sender = sender or Sender(client, session_factory)
     # Work after the acknowledgement that can wait (confirmations, App Home refreshes) runs in a
-    # small pool of its own, so that under load it never delays the next request's ack.
-    background = background_executor or ThreadPoolExecutor(
-        max_workers=4, thread_name_prefix="after-ack"
+    # small pool of its own, and waits its turn while other requests wait for their acks.
+    acks_first = AcksFirst()
+    app.kettle_acks_first = acks_first  # type: ignore[attr-defined]  # the web layer counts
+    background = AfterAcks(
+        background_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack"),
+        acks_first,
     )
     # Fetching the files members send can take minutes; two threads of their own do it, so a
     # large file holds neither a listener (other requests' acks) nor the after-ack pool.

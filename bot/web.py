@@ -13,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from bot import __version__
+from bot.acks import AcksFirst
 from bot.config import INSTALL_PATH, OAUTH_REDIRECT_PATH
 from bot.db import database_ok
 
@@ -27,6 +28,7 @@ def make_wsgi_app(
     app: App, engine: Engine, *, scheduler_state: Callable[[], str] = lambda: "off"
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+    acks_first: AcksFirst | None = getattr(app, "kettle_acks_first", None)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -59,7 +61,10 @@ def make_wsgi_app(
             if length > MAX_BODY:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"too large"]
-            return slack_handler(environ, start_response)  # type: ignore[no-any-return]
+            if acks_first is None:
+                return slack_handler(environ, start_response)  # type: ignore[no-any-return]
+            with acks_first.answering():  # work after other acks waits until this one is sent
+                return slack_handler(environ, start_response)  # type: ignore[no-any-return]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
