@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -125,6 +126,7 @@ class Load:
     sent_at: dict[str, float] = field(default_factory=dict)  # trigger id → monotonic time
     commands_to_kettle: int = 0
     submissions_to_kettle: int = 0
+    acked_at: list[float] = field(default_factory=list)  # Kettle's submissions, monotonic time
 
     def __post_init__(self) -> None:
         self.modal = story_modal(community_id=1)
@@ -159,23 +161,27 @@ class Load:
             if kettle:
                 with self.lock:
                     self.submissions_to_kettle += 1
-            return request.post(target)[0]
+            status = request.post(target)[0]
+            if kettle:
+                with self.lock:
+                    self.acked_at.append(time.monotonic())
+            return status
 
         return post
 
 
-def views_opened(api_url: str) -> dict[str, float]:
+def at_slack(api_url: str) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{api_url}bench.views_opened",
         data=b"{}",
         headers={"Authorization": f"Bearer {BOT_TOKEN}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return dict(json.loads(response.read())["opened"])
+        return dict(json.loads(response.read()))
 
 
 def row(cells: list[str]) -> str:
-    widths = [14, 5, 20, 20, 12, 16, 26]
+    widths = [14, 5, 20, 20, 12, 16, 36]
     return "".join(
         c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
@@ -209,7 +215,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 "Kettle p50/p99/max",
                 "÷ p50/p99",
                 "CPU ms bare/K",
-                "modal open p50/p99/max",
+                "modal open / thanks DM p50/p99/max",
             ]
         )
     )
@@ -220,6 +226,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 timings: dict[str, list[float]] = {"bare": [], "kettle": []}
                 cpu = {"bare": 0.0, "kettle": 0.0}
                 opened_before = set(load.sent_at)
+                acked_before, dms_before = len(load.acked_at), len(at_slack(fake.url)["dms"])
                 for label in ("bare", "kettle"):  # warm up: connections, caches, threads
                     target = bare.url if label == "bare" else kettle.url
                     measure(maker(target, kettle=label == "kettle"), 2 * concurrency, concurrency)
@@ -241,7 +248,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 opened = ""
                 if name == "/story":
                     time.sleep(1)  # the last views.open calls are under way
-                    at = views_opened(fake.url)
+                    at = at_slack(fake.url)["opened"]
                     waits = [
                         (at[t] - sent) * 1000
                         for t, sent in load.sent_at.items()
@@ -249,6 +256,17 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                     ]
                     late = sum(1 for w in waits if w > TRIGGER_TTL_MS)
                     opened = trio(figures(waits)) + (f" ({late} late)" if late else "")
+                else:
+                    time.sleep(3)  # the thank-you DMs still to come are under way
+                    dms = sorted(at_slack(fake.url)["dms"][dms_before:])
+                    acks = sorted(load.acked_at[acked_before:])
+                    # The after-ack pool takes its work in turn: the n-th thank-you to reach
+                    # Slack follows the n-th ack, and the gap is how long it waited.
+                    gaps = [(d - a) * 1000 for d, a in zip(dms, acks, strict=False)]
+                    if gaps:
+                        opened = trio(figures(gaps)) + (
+                            f" ({len(acks) - len(dms)} missing)" if len(dms) < len(acks) else ""
+                        )
                 print(
                     row(
                         [
@@ -264,7 +282,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                     flush=True,
                 )
         time.sleep(2)  # the last views.open and stores are done before they are counted
-        opened_count = len(set(views_opened(fake.url)) & set(load.sent_at))
+        opened_count = len(set(at_slack(fake.url)["opened"]) & set(load.sent_at))
         with engine.connect() as conn:
             stored = (conn.scalar(select(func.count()).select_from(Story)) or 0) - stories_before
         ok = opened_count == load.commands_to_kettle and stored == load.submissions_to_kettle

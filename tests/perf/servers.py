@@ -31,12 +31,24 @@ def run_fake(members: int) -> None:
     class BenchSlack(FakeSlack):
         """Trigger ids come from the load generator in another process: accept each once.
         Each views.open is timed on the machine's monotonic clock (the same in every process),
-        and `bench.views_opened` tells the load generator when each trigger's modal opened."""
+        and `bench.views_opened` tells the load generator when each trigger's modal opened, and
+        when each DM to a member (the thank-you after a story) arrived."""
 
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.opened_at: dict[str, float] = {}
-            self._methods["bench.views_opened"] = lambda _p: {"opened": dict(self.opened_at)}
+            self.dms_at: list[float] = []
+            self._methods["bench.views_opened"] = lambda _p: {
+                "opened": dict(self.opened_at),
+                "dms": list(self.dms_at),
+            }
+
+        def _chat_post_message(self, p: dict[str, Any]) -> dict[str, Any]:
+            received = time.monotonic()
+            result = super()._chat_post_message(p)
+            if str(p.get("channel", "")).startswith("U"):
+                self.dms_at.append(received)
+            return result
 
         def _consume_trigger(self, trigger: Any) -> None:
             with self.lock:
