@@ -92,12 +92,8 @@ class KettleOAuthFlow(OAuthFlow):
 
 def _success(args: SuccessArgs) -> BoltResponse:
     installation = args.installation
-    log.info(
-        "installed in workspace %s (%s) by %s",
-        installation.team_id,
-        installation.team_name,
-        installation.user_id,
-    )
+    # Not who installed it: a log outlives forget-me, and the installer's id is theirs.
+    log.info("installed in workspace %s (%s)", installation.team_id, installation.team_name)
     words = _words()
     team = installation.team_name or installation.team_id or "your workspace"
     body = page(words["done_title"].format(team=team), words["done"])

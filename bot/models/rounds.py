@@ -235,6 +235,8 @@ class LearningSet(Base):
     meetings_planned: Mapped[int] = mapped_column(default=0)  # 0: until the set ends it
     meetings_held: Mapped[int] = mapped_column(default=0)
     channel_id: Mapped[str | None] = mapped_column(String(32))  # the set's group DM
+    # Group DMs the set has left (someone in them left the CoP) and not yet told it moved.
+    moved_from: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

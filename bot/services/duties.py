@@ -23,6 +23,10 @@ FORGET_HOOKS: list[Callable[[Session, Member], None]] = []
 """Functions that delete what a capability holds about a member (check-ins, pairings, RSVPs...).
 Each runs inside the forget-me unit of work, before the member row goes."""
 
+LEAVE_HOOKS: list[Callable[[Session, Member], object]] = []
+"""Functions that act for a capability when a membership ends (they left, were removed, or
+left the CoP channel); forget-me runs FORGET_HOOKS instead. Each runs in the same unit of work."""
+
 MYDATA_HOOKS: dict[str, Callable[[Session, Member], Any]] = {}
 """`name: fn(session, member) -> JSON-able`, so `/cop mydata` includes what each capability
 holds about a member."""

@@ -1,5 +1,6 @@
-"""Wires the capabilities' hooks to each other: forget-me, my data, the health report's figures,
-the pairing intro's profile line, and the notes the delivery ledger takes of where posts went.
+"""Wires the capabilities' hooks to each other: forget-me, a membership's end, my data, the health
+report's figures, the pairing intro's profile line, and the notes the delivery ledger takes of
+where posts went.
 
 Imported (for its effect) by the app factory, the server and the runtime that scheduled jobs
 use, so every process that can forget someone, export their data or draw a report has them.
@@ -24,6 +25,9 @@ _FORGET: list[Callable[[Session, Member], None]] = [
     rounds.forget_member,
     knowledge.forget_member,
 ]
+
+# What each capability does when a membership ends (not forget-me, which has its own).
+_LEAVE: list[Callable[[Session, Member], object]] = [rounds.leave_sets]
 
 _MYDATA: dict[str, Callable[[Session, Member], Any]] = {
     "checkins": checkins.member_data,
@@ -53,6 +57,9 @@ def register() -> None:
     for hook in _FORGET:
         if hook not in duties.FORGET_HOOKS:
             duties.FORGET_HOOKS.append(hook)
+    for on_leave in _LEAVE:
+        if on_leave not in duties.LEAVE_HOOKS:
+            duties.LEAVE_HOOKS.append(on_leave)
     duties.MYDATA_HOOKS.update(_MYDATA)
     duties.NON_MEMBER_HOOKS.update(_NON_MEMBER)
     for prefix, noted in _ON_SENT.items():

@@ -14,7 +14,12 @@ from bot.services import membership
 from bot.slack import fetch_profile
 from bot.text import escape
 from handlers import home
-from handlers.membership.common import convenor_ids, refresh_with_convenors, tell_of_room
+from handlers.membership.common import (
+    convenor_ids,
+    refresh_with_convenors,
+    sets_move_on,
+    tell_of_room,
+)
 
 
 def on_member_joined(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -67,6 +72,7 @@ def on_member_left(event: dict[str, Any], client: WebClient, context: BoltContex
         stamp = member.left_at.isoformat() if member and member.left_at else ""
         community_id = community.id
     if left:
+        sets_move_on(context["sender"], session_factory, community_id)
         refresh_with_convenors(client, session_factory, community_id, event["user"])
         key = f"place-opened:{community_id}:{event['user']}:{stamp}"
         tell_of_room(context["sender"], session_factory, community_id, key)

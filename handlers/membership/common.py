@@ -16,6 +16,7 @@ from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.errors import NotFound
 from bot.models import Community
+from bot.schedules import sets as standing
 from bot.services import membership
 from bot.services.membership import Viewer
 from bot.text import escape
@@ -96,6 +97,15 @@ def tell_of_room(
         convenors = membership.convenor_ids(session, community_id)
     for convenor in convenors:
         sender.deliver(f"{key}:{convenor}", convenor, text=text)
+
+
+def sets_move_on(sender: Sender, session_factory: SessionFactory, community_id: int) -> None:
+    """Someone's membership ended: each set they were in goes on in a new group DM now (the
+    sets' tick does it otherwise, within a minute)."""
+    try:
+        standing.move_spaces(sender, session_factory, community_id)
+    except Exception:
+        log.exception("could not move community %s's sets on; the next tick will", community_id)
 
 
 def question_answers(values: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from handlers.membership.common import (
     kick,
     refresh_with_convenors,
     say,
+    sets_move_on,
     tell_of_room,
 )
 from handlers.middleware import tell, viewer_of
@@ -53,6 +54,7 @@ def on_leave_button(
         stamp = member.left_at.isoformat() if member.left_at else ""
         channel, name, community_id = community.channel_id, community.name, community.id
     kick(client, channel, viewer.user_id)
+    sets_move_on(context["sender"], context["db"], community_id)
     tell(body, client, context, prompts.load("membership")["left"].format(community=escape(name)))
     refresh_with_convenors(client, context["db"], community_id, viewer.user_id)
     key = f"place-opened:{community_id}:{viewer.user_id}:{stamp}"
@@ -97,6 +99,7 @@ def forget_listener(keep: bool) -> Any:
             storage.remove(context["settings"].files_dir, sha256)
         if was_member:
             kick(client, channel, viewer.user_id)
+        sets_move_on(context["sender"], context["db"], community_id)
         stories = _stories_said(result.stories_kept if keep else result.stories_deleted, keep)
         tell(body, client, context, "Done: Kettle has forgotten you." + stories)
         refresh_with_convenors(client, context["db"], community_id, viewer.user_id, *members)

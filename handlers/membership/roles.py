@@ -20,6 +20,7 @@ from handlers.membership.common import (
     refresh_homes,
     refresh_with_convenors,
     say,
+    sets_move_on,
     tell_of_room,
 )
 from handlers.middleware import viewer_of
@@ -85,6 +86,7 @@ def cop_remove(
         left_at = target.left_at
     say(ack, f"{escape(name)} has been removed, and told why.")
     kick(client, channel, user_id)
+    sets_move_on(context["sender"], context["db"], viewer.community_id or 0)
     text = builders.with_reason(prompts.load("membership")["removed"], community_name, reason)
     stamp = left_at.isoformat() if left_at else ""
     context["sender"].deliver(f"removed:{member_id}:{stamp}", user_id, text=text)

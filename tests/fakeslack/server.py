@@ -708,10 +708,16 @@ class FakeSlack:
         with self.lock:
             return self._ensure_dm(user_id)
 
-    def _ensure_dm(self, user_id: str) -> str:
+    def dm_channel_as(self, user_id: str, dm_id: str) -> str:
+        """The user's DM with the bot gets this id (before anything is sent there)."""
+        with self.lock:
+            assert user_id not in self._dm_by_user, "their DM is open already"
+            return self._ensure_dm(user_id, dm_id)
+
+    def _ensure_dm(self, user_id: str, dm_id: str | None = None) -> str:
         if user_id in self._dm_by_user:
             return self._dm_by_user[user_id]
-        dm_id = self._new_id("D")
+        dm_id = dm_id or self._new_id("D")
         self._dm_by_user[user_id] = dm_id
         self.channels[dm_id] = {
             "id": dm_id,

@@ -540,3 +540,43 @@ def test_socket_mode_and_oauth_together(tmp_path: Path, world: FakeSlack) -> Non
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "Socket Mode connected" in output and "Traceback" not in output
+
+
+def test_the_installer_forgotten_leaves_the_workspace_installed(start: object) -> None:
+    """A member who installed Kettle asks to be forgotten: their user id goes from the
+    installation, its bot token stays, and the workspace's requests and jobs go on with it."""
+    run: Running = start()  # type: ignore[operator]
+    run.install(A, A_MEMBER)
+    run.install(B, B_CONVENOR)
+    run.community(A, A_COP, A_CONVENOR, A_MEMBER)
+    token_a = run.fake.oauth.token_of(A)
+    request = run.signers[A].block_actions(
+        A_MEMBER,
+        actions=[{"action_id": "membership_forget_delete", "value": "", "type": "button"}],
+        response_url=run.fake.new_response_url(),
+    )
+    assert run.kettle.send(request).status == 200
+    run.kettle.settle()
+    with run.kettle.db() as session:
+        rows = session.execute(
+            select(
+                slack_installations.c.team_id,
+                slack_installations.c.user_id,
+                slack_installations.c.user_token,
+                slack_installations.c.bot_token,
+            ).order_by(slack_installations.c.team_id)
+        ).all()
+        bots = session.scalars(select(slack_bots.c.bot_token).where(slack_bots.c.team_id == A))
+        assert list(bots) == [token_a]
+        assert session.scalar(select(Member.id).where(Member.user_id == A_MEMBER)) is None
+    assert [tuple(r) for r in rows] == [
+        (A, "", None, token_a),
+        (B, B_CONVENOR, None, run.fake.oauth.token_of(B)),  # another workspace's is its own
+    ]
+    run.fake.reset_calls()
+    with run.fake.lock:
+        run.fake.call_tokens.clear()
+    run.command(A, A_CONVENOR, "/story", A_COP)
+    assert run.fake.tokens_used("views.open") == [token_a]
+    run_tick(run.rt, now=MONDAY_0930_LONDON)
+    assert dict(posts_by_token(run.fake)) == {A_CONVENOR: token_a}

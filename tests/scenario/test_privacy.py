@@ -14,40 +14,58 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 
 from bot import cli, runtime
-from bot.builders.ids import CheckinIds, KnowledgeIds, MembershipIds, RoundIds, StoryIds
+from bot.builders.ids import (
+    CheckinIds,
+    CommunityIds,
+    KnowledgeIds,
+    MembershipIds,
+    RoundIds,
+    StoryIds,
+)
 from bot.models import (
     Application,
     ApplicationStatus,
+    Base,
     Community,
     Consent,
+    LearningSet,
     Meeting,
     MeetingRsvp,
+    Member,
     Round,
+    RoundStatus,
     Story,
+    slack_installations,
     utcnow,
 )
 from bot.schedules import checkins as checkin_schedule
 from bot.schedules import meetings as meeting_schedule
 from bot.schedules import pairing as pairing_schedule
 from bot.schedules import rounds as round_schedule
+from bot.schedules import sets as set_schedule
 from bot.services import checkins
-from tests.conftest import CONVENOR, MEMBER, MEMBER2, OUTSIDER
-from tests.fakeslack import build_state_values
+from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER, make_settings, wipe
+from tests.conftest import MOVEMENT as MOVEMENT_CHANNEL
+from tests.fakeslack import FakeSlack, build_state_values
 from tests.harness import Kettle, Reply, checkbox_values, state, text_value
+from tests.scenario.test_journey_als import add, confirm, picked, users, volunteer
+from tests.scenario.test_journey_als import user as one_user
 from tests.scenario.test_knowledge import file_event, propose_and_answer
 from tests.scenario.test_meetings import click_on, plan
 from tests.scenario.test_membership import ANSWERS, answers_by_block, apply, decide, open_review
-from tests.scenario.test_rounds_ai import number
+from tests.scenario.test_oauth import A as TEAM
+from tests.scenario.test_oauth import Running
+from tests.scenario.test_rounds_ai import date_value, number
 from tests.scenario.test_rounds_privacy import propose_set, report, run_set_to_a_commitment
 from tests.scenario.test_stories import open_modal, story_values
 
@@ -82,6 +100,54 @@ def export(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Expo
         return out.read_text(encoding="utf-8")
 
     return run
+
+
+@pytest.fixture
+def installed_kettle(
+    fake: FakeSlack, db_url: str, tmp_path: Path, engine: Engine
+) -> Iterator[Kettle]:
+    """Kettle in OAuth mode, installed in the workspace by someone who is not in the CoP
+    (through its real install pages), and the CoP set up from Slack by its first convenor."""
+    fake.add_user(INSTALLER, "Ines", tz="Europe/Lisbon", is_admin=True)
+    fake.set_members(COP, [*fake.members_of(COP), fake.bot_user_id])
+    settings = make_settings(
+        fake,
+        bot_token="",
+        client_id=fake.oauth.client_id,
+        client_secret=fake.oauth.client_secret,
+        database_url=db_url,
+        files_dir=tmp_path / "files",
+        cop_channel=None,
+        movement_channel=None,
+    )
+    run = Running(fake, settings, engine)
+    try:
+        assert run.install(TEAM, INSTALLER).status == 200
+        request = run.signers[TEAM].slash_command(
+            "/cop",
+            "setup",
+            CONVENOR,
+            channel_id=COP,
+            trigger_id=fake.issue_trigger_id(),
+            response_url=fake.new_response_url(),
+        )
+        run.kettle.send(request)
+        form = fake.last_view()
+        assert form is not None and form["callback_id"] == CommunityIds.SETUP_MODAL, form
+        values = build_state_values(
+            form,
+            {
+                CommunityIds.SETUP_MOVEMENT: MOVEMENT_CHANNEL,
+                CommunityIds.SETUP_CONVENORS: [CONVENOR],
+            },
+        )
+        assert run.kettle.submit(CONVENOR, form, values).status == 200
+        with run.kettle.db() as session:
+            assert session.scalars(select(Community.team_id)).one() == TEAM
+        yield run.kettle
+    finally:
+        run.stop()
+        wipe(engine)
 
 
 # -- everything a person could see ------------------------------------------------------------
@@ -203,6 +269,7 @@ class Surfaces:
                 k.click(person, MembershipIds.REVIEW_BUTTON, value=str(application_id))
             k.command(person, "/cop", "members")
             k.command(person, "/round", "list")
+            k.command(person, "/round", "sets")
             k.command(person, "/meeting", "list")
             k.command(person, "/cop", "mydata")
             k.event({"type": "app_home_opened", "user": person, "tab": "home", "channel": "D0"})
@@ -317,16 +384,20 @@ class Row:
 
     `nameless`: where the owner's name must never stand beside their words ("outside" the CoP,
     or to "others" anywhere). `same_figures`: nothing anyone else sees as a figure changes.
-    `forget`, `outlives_forget`: what the owner's forget-me leaves of it."""
+    `forget`, `outlives_forget`: what the owner's forget-me leaves of it. A row whose datum is
+    an id Slack gave (not words of the owner's) has its `tell` return that id: it is what must
+    reach exactly the columns allowed, and be nowhere in the database after forget-me.
+    `installed`: Kettle is installed by Slack's OAuth flow, by the row's owner."""
 
     name: str
-    tell: Callable[[Kettle, Surfaces, Cast, str], None]
+    tell: Callable[[Kettle, Surfaces, Cast, str], str | None]
     sees: frozenset[str]
     owner: str = MEMBER
     nameless: str = ""
     same_figures: bool = False
     forget: str = "delete"  # the owner's forget-me choice: "delete" or "keep" their stories
     outlives_forget: bool = False  # kept without their name (only with "keep")
+    installed: bool = False
 
     @property
     def id(self) -> str:
@@ -510,6 +581,112 @@ def tell_file(kettle: Kettle, surfaces: Surfaces, cast: Cast, words: str) -> Non
     kettle.event(file_event(kettle, cast.owner, slack_file, f"About {words}"))
 
 
+SETMATES = ("USETADV", "USETM1", "USETM2")  # the adviser first; members of the CoP, not the cast
+
+
+def _set_round(kettle: Kettle, number: int) -> Round:
+    with kettle.db() as session:
+        round_ = list(session.scalars(select(Round).order_by(Round.id)))[number - 1]
+        session.expunge(round_)
+        return round_
+
+
+def _ticks(now: datetime) -> None:
+    round_schedule.tick(now)
+    set_schedule.tick(now)
+
+
+def _run_to(kettle: Kettle, round_id: int, phase_key: str, now: datetime) -> datetime:
+    """Tick from `now` until the set's meeting reaches the phase (its adviser resumes it
+    after tea)."""
+    from bot.services import rounds as svc
+
+    for _ in range(40):
+        with kettle.db() as session:
+            round_ = session.get_one(Round, round_id)
+            current = svc.phase_at(round_, round_.phase_index) or {}
+            status, index, deadline = round_.status, round_.phase_index, round_.phase_deadline
+        if status == RoundStatus.CLOSED or current.get("key") == phase_key:
+            return now
+        if status == RoundStatus.PAUSED:
+            kettle.click(SETMATES[0], RoundIds.RESUME, value=f"{round_id}:{index}")
+        else:
+            now = max(now, deadline or now) + timedelta(minutes=1)
+        _ticks(now)
+    raise AssertionError(f"never reached {phase_key}")
+
+
+def tell_in_a_set(kettle: Kettle, surfaces: Surfaces, cast: Cast, words: str) -> None:
+    """A standing set the convenor starts but is not in (the owner and three others, one of
+    them its adviser): the owner volunteers a problem, restates it, commits to an action and
+    says what the set learned; the next meeting opens with their report-back."""
+    fake = kettle.fake
+    for i, user_id in enumerate(SETMATES):
+        fake.add_user(user_id, f"Setmate{i}", tz="Europe/London")
+    fake.set_members(COP, [*fake.members_of(COP), *SETMATES])
+    for user_id in SETMATES:
+        kettle.event({"type": "member_joined_channel", "user": user_id, "channel": COP})
+    kettle.command(cast.convenor, "/round", "set", channel=COP)
+    form = fake.last_view()
+    assert form is not None and form["callback_id"] == RoundIds.SET_MODAL
+    day = utcnow().date() + timedelta(days=4)
+    values = {
+        RoundIds.SET_NAME: text_value("Thursday set"),
+        RoundIds.ADVISER: one_user(SETMATES[0]),
+        RoundIds.MEMBERS: users(cast.owner, *SETMATES[1:]),
+        RoundIds.RHYTHM: picked("weekly"),
+        RoundIds.DAY: date_value(day.isoformat()),
+        RoundIds.TIME: {"type": "timepicker", "selected_time": "20:00"},
+        RoundIds.MEETINGS: number("2"),
+    }
+    assert kettle.submit(cast.convenor, form, state(**values)).status == 200
+    with kettle.db() as session:
+        first = session.scalars(select(LearningSet)).one().next_meeting_at
+    assert first is not None
+    _ticks(first - timedelta(days=2))
+    volunteer(kettle, cast.owner, f"My problem: {words}", f"The help I want: {words}")
+    _ticks(first - timedelta(minutes=90))
+    confirm(kettle, cast.owner, yes=True)
+    _ticks(first)
+    one = _set_round(kettle, 1)
+    add(kettle, cast.owner, one, f"Restated: {words}")
+    now = _run_to(kettle, one.id, "actions", first)
+    due = (first + timedelta(days=3)).date().isoformat()
+    add(kettle, cast.owner, _set_round(kettle, 1), f"I will {words}", due)
+    now = _run_to(kettle, one.id, "review", now)
+    add(kettle, cast.owner, _set_round(kettle, 1), f"We learned: {words}")
+    now = _run_to(kettle, one.id, "closed", now)
+    second = first + timedelta(days=7)
+    _ticks(second - timedelta(days=2))
+    _ticks(second)  # the second meeting opens with the owner's action and the review
+    with kettle.db() as session:
+        assert len(list(session.scalars(select(Round).where(Round.set_id.is_not(None))))) == 2
+
+
+def tell_dm_channel(kettle: Kettle, surfaces: Surfaces, cast: Cast, words: str) -> str:
+    """Slack gives the owner's DM with Kettle an id; Kettle keeps it on their member row from
+    the first time it writes to them."""
+    dm = f"D{words.split()[0].upper()}"
+    kettle.fake.dm_channel_as(cast.owner, dm)
+    kettle.command(cast.owner, "/cop", "mydata")
+    with kettle.db() as session:
+        kept = session.scalars(select(Member.dm_channel_id).where(Member.user_id == cast.owner))
+        assert list(kept) == [dm]
+    return dm
+
+
+INSTALLER = "UINSTALLER7"  # a workspace admin who is not in the CoP
+
+
+def tell_install(kettle: Kettle, surfaces: Surfaces, cast: Cast, words: str) -> str:
+    """The owner installed Kettle in the workspace by Slack's OAuth flow (the row's Kettle):
+    the installation store keeps their user id beside the workspace's bot token."""
+    with kettle.db() as session:
+        kept = session.scalars(select(slack_installations.c.user_id))
+        assert list(kept) == [cast.owner]
+    return cast.owner
+
+
 EVERYONE_IN_THE_COP = sees(OWNER, MEMBERS, CONVENORS, OPERATOR)
 
 ROWS = [
@@ -598,6 +775,19 @@ ROWS = [
     ),
     Row("How a commitment went: shared with the CoP", tell_report("cop"), EVERYONE_IN_THE_COP),
     Row("File sent to Kettle", tell_file, sees(OWNER, OPERATOR)),
+    Row(
+        "Action-learning set: what is said in it",
+        tell_in_a_set,
+        sees(OWNER, OPERATOR),  # and the set's own members, who are none of the other columns
+    ),
+    Row("Kettle's DM with me (its id)", tell_dm_channel, sees(OWNER, OPERATOR)),
+    Row(
+        "Who installed Kettle in the workspace",
+        tell_install,
+        sees(OWNER, OPERATOR),
+        owner=INSTALLER,
+        installed=True,
+    ),
 ]
 
 
@@ -608,15 +798,16 @@ def canary() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
-def test_who_can_ever_see_it(row: Row, kettle: Kettle, export: Export) -> None:
+def test_who_can_ever_see_it(row: Row, request: pytest.FixtureRequest, export: Export) -> None:
+    kettle: Kettle = request.getfixturevalue("installed_kettle" if row.installed else "kettle")
     cast = Cast(owner=row.owner)
     surfaces = Surfaces(kettle, export)
     token, words = canary()
-    row.tell(kettle, surfaces, cast, words)
+    token = row.tell(kettle, surfaces, cast, words) or token
     if row.same_figures:
         assert surfaces.before is not None, "the row takes the figures before it tells"
         assert (surfaces.after or surfaces.figures(cast)) == surfaces.before
-    surfaces.drive(token[:-2], cast)
+    surfaces.drive(words.split()[0][:-2], cast)
 
     sightings = surfaces.where(token)
     assert all("?" not in s.viewers for s in sightings), "every sighting has its viewers"
@@ -651,6 +842,8 @@ def forget_me(kettle: Kettle, export: Export, row: Row, cast: Cast, token: str) 
     backup = export("json", "backup")
     assert (token in backup) == row.outlives_forget
     assert cast.owner not in backup
+    if not token.startswith("kq"):  # an id Slack gave: in no table at all
+        assert _tables_holding(kettle, token) == []
     for channel, info in kettle.fake.channels.items():
         if info.get("is_im") or info.get("is_mpim"):
             continue  # what Kettle told people in their DMs stays theirs (docs/privacy.md)
@@ -659,6 +852,17 @@ def forget_me(kettle: Kettle, export: Export, row: Row, cast: Cast, token: str) 
                 assert row.outlives_forget, (channel, message.get("text"))
                 name = kettle.fake.users[cast.owner]["real_name"]
                 assert name not in _dumps(message), (channel, message.get("text"))
+
+
+def _tables_holding(kettle: Kettle, needle: str) -> list[str]:
+    """Every table, every column, as the database itself holds it."""
+    found = []
+    with kettle.db() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)).mappings():
+                if needle in _dumps(dict(row)):
+                    found.append(table.name)
+    return found
 
 
 # -- the table itself -------------------------------------------------------------------------

@@ -219,3 +219,78 @@ def test_two_workers_at_the_meeting_time_open_it_once(kettle: Kettle) -> None:
     assert len([m for m in kettle.fake.messages(space) if m["ts"] == thread_ts]) == 1
     top = [m for m in kettle.fake.messages(space) if m.get("thread_ts") in (None, m["ts"])]
     assert len(top) == 2  # the welcome and the one opening
+
+
+def _space_of(kettle: Kettle) -> tuple[str, list[str]]:
+    with kettle.db() as session:
+        set_ = session.scalars(select(LearningSet)).one()
+        return str(set_.channel_id), list(set_.members)
+
+
+def test_a_member_who_leaves_the_cop_leaves_the_set_which_moves_to_a_new_group_dm(
+    kettle: Kettle,
+) -> None:
+    """Slack cannot take anyone out of a group DM: the set goes on in a new one of those who
+    remain, the old one hears once that it moved (and nothing said in the set), and later
+    posts go only to the new one. Too small, and the adviser and convenor hear their options."""
+    fake = kettle.fake
+    day = date.today() + timedelta(days=5)
+    assert create(kettle, [MEMBER, MEMBER2, EXTRA[0], EXTRA[1]], day) == {}  # five, adviser too
+    old, people = _space_of(kettle)
+    with kettle.db() as session:
+        first = session.scalars(select(LearningSet)).one().next_meeting_at
+    assert first is not None
+    tick(first - timedelta(days=2))
+    volunteer(kettle, MEMBER, "Secret problem of Amina's", "Questions")
+    said_before = len(fake.messages(old))
+
+    # A convenor removes Amina from the CoP: she leaves the set, whose posts move.
+    reply = kettle.command(CONVENOR, "/cop", f"remove <@{MEMBER}> moved on from the role")
+    assert "has been removed" in reply.text
+    tick(first - timedelta(days=2) + timedelta(minutes=1))
+    tick(first - timedelta(days=2) + timedelta(minutes=2))  # a second tick sends nothing new
+    new, remaining = _space_of(kettle)
+    assert new != old and sorted(remaining) == sorted(set(people) - {MEMBER})
+    assert sorted(fake.members_of(new)) == sorted([*remaining, fake.bot_user_id])
+    opened = [c for c in fake.calls_to("conversations.open") if "," in str(c.get("users"))]
+    assert sorted(str(opened[-1]["users"]).split(",")) == sorted(remaining)
+    notes = fake.messages(old)[said_before:]
+    assert len(notes) == 1 and "has moved to a new group DM" in notes[0]["text"]
+    assert "Amina" not in notes[0]["text"] and "Secret problem" not in notes[0]["text"]
+    here = fake.messages(new)
+    assert len(here) == 1 and "carries on here" in here[0]["text"]
+    assert MEMBER not in here[0]["text"] and "Amina" not in here[0]["text"]
+    assert "fewer than" not in here[0]["text"]  # four is enough
+    with kettle.db() as session:
+        offer = session.scalars(select(SetOffer)).one()
+        assert offer.status == "withdrawn" and offer.problem == ""  # nobody left to bring it
+
+    # A restart between the posts and their note: the ledger keeps each to once.
+    with kettle.db() as session:
+        session.scalars(select(LearningSet)).one().moved_from = [old]
+    sets_schedule.tick(first - timedelta(days=1))
+    assert len(fake.messages(old)) == said_before + 1 and len(fake.messages(new)) == 1
+
+    # Another member leaves by themselves: three are left, fewer than a set needs.
+    kettle.click(EXTRA[0], "membership_leave")
+    newer, three = _space_of(kettle)
+    assert newer not in (old, new) and sorted(three) == sorted([MEMBER2, EXTRA[1], CONVENOR])
+    assert len(fake.messages(new)) == 2 and "has moved" in fake.messages(new)[-1]["text"]
+    small = fake.messages(newer)
+    assert len(small) == 1 and "fewer than the 4" in small[0]["text"]
+    options = [m for m in fake.dm_messages(CONVENOR) if "a set needs at least 4" in m["text"]]
+    assert len(options) == 1 and "`/round set`" in options[0]["text"]  # adviser and its convenor
+    assert not [m for m in fake.dm_messages(MEMBER2) if "a set needs at least 4" in m["text"]]
+    tick(first - timedelta(hours=12))
+    assert len(fake.messages(new)) == 2 and len(fake.messages(newer)) == 1
+
+    # The meeting's reminder, opening and thread go to the new group DM only.
+    tick(first - timedelta(minutes=30))
+    tick(first)
+    with kettle.db() as session:
+        meeting = session.scalars(select(Round)).one()
+        assert meeting.channel_id == newer and sorted(meeting.set_members) == sorted(three)
+    assert len(fake.messages(old)) == said_before + 1 and len(fake.messages(new)) == 2
+    assert len(fake.messages(newer)) > 1
+    assert not [m for m in fake.dm_messages(MEMBER) if "meets" in str(m.get("text"))][1:]
+    assert not [m for m in fake.dm_messages(EXTRA[0]) if "in the set's group DM" in m["text"]]

@@ -106,6 +106,41 @@ def welcome(set_: LearningSet, first_when: str) -> str:
     )
 
 
+def moved(set_: LearningSet) -> str:
+    """The one note the set's old group DM gets: that it moved (nothing said in the set)."""
+    return str(_s()["moved"]).format(name=escape(set_.name))
+
+
+def moved_here(set_: LearningSet) -> str:
+    """The set's new group DM: why it is here, who is in it; if it is small, that the adviser
+    and convenor know."""
+    s = _s()
+    adviser = f"<@{set_.adviser.user_id}>" if set_.adviser is not None else "—"
+    others = [u for u in set_.members if set_.adviser is None or u != set_.adviser.user_id]
+    text = str(s["moved_here"]).format(
+        name=escape(set_.name), members=_people(others), adviser=adviser
+    )
+    if svc.too_small(set_):
+        count = len(set_.members)
+        text += "\n" + str(s["moved_small"]).format(count=count, smallest=svc.SMALLEST)
+    return text
+
+
+def small(set_: LearningSet) -> str:
+    """To its adviser and convenor: the set is now smaller than a set should be, and what they
+    can do (its name and size only)."""
+    s = _s()
+    text = str(s["small"]).format(
+        name=escape(set_.name), count=len(set_.members), smallest=svc.SMALLEST
+    )
+    return text + (str(s["small_no_adviser"]) if set_.adviser_id is None else "")
+
+
+def ended(set_: LearningSet) -> str:
+    """The old group DM of a set too few are left in to go on."""
+    return str(_s()["ended"]).format(name=escape(set_.name))
+
+
 def call_blocks(set_: LearningSet, member: Member, meeting_at: datetime) -> tuple[str, list[Any]]:
     """The call for presenters, in the member's own zone; the adviser hears they advise."""
     s = _s()

@@ -25,6 +25,7 @@ from bot.models import (
 from bot.services import duties
 from bot.services.membership.decisions import log_decision
 from bot.services.membership.guards import as_now
+from bot.services.membership.installer import forget_installer, installed_by, is_installer
 from bot.services.membership.profiles import get_profile
 from bot.services.membership.roster import get_member, keep_a_convenor
 
@@ -122,6 +123,7 @@ def personal_data(session: Session, community: Community, user_id: str) -> dict[
     data["decisions_about_you"] = [
         _row(d, "kind", "actor_name", "reason", "created_at") for d in decisions
     ]
+    data["installed_kettle"] = installed_by(session, community, user_id)
     return data
 
 
@@ -133,7 +135,7 @@ def holds_anything(session: Session, community: Community, user_id: str) -> bool
             Application.community_id == community.id, Application.user_id == user_id
         )
     )
-    if found is not None:
+    if found is not None or is_installer(session, community, user_id):
         return True
     # Someone from the wider movement who answered a call-out without ever joining.
     return any(h.holds(session, community.id, user_id) for h in duties.NON_MEMBER_HOOKS.values())
@@ -168,7 +170,8 @@ def forget(
     now: datetime,
     dm_channel: str | None = None,
 ) -> Forgotten:
-    """Delete everything personal about someone; their stories go, or stay without a name.
+    """Delete everything personal about someone; their stories go, or stay without a name;
+    their user id goes from the installations of the workspace, if they installed Kettle.
 
     `dm_channel` is their DM with Kettle: the ledger rows of messages sent there by its channel
     id, not their user id (replies to what they DMed Kettle), go with those sent by user id."""
@@ -231,6 +234,7 @@ def forget(
             Application.community_id == community.id, Application.user_id == user_id
         )
     )
+    forget_installer(session, community, user_id)  # the workspace's bot token stays
     addressed = [user_id, *([dm_channel] if dm_channel else [])]
     session.execute(delete(Delivery).where(Delivery.channel.in_(addressed)))
     session.flush()

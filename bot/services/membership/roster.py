@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import lock
 from bot.errors import InvalidInput, NotAMember, NotFound
 from bot.models import Community, DecisionKind, Member, MemberStatus, Role, utcnow
+from bot.services import duties
 from bot.services.membership.communities import is_curated, request_choices
 from bot.services.membership.decisions import log_decision
 from bot.services.membership.guards import (
@@ -255,7 +256,15 @@ def mark_left(session: Session, community: Community, user_id: str) -> Member | 
     member.status = MemberStatus.LEFT
     member.left_at = utcnow()
     session.flush()
+    _ended(session, member)
     return member
+
+
+def _ended(session: Session, member: Member) -> None:
+    """What each capability does when a membership ends (a set member leaves the set)."""
+    for hook in duties.LEAVE_HOOKS:
+        hook(session, member)
+    session.flush()
 
 
 def sync_members(
@@ -347,6 +356,7 @@ def _end_membership(
     member.role = Role.MEMBER
     member.left_at = now
     session.flush()
+    _ended(session, member)
     log_decision(
         session,
         community,

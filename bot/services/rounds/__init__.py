@@ -15,6 +15,7 @@ one public face. Each concern has its module:
 - `posts`: what is not yet posted, and where posts went so forget-me can edit them
 - `forget`, `health`: forget-me and my data, and the health report's figures
 - `sets`, `standing`: standing sets (members, adviser, rhythm, volunteers) and their meetings
+- `moves`: a set member who leaves the CoP leaves the set, which moves to a new group DM
 """
 
 from __future__ import annotations
@@ -89,6 +90,15 @@ from bot.services.rounds.method import (
     turn_of,
     who,
 )
+from bot.services.rounds.moves import (
+    can_go_on,
+    due_moves,
+    leave_sets,
+    moved,
+    stop,
+    to_tell_of_size,
+    too_small,
+)
 from bot.services.rounds.phases import (
     MAX_ASYNC_MINUTES,
     PROMPT,
@@ -123,6 +133,7 @@ from bot.services.rounds.roles import (
 )
 from bot.services.rounds.sets import (
     MEETINGS_MAX,
+    SMALLEST,
     confirm_offer,
     create_set,
     get_set,
@@ -172,6 +183,7 @@ __all__ = [
     "MAX_PHASE_MINUTES",
     "MEETINGS_MAX",
     "PROMPT",
+    "SMALLEST",
     "STARTED",
     "TEXT_MAX",
     "TOPIC_MAX",
@@ -189,6 +201,7 @@ __all__ = [
     "at_sensible_hour",
     "audience",
     "awaiting_ask",
+    "can_go_on",
     "check_proposition",
     "close",
     "coaching_tip",
@@ -201,6 +214,7 @@ __all__ = [
     "due_calls",
     "due_confirmations",
     "due_invitations",
+    "due_moves",
     "due_offers",
     "due_openings",
     "due_pairings",
@@ -221,6 +235,7 @@ __all__ = [
     "interview_groups",
     "is_question_phase",
     "join_commitment",
+    "leave_sets",
     "list_rounds",
     "local_due",
     "local_today",
@@ -239,6 +254,7 @@ __all__ = [
     "may_control",
     "member_data",
     "minutes_left",
+    "moved",
     "my_sets",
     "next_after",
     "note_once",
@@ -283,10 +299,13 @@ __all__ = [
     "start_ai",
     "start_als",
     "step_count",
+    "stop",
     "synthesis",
     "take_tea_break",
     "tally",
     "tea_break_after",
+    "to_tell_of_size",
+    "too_small",
     "turn_of",
     "unannounced",
     "vote",

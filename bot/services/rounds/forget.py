@@ -26,8 +26,10 @@ from bot.models import (
 )
 from bot.services import membership
 from bot.services.rounds.method import prompts_
+from bot.services.rounds.moves import leave_sets
 from bot.services.rounds.posts import mark_posts
 from bot.services.rounds.setup import call_off
+from bot.services.rounds.standing import report_back_note
 from bot.services.rounds.synthesis import synthesis
 
 
@@ -65,13 +67,10 @@ def forget_member(session: Session, member: Member) -> None:
         )
     )
     session.execute(delete(SetOffer).where(SetOffer.member_id == member.id))
+    leave_sets(session, member)  # and each set goes on in a new group DM without them
     for set_ in session.scalars(
         select(LearningSet).where(LearningSet.community_id == member.community_id)
     ):
-        if member.user_id in (set_.members or []):
-            set_.members = [u for u in set_.members if u != member.user_id]
-        if set_.adviser_id == member.id:
-            set_.adviser_id = None
         if set_.created_by_id == member.id:
             set_.created_by_id = None
     session.execute(delete(RoundOptOut).where(RoundOptOut.member_id == member.id))
@@ -94,12 +93,36 @@ def forget_member(session: Session, member: Member) -> None:
                 round_.topic = removed  # a set's meeting is named for the set, not by them
             named.add(round_.id)
     session.flush()
+    named |= _retell_report_backs(session, member, touched)
     for round_ in session.scalars(select(Round).where(Round.id.in_(touched))):
         if round_.synthesis is not None:
             session.expire(round_, ["contributions", "commitments"])
             round_.synthesis = synthesis(round_, session)
     mark_posts(session, member, rounds=touched | named, said=said, committed=committed)
     session.flush()
+
+
+def _retell_report_backs(session: Session, member: Member, touched: set[int]) -> set[int]:
+    """A set's meeting opens with the last one's actions and learning review, copied into its
+    opening: where the last meeting held their words, the opening is written again from what
+    is left of them (and its post marked to be edited). Returns those meetings' ids."""
+    retold: set[int] = set()
+    last: dict[int, Round] = {}
+    meetings = session.scalars(
+        select(Round)
+        .where(Round.community_id == member.community_id, Round.set_id.is_not(None))
+        .order_by(Round.id)
+    )
+    for round_ in meetings:
+        assert round_.set_id is not None
+        previous = last.get(round_.set_id)
+        last[round_.set_id] = round_
+        if previous is None or previous.id not in touched or round_.learning_set is None:
+            continue
+        session.expire(previous, ["contributions", "commitments", "offers"])
+        round_.opening_note = report_back_note(session, previous, round_.learning_set)
+        retold.add(round_.id)
+    return retold
 
 
 def _let_go_inquiry(

@@ -46,8 +46,9 @@ def _active(session: Session) -> list[LearningSet]:
 
 
 def due_spaces(session: Session) -> list[LearningSet]:
-    """Sets whose group DM is not open yet."""
-    return [s for s in _active(session) if not s.channel_id]
+    """Sets whose group DM is not open yet (a set moving out of one opens its next as it
+    moves)."""
+    return [s for s in _active(session) if not s.channel_id and not s.moved_from]
 
 
 def due_calls(session: Session, now: datetime) -> list[LearningSet]:
@@ -174,7 +175,7 @@ def open_meeting(session: Session, set_: LearningSet, now: datetime) -> Round | 
         set_id=set_.id,
         settings={"plan": steps, "reporting": reporting, "number": set_.meetings_held + 1},
     )
-    round_.opening_note = _report_back(session, previous, set_)
+    round_.opening_note = report_back_note(session, previous, set_)
     round_.phase_deadline = deadline_from(round_, now)
     session.add(round_)
     session.flush()
@@ -196,7 +197,7 @@ def _reporting(previous: Round | None, set_: LearningSet) -> list[int]:
     return [m for m in dict.fromkeys(ids) if m in still]
 
 
-def _report_back(session: Session, previous: Round | None, set_: LearningSet) -> str:
+def report_back_note(session: Session, previous: Round | None, set_: LearningSet) -> str:
     """Each last presenter's actions, and how each went only where its owner said yes to
     sharing it; then what the set said about its own process last time."""
     if previous is None:
