@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.builders.common import community_of_block, notice_modal
 from bot.builders.ids import CommunityIds
-from bot.db import SessionFactory, unit_of_work
+from bot.db import SessionFactory, autocommitted, unit_of_work
 from bot.errors import KettleError, NotAConvenor, NotAMember
 from bot.models import ProcessedRequest
 from bot.services import membership
@@ -34,7 +34,7 @@ def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
             return next()  # type: ignore[func-returns-value]
         # Every first delivery is recorded (a retry may reach another replica): one statement,
         # which returns the key only where this delivery is the first.
-        with unit_of_work(session_factory) as session:
+        with autocommitted(session_factory) as session:
             insert = (
                 postgresql.insert
                 if session.get_bind().dialect.name == "postgresql"
@@ -104,7 +104,7 @@ def make_viewer_loader(
         user_id = context.user_id
         if user_id:
             # One statement, on every request before its ack (bot/services/membership/roster.py).
-            with unit_of_work(session_factory) as session:
+            with autocommitted(session_factory) as session:
                 context["viewer"] = membership.request_viewer(
                     session,
                     user_id=user_id,
