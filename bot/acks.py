@@ -126,7 +126,7 @@ class AcksFirst:
     request is waiting for its ack, or once it has waited `max_wait` seconds (it never starves).
     """
 
-    def __init__(self, max_wait: float = 3.0) -> None:
+    def __init__(self, max_wait: float = 1.0) -> None:
         self.max_wait = max_wait
         self._quiet = threading.Condition()
         self._answering = 0
