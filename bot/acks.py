@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
@@ -130,14 +131,18 @@ class AcksFirst:
         self.max_wait = max_wait
         self._quiet = threading.Condition()
         self._answering = 0
+        #: How long each recent piece of work waited for its turn, in seconds (the benchmark's).
+        self.waited: deque[float] = deque(maxlen=10_000)
 
     def answering(self) -> _Answering:
         """A context in which a request is being answered (the web layer holds it)."""
         return _Answering(self)
 
     def wait_turn(self) -> None:
+        began = time.monotonic()
         with self._quiet:
             self._quiet.wait_for(lambda: self._answering == 0, timeout=self.max_wait)
+        self.waited.append(time.monotonic() - began)
 
     def _enter(self) -> None:
         with self._quiet:

@@ -4,11 +4,14 @@ python -m tests.perf.servers fake [MEMBERS]             → prints the fake's AP
 python -m tests.perf.servers kettle|bare API_URL DB_URL [--profile] → prints the app's events URL
 Each runs until its standard input closes. With --profile the app runs under yappi (CPU time, every
 thread); a line `profile PATH` on its standard input writes what was profiled since the last such
-line to PATH (inclusive and own time per function), answers `profiled` and starts afresh.
+line to PATH (inclusive and own time per function), answers `profiled` and starts afresh. A line
+`waited` answers (as JSON) how long each piece of work after an ack waited for other requests'
+acks since the last such line (bot/acks.py).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -31,24 +34,12 @@ def run_fake(members: int) -> None:
     class BenchSlack(FakeSlack):
         """Trigger ids come from the load generator in another process: accept each once.
         Each views.open is timed on the machine's monotonic clock (the same in every process),
-        and `bench.views_opened` tells the load generator when each trigger's modal opened, and
-        when each DM to a member (the thank-you after a story) arrived."""
+        and `bench.views_opened` tells the load generator when each trigger's modal opened."""
 
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.opened_at: dict[str, float] = {}
-            self.dms_at: list[float] = []
-            self._methods["bench.views_opened"] = lambda _p: {
-                "opened": dict(self.opened_at),
-                "dms": list(self.dms_at),
-            }
-
-        def _chat_post_message(self, p: dict[str, Any]) -> dict[str, Any]:
-            received = time.monotonic()
-            result = super()._chat_post_message(p)
-            if str(p.get("channel", "")).startswith("U"):
-                self.dms_at.append(received)
-            return result
+            self._methods["bench.views_opened"] = lambda _p: {"opened": dict(self.opened_at)}
 
         def _consume_trigger(self, trigger: Any) -> None:
             with self.lock:
@@ -138,6 +129,12 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
         if command == "profile" and profile:
             write_profile(path)
             print("profiled", flush=True)
+        elif command == "waited":  # how long work after acks waited for them, since last asked
+            gate = getattr(app, "kettle_acks_first", None)
+            waits = list(gate.waited) if gate is not None else []
+            if gate is not None:
+                gate.waited.clear()
+            print(json.dumps(waits), flush=True)
     server.close()
 
 
