@@ -16,7 +16,6 @@ from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
 from bot.models import ChoiceKind, Member, RoundChoice, RoundPostKind, utcnow
 from bot.schedules import rounds as runner
-from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
@@ -206,7 +205,7 @@ def on_retell_submitted(
 
     done = answer_form(ack, retell)
     if done is not None and done[1]:
-        inquiry.ask_partner(context["sender"], context["db"], done[0])
+        runner.ask_partner(context["sender"], context["db"], done[0])
         words = svc.prompts_()["ai"]["interview"]
         context["sender"].client.chat_postMessage(
             channel=viewer.user_id, text=str(words["retell_waiting"]).format(partner=done[2])
