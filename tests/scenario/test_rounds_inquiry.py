@@ -89,12 +89,6 @@ def retelling(kettle: Kettle) -> SignedRequest:
     return kettle.signer.view_submission(MEMBER, view, state(**values))
 
 
-def as_retry(kettle: Kettle, request: SignedRequest, number: int) -> SignedRequest:
-    """The same body again, as Slack resends a request it thinks went unanswered."""
-    retry = {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": "http_timeout"}
-    return kettle.signer.sign(request.body, request.content_type, extra_headers=retry)
-
-
 def retell_notes(kettle: Kettle) -> tuple[int, int]:
     """(asks in Rohan's DM, "I've asked Rohan" notes in Amina's DM)."""
     asks = sum(
@@ -110,7 +104,7 @@ def test_a_retried_retelling_asks_the_partner_and_tells_the_teller_once(kettle: 
     kettle.send(request)
     assert retell_notes(kettle) == (1, 1)
     for number in (1, 2):
-        kettle.send(as_retry(kettle, request, number))
+        kettle.send(kettle.signer.retry(request, number))
     assert retell_notes(kettle) == (1, 1)
     with kettle.db() as session:
         assert len(session.scalars(select(RoundContribution)).all()) == 1
@@ -122,8 +116,8 @@ def test_a_retry_finishes_what_an_interrupted_retelling_left_unsent(kettle: Kett
     kettle.send(request)  # kept, but Slack refused the partner's ask past every retry
     kettle.fake.clear_faults()
     assert retell_notes(kettle) == (0, 0)
-    kettle.send(as_retry(kettle, request, 1))
-    kettle.send(as_retry(kettle, request, 2))
+    kettle.send(kettle.signer.retry(request, 1))
+    kettle.send(kettle.signer.retry(request, 2))
     assert retell_notes(kettle) == (1, 1)
 
 
