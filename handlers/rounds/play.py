@@ -129,7 +129,7 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
 
 
 def on_report_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     viewer = viewer_of(context)
     values = view["state"]["values"]
@@ -154,4 +154,5 @@ def on_report_submitted(
             if shared
             else "thanks_report"
         )
-        client.chat_postMessage(channel=viewer.user_id, text=svc.prompts_()["messages"][thanks])
+        text = svc.prompts_()["messages"][thanks]
+        context["sender"].deliver(f"round-report:{view['id']}:thanks", viewer.user_id, text=text)
