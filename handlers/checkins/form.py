@@ -110,7 +110,8 @@ def on_checkin_submitted(
     }[answer.visibility]
     if signal is not None:
         where += " " + p["thanks_told"]
-    client.chat_postMessage(channel=viewer.user_id, text=p["thanks"].format(where=where))
+    thanks = p["thanks"].format(where=where)
+    context["sender"].deliver(f"checkin-thanks:{view['id']}", viewer.user_id, text=thanks)
     if signal is not None and care is not None:
         text, blocks = care
         send_all(

@@ -78,7 +78,7 @@ def on_pause_submitted(
     ack()
     assert until is not None
     text = prompts.load("checkins")["paused"].format(until=until.strftime("%A %d %B %Y"))
-    client.chat_postMessage(channel=viewer.user_id, text=text)
+    context["sender"].deliver(f"checkin-paused:{view['id']}", viewer.user_id, text=text)
     home.publish_home(client, context["db"], viewer.user_id)
 
 

@@ -65,5 +65,5 @@ def on_settings_submitted(
     text = prompts.load("checkins")["settings_saved"].format(
         weekday=checkins.WEEKDAYS[schedule.weekday], time=schedule.at.strftime("%H:%M")
     )
-    client.chat_postMessage(channel=viewer.user_id, text=text)
+    context["sender"].deliver(f"checkin-settings:{view['id']}", viewer.user_id, text=text)
     home.publish_home(client, context["db"], viewer.user_id)

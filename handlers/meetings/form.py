@@ -118,6 +118,8 @@ def on_meeting_submitted(
     except Exception:
         log.exception("could not post meeting %s in %s", saved_id, channel)
         done = texts["post_failed"]
-    client.chat_postMessage(
-        channel=viewer.user_id, text=done.format(title=escape(title), channel=channel)
+    context["sender"].deliver(
+        f"meeting-saved:{view['id']}",
+        viewer.user_id,
+        text=done.format(title=escape(title), channel=channel),
     )

@@ -16,7 +16,6 @@ from bot.db import unit_of_work
 from bot.errors import InvalidInput, NotAMember
 from bot.models import ChoiceKind, Member, RoundChoice, RoundPostKind, utcnow
 from bot.schedules import rounds as runner
-from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
 from bot.services.membership import Viewer
@@ -188,13 +187,15 @@ def on_retell_submitted(
     values = view["state"]["values"]
 
     def retell() -> tuple[int, bool, str]:
+        """The retelling this submission made (a retry of it finds the same one), whether it
+        still waits for the partner's yes, and the partner's name."""
         with unit_of_work(context["db"]) as session:
             round_ = svc.get_round(
                 session, int(metadata(view).get("round_id") or 0), community_id=viewer.community_id
             )
             raw = input_value(values, RoundIds.PARTNER)
             partner = session.get(Member, number_in(str(raw))) if raw else None
-            said, created = svc.retell(
+            said, _created = svc.retell(
                 session,
                 round_,
                 _me(session, viewer),
@@ -202,14 +203,19 @@ def on_retell_submitted(
                 text=input_value(values, RoundIds.TEXT) or "",
                 source_key=f"view:{view['id']}",
             )
-            return said.id, created, svc.who(partner)
+            return said.id, said.awaiting, svc.who(partner)
 
     done = answer_form(ack, retell)
     if done is not None and done[1]:
-        inquiry.ask_partner(context["sender"], context["db"], done[0])
+        # Both are ledgered by the retelling, so a retry of this submission finishes what an
+        # interrupted first attempt left undone and repeats nothing.
+        contribution_id, _, partner_name = done
+        runner.ask_partner(context["sender"], context["db"], contribution_id)
         words = svc.prompts_()["ai"]["interview"]
-        context["sender"].client.chat_postMessage(
-            channel=viewer.user_id, text=str(words["retell_waiting"]).format(partner=done[2])
+        context["sender"].deliver(
+            f"round-retell:{contribution_id}:waiting",
+            viewer.user_id,
+            text=str(words["retell_waiting"]).format(partner=partner_name),
         )
 
 

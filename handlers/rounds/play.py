@@ -13,7 +13,6 @@ from bot.db import unit_of_work
 from bot.errors import InvalidInput
 from bot.models import ChoiceKind, RoundKind, RoundPostKind, RoundShare, RoundStatus, utcnow
 from bot.schedules import rounds as runner
-from bot.schedules import rounds_inquiry as inquiry
 from bot.services import membership
 from bot.services import rounds as svc
 from handlers.forms import for_cop, input_value, metadata, number_in
@@ -103,7 +102,7 @@ def _contribute(view: dict[str, Any], context: BoltContext) -> Posted:
                 source_key=key,
                 choice_id=number_in(str(chosen)) if chosen else None,
             )
-            line = inquiry.commitment_line(item)
+            line = runner.commitment_line(item)
             blocks = builders.commitment_blocks(line, item.id) if item.choice_id else None
             return Posted(created, round_.id, RoundPostKind.COMMITMENT, item.id, line, blocks)
         anon = bool(input_value(values, RoundIds.ANONYMOUS))
@@ -130,7 +129,7 @@ def on_report(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
 
 
 def on_report_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     viewer = viewer_of(context)
     values = view["state"]["values"]
@@ -155,4 +154,5 @@ def on_report_submitted(
             if shared
             else "thanks_report"
         )
-        client.chat_postMessage(channel=viewer.user_id, text=svc.prompts_()["messages"][thanks])
+        text = svc.prompts_()["messages"][thanks]
+        context["sender"].deliver(f"round-report:{view['id']}:thanks", viewer.user_id, text=text)

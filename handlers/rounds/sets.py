@@ -112,7 +112,7 @@ def on_volunteer(ack: Ack, body: dict[str, Any], client: WebClient, context: Bol
 
 
 def on_offer_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     viewer = viewer_of(context)
     meta = metadata(view)
@@ -141,7 +141,7 @@ def on_offer_submitted(
 
     thanks = answer_form(ack, volunteer)
     if thanks:
-        client.chat_postMessage(channel=viewer.user_id, text=thanks)
+        context["sender"].deliver(f"set-offer:{view['id']}:thanks", viewer.user_id, text=thanks)
 
 
 def on_offer_answer(

@@ -12,7 +12,6 @@ from bot.builders.ids import RoundIds
 from bot.db import unit_of_work
 from bot.models import Round, utcnow
 from bot.schedules import rounds as runner
-from bot.schedules import rounds_inquiry as inquiry
 from bot.services import rounds as svc
 from bot.text import escape
 from handlers.middleware import tell, viewer_of
@@ -83,7 +82,7 @@ def on_pair(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     with unit_of_work(context["db"]) as session:
         round_ = svc.get_round(session, round_id, community_id=viewer.community_id)
         svc.require_control(round_, viewer)
-    count = inquiry.pair_for_interviews(context["sender"], context["db"], round_id)
+    count = runner.pair_for_interviews(context["sender"], context["db"], round_id)
     tell(body, client, context, f"Paired the group into {count} interviews.")
 
 

@@ -289,6 +289,14 @@ class SlackSigner:
 
     tamper = forge
 
+    def retry(
+        self, request: SignedRequest, number: int = 1, reason: str = "http_timeout"
+    ) -> SignedRequest:
+        """The same body again, freshly signed, as Slack resends a request it thinks went
+        unanswered (``X-Slack-Retry-Num``, ``X-Slack-Retry-Reason``)."""
+        extra = {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
+        return self.sign(request.body, request.content_type, extra_headers=extra)
+
     def is_valid(self, request: SignedRequest) -> bool:
         return SignatureVerifier(self.signing_secret).is_valid_request(
             request.body, request.headers

@@ -22,6 +22,7 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -83,13 +84,33 @@ class SocketConnection:
 
     def send_frame(self, opcode: int, payload: bytes) -> None:
         with self._send_lock:
-            if not self.open and opcode != OP_CLOSE:
-                raise _Closed
+            self._write(opcode, payload)
+
+    def _write(self, opcode: int, payload: bytes) -> None:
+        if not self.open and opcode != OP_CLOSE:
+            raise _Closed
+        try:
+            self._h.connection.sendall(encode_frame(opcode, payload))
+        except OSError as exc:
+            self.open = False
+            raise _Closed from exc
+
+    def accept(self, register: Callable[[], JSON], answer: Callable[[], None]) -> None:
+        """Make the link known (``register`` returns its hello), answer the upgrade (``answer``
+        writes the 101) and send the hello, letting nothing else down the link meanwhile.
+
+        The app's connect() returns as soon as it reads the 101, and a test may push an
+        envelope that very moment: the link is found, and the envelope waits for the hello,
+        as on Slack's links."""
+        with self._send_lock:
+            hello = register()
             try:
-                self._h.connection.sendall(encode_frame(opcode, payload))
+                answer()
             except OSError as exc:
                 self.open = False
                 raise _Closed from exc
+            self._h.connection.settimeout(None)  # a link stays open however long it idles
+            self._write(OP_TEXT, json.dumps(hello).encode())
 
     def send_json(self, message: JSON) -> None:
         self.send_frame(OP_TEXT, json.dumps(message).encode())
@@ -111,7 +132,10 @@ class SocketConnection:
         rfile = self._h.rfile
 
         def exactly(n: int) -> bytes:
-            data = rfile.read(n) if n else b""
+            try:
+                data = rfile.read(n) if n else b""
+            except OSError as exc:  # reset by the client: as closed as an EOF
+                raise _Closed from exc
             if len(data) < n:
                 raise _Closed
             return data
@@ -177,32 +201,37 @@ class SocketMode:
         if not valid:
             self._refuse(h, 401, b"invalid or used ticket")
             return
-        h.send_response(101, "Switching Protocols")
-        h.send_header("Upgrade", "websocket")
-        h.send_header("Connection", "Upgrade")
-        h.send_header("Sec-WebSocket-Accept", accept_key(key))
-        h.end_headers()
-        h.wfile.flush()
-        h.connection.settimeout(None)  # a link stays open however long it idles
+
+        def answer() -> None:
+            h.send_response(101, "Switching Protocols")
+            h.send_header("Upgrade", "websocket")
+            h.send_header("Connection", "Upgrade")
+            h.send_header("Sec-WebSocket-Accept", accept_key(key))
+            h.end_headers()
+            h.wfile.flush()
+
         conn = SocketConnection(next(self._numbers), ticket, h)
-        with self.cond:
-            retiring = [c for c in self.connections if c.open and c.told_to_disconnect]
-            self.connections.append(conn)
-            live = sum(1 for c in self.connections if c.open) - len(retiring)
-            self.cond.notify_all()
+        retiring: list[SocketConnection] = []
+
+        def register() -> JSON:
+            with self.cond:
+                retiring.extend(c for c in self.connections if c.open and c.told_to_disconnect)
+                self.connections.append(conn)
+                live = sum(1 for c in self.connections if c.open) - len(retiring)
+                self.cond.notify_all()
+            return {
+                "type": "hello",
+                "num_connections": live,
+                "debug_info": {
+                    "host": f"applink-fake-{conn.number}",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.fake.app_id},
+            }
+
         try:
-            conn.send_json(
-                {
-                    "type": "hello",
-                    "num_connections": live,
-                    "debug_info": {
-                        "host": f"applink-fake-{conn.number}",
-                        "build_number": 1,
-                        "approximate_connection_time": 18060,
-                    },
-                    "connection_info": {"app_id": self.fake.app_id},
-                }
-            )
+            conn.accept(register, answer)
             # Slack retires a link it asked the app to leave once the app has a new one.
             for old in retiring:
                 old.close(1000, "refresh")

@@ -210,7 +210,8 @@ def test_server_close_makes_the_client_reconnect(fake: FakeSlack, received: Rece
 
 
 # ---------------------------------------------------------------------- raw RFC 6455 checks
-def _handshake(fake: FakeSlack, url: str | None = None) -> tuple[socket.socket, bytes]:
+def _upgrade(fake: FakeSlack, url: str | None = None) -> socket.socket:
+    """A socket that has asked for the upgrade and read nothing yet."""
     url = (
         url
         or WebClient(base_url=fake.api_url).apps_connections_open(app_token=fake.app_token)["url"]
@@ -224,13 +225,22 @@ def _handshake(fake: FakeSlack, url: str | None = None) -> tuple[socket.socket, 
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         ).encode()
     )
+    return sock
+
+
+def _handshake(fake: FakeSlack, url: str | None = None) -> tuple[socket.socket, bytes]:
+    sock = _upgrade(fake, url)
+    return sock, _read_head(sock)
+
+
+def _read_head(sock: socket.socket) -> bytes:
     head = b""
     while b"\r\n\r\n" not in head:
         chunk = sock.recv(1)
         if not chunk:
             break
         head += chunk
-    return sock, head
+    return head
 
 
 def _read_frame(sock: socket.socket) -> tuple[int, bytes]:
@@ -264,6 +274,21 @@ def test_handshake_answers_the_rfc_6455_sample_key(fake: FakeSlack) -> None:
         assert _read_frame(sock) == (OP_PONG, b"hi")
         sock.sendall(encode_frame(OP_CLOSE, struct.pack("!H", 1000), mask=b"abcd"))
         assert _read_frame(sock) == (OP_CLOSE, struct.pack("!H", 1000))
+
+
+def test_an_envelope_pushed_as_the_link_opens_follows_the_101_and_the_hello(
+    fake: FakeSlack,
+) -> None:
+    # The link is known as soon as the upgrade is accepted, before the app has read a byte:
+    # what is pushed then waits for the handshake's answer and the hello.
+    with _upgrade(fake) as sock:
+        fake.socket_mode.wait_for_connection()
+        envelope_id = fake.socket_send("events_api", {"type": "event_callback", "event": {}})
+        assert _read_head(sock).startswith(b"HTTP/1.1 101")
+        opcode, data = _read_frame(sock)
+        assert opcode == OP_TEXT and json.loads(data)["type"] == "hello"
+        opcode, data = _read_frame(sock)
+        assert opcode == OP_TEXT and json.loads(data)["envelope_id"] == envelope_id
 
 
 def test_tickets_are_single_use_and_unknown_ones_refused(fake: FakeSlack) -> None:

@@ -291,3 +291,47 @@ def test_ledger_rows_record_every_send(kettle: Kettle) -> None:
         rows = session.scalars(select(Delivery).where(Delivery.key.like("checkin:%"))).all()
     assert len(rows) == 3 and all(r.status == DeliveryStatus.SENT and r.message_ts for r in rows)
     assert COP not in {r.channel for r in rows}
+
+
+def test_a_retried_form_is_confirmed_once(kettle: Kettle) -> None:
+    """Slack's retry of a check-in, a pause or the settings (the same submission, signed
+    again with retry headers) keeps what it kept and confirms it once."""
+    kettle.command(MEMBER, "/checkin")
+    view = kettle.fake.last_view()
+    assert view is not None
+    answer = kettle.signer.view_submission(
+        MEMBER,
+        view,
+        build_state_values(view, {CheckinIds.MOOD: "4", CheckinIds.VISIBILITY: "private"}),
+    )
+    kettle.click(MEMBER, CheckinIds.PAUSE_BUTTON, value="2026-W14")
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == CheckinIds.PAUSE_MODAL
+    future = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    pause = kettle.signer.view_submission(
+        MEMBER, view, build_state_values(view, {CheckinIds.PAUSE_UNTIL: future})
+    )
+    kettle.command(CONVENOR, "/checkin", "settings")
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == CheckinIds.SETTINGS_MODAL
+    answers = {
+        CheckinIds.SETTINGS_WEEKDAY: "2",
+        CheckinIds.SETTINGS_TIME: "14:15",
+        CheckinIds.SETTINGS_REMINDER: "24",
+        CheckinIds.SETTINGS_WINDOW: "72",
+        CheckinIds.SETTINGS_ENABLED: [CheckinIds.SETTINGS_ENABLED_YES.value],
+    }
+    settings = kettle.signer.view_submission(CONVENOR, view, build_state_values(view, answers))
+    for request in (answer, pause, settings):
+        assert kettle.send(request).status == 200
+        assert kettle.send(kettle.signer.retry(request)).status == 200
+
+    def said(user: str, words: str) -> int:
+        return sum(1 for m in kettle.fake.dm_messages(user) if words in str(m.get("text")))
+
+    assert said(MEMBER, "Thank you for checking in") == 1
+    assert said(MEMBER, "Check-ins are paused until") == 1
+    assert said(CONVENOR, "Check-ins go out every Wednesday at 14:15") == 1
+    with kettle.db() as session:
+        assert len(session.scalars(select(Checkin)).all()) == 1
+        assert session.scalars(select(CheckinPause)).one().until.isoformat() == future

@@ -76,9 +76,9 @@ def test_a_tea_break_posted_before_a_crash_is_not_posted_again(kettle: Kettle) -
     key = f"round:{round_.id}:tea"
     factory = runtime.current().session_factory
     with pytest.raises(Killed):
-        schedule._tea_breaks(dying, factory, later)
+        schedule.tea_breaks(dying, factory, later)
     assert keyed(thread(kettle, round_.id), key) == 1
-    schedule._tea_breaks(restarted, factory, later)
+    schedule.tea_breaks(restarted, factory, later)
     assert keyed(thread(kettle, round_.id), key) == 1
 
 

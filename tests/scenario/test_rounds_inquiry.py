@@ -13,6 +13,7 @@ from bot.builders.ids import RoundIds
 from bot.models import Member, Round, RoundChoice, RoundContribution, Story, utcnow
 from bot.schedules import rounds as schedule
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER
+from tests.fakeslack.signing import SignedRequest
 from tests.harness import Kettle, select_value, state, text_value
 from tests.scenario.test_rounds_ai import posted, start_ai, thread
 
@@ -70,6 +71,54 @@ def test_only_the_partner_lets_a_retelling_into_the_thread(kettle: Kettle) -> No
     kettle.click(MEMBER2, RoundIds.RETELL_YES, value=value)
     kettle.click(MEMBER2, RoundIds.RETELL_YES, value=value)  # twice: posted once
     assert posted(thread(kettle, round_.id), "*Amina* retells *Rohan*'s story: ROHAN-STORY") == 1
+
+
+def retelling(kettle: Kettle) -> SignedRequest:
+    """Amina's signed submission of Rohan's story, after they were paired for an interview."""
+    round_ = start_ai(kettle)
+    for user in (MEMBER, MEMBER2):
+        kettle.click(user, RoundIds.INTERVIEW, value=f"{round_.id}:0")
+    kettle.click(CONVENOR, RoundIds.PAIR, value=f"{round_.id}:0")
+    kettle.click(MEMBER, RoundIds.RETELL, value=str(round_.id))
+    view = kettle.fake.last_view()
+    assert view is not None and view["callback_id"] == RoundIds.RETELL_MODAL
+    values = {
+        RoundIds.PARTNER: select_value(str(member_id(kettle, MEMBER2))),
+        RoundIds.TEXT: text_value("ROHAN-STORY of the night we sang"),
+    }
+    return kettle.signer.view_submission(MEMBER, view, state(**values))
+
+
+def retell_notes(kettle: Kettle) -> tuple[int, int]:
+    """(asks in Rohan's DM, "I've asked Rohan" notes in Amina's DM)."""
+    asks = sum(
+        1
+        for m in kettle.fake.dm_messages(MEMBER2)
+        if RoundIds.RETELL_YES in json.dumps(m.get("blocks") or [])
+    )
+    return asks, posted(kettle.fake.dm_messages(MEMBER), "whether it may be posted")
+
+
+def test_a_retried_retelling_asks_the_partner_and_tells_the_teller_once(kettle: Kettle) -> None:
+    request = retelling(kettle)
+    kettle.send(request)
+    assert retell_notes(kettle) == (1, 1)
+    for number in (1, 2):
+        kettle.send(kettle.signer.retry(request, number))
+    assert retell_notes(kettle) == (1, 1)
+    with kettle.db() as session:
+        assert len(session.scalars(select(RoundContribution)).all()) == 1
+
+
+def test_a_retry_finishes_what_an_interrupted_retelling_left_unsent(kettle: Kettle) -> None:
+    request = retelling(kettle)
+    kettle.fake.fail_next("chat.postMessage", status=429, retry_after=0, times=4)
+    kettle.send(request)  # kept, but Slack refused the partner's ask past every retry
+    kettle.fake.clear_faults()
+    assert retell_notes(kettle) == (0, 0)
+    kettle.send(kettle.signer.retry(request, 1))
+    kettle.send(kettle.signer.retry(request, 2))
+    assert retell_notes(kettle) == (1, 1)
 
 
 def test_votes_and_starting_from_a_topic_are_members_and_convenors_only(kettle: Kettle) -> None:

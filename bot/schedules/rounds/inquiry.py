@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.builders import rounds as builders
-from bot.builders.common import for_community
 from bot.builders.rounds.parts import slack_time
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Round, RoundCommitment, RoundContribution
-from bot.services import membership
+from bot.schedules.rounds.marking import marked_for
 from bot.services import rounds as svc
 from bot.text import escape, truncate
 
 log = logging.getLogger(__name__)
-
-
-def _marked(session: Session, blocks: list[dict[str, Any]], round_: Round) -> list[dict[str, Any]]:
-    """A DM's blocks, marked as its round's CoP's where the install has several, so a button
-    pressed in it says which CoP it is for."""
-    return for_community(blocks, round_.community_id) if membership.several(session) else blocks
 
 
 def contribution_line(round_: Round, item: RoundContribution) -> str:
@@ -96,10 +86,10 @@ def pair_for_interviews(sender: Sender, session_factory: SessionFactory, round_i
         groups, alone = svc.interview_groups(session, round_)
         pairs = [[m.user_id for m in g] for g in groups]
         messages = [builders.interview_message(round_, g) for g in pairs]
-        messages = [(text, _marked(session, blocks, round_)) for text, blocks in messages]
+        messages = [(text, marked_for(session, blocks, round_)) for text, blocks in messages]
         lonely = [m.user_id for m in alone]
         kind_text, kind_blocks = builders.interview_message(round_, [], alone=True)
-        kind_word = kind_text, _marked(session, kind_blocks, round_)
+        kind_word = kind_text, marked_for(session, kind_blocks, round_)
     for group, (text, blocks) in zip(pairs, messages, strict=True):
         try:
             channel = sender.client.conversations_open(users=",".join(group))["channel"]["id"]
@@ -131,7 +121,7 @@ def ask_partner(sender: Sender, session_factory: SessionFactory, contribution_id
         if said is None or not said.awaiting or said.about is None:
             return
         text, blocks = builders.retell_ask(said.round, svc.who(said.member), said.text, said.id)
-        blocks = _marked(session, blocks, said.round)
+        blocks = marked_for(session, blocks, said.round)
         partner = said.about.user_id
     sender.deliver(f"round-retell:{contribution_id}:ask", partner, text=text, blocks=blocks)
 
@@ -146,7 +136,7 @@ def offer_library(route: runtime.Routing, session_factory: SessionFactory) -> No
             for m in people
         ]
         due_marked = [
-            (r.id, member_id, user_id, (text, _marked(session, blocks, r)))
+            (r.id, member_id, user_id, (text, marked_for(session, blocks, r)))
             for r, member_id, user_id, (text, blocks) in due
         ]
     for sender, (round_id, member_id, user_id, (text, blocks)) in runtime.routed(route, due_marked):
