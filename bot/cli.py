@@ -109,15 +109,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.db import make_engine, make_session_factory, unit_of_work
     from bot.services.knowledge.export import render
 
+    if args.with_secrets and (args.purpose != "backup" or args.format != "json"):
+        return _fail(
+            "--with-secrets is for a JSON backup (--for backup --format json): "
+            "nothing else holds a secret"
+        )
     engine = make_engine(database_url_from_env())
     migrate.require_current(engine)
     with unit_of_work(make_session_factory(engine)) as session:
-        text = render(session, fmt=args.format, purpose=args.purpose, community_id=args.community)
+        text = render(
+            session,
+            fmt=args.format,
+            purpose=args.purpose,
+            community_id=args.community,
+            with_secrets=args.with_secrets,
+        )
+    said = args.purpose
+    if args.purpose == "backup" and args.format == "json":
+        said += (
+            ", with secrets: it holds the workspaces' live tokens, keep it as safe as the database"
+            if args.with_secrets
+            else ", secrets left out: a database rebuilt from it needs Kettle installed again "
+            "through /slack/install in each workspace"
+        )
     if args.output and args.output != "-":
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output} ({args.purpose})", file=sys.stderr)
+        print(f"wrote {args.output} ({said})", file=sys.stderr)
     else:
         sys.stdout.write(text)
+        print(f"wrote the export to standard output ({said})", file=sys.stderr)
     engine.dispose()
     return 0
 
@@ -187,7 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("sharing", "backup"),
         default="sharing",
         help="sharing (default): stories allowed beyond the CoP, names only where allowed; "
-        "backup: everything Kettle stores, confidential",
+        "backup: everything Kettle stores, confidential, its secrets left out",
+    )
+    exp.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="a JSON backup with the workspaces' live bot, refresh and user tokens and install "
+        "states, so a database rebuilt from it needs no new install (keep it as the database)",
     )
     exp.set_defaults(func=cmd_export)
     return parser

@@ -131,8 +131,8 @@ class Sender:
         # How long a claim protects a send in progress; after it, another worker may take over
         # (checking the channel's history first). Longer than any one send may take.
         self.claim_lease = claim_lease
-        self._dm_channels: dict[str, str] = {}  # user id -> their DM with Kettle
-        self._posted_in: dict[str, tuple[str, str]] = {}  # ledger key -> (user id, DM id)
+        # A person's DM id is read from their member row each time, never kept in memory:
+        # once forget-me deletes the row, no replica has it to serve.
 
     def for_team(self, team_id: str, client: WebClient) -> Sender:
         """The same ledger and pacing, sending with another workspace's client."""
@@ -213,8 +213,16 @@ class Sender:
             return False, 0, None, None
         return bool(result.rowcount), row[0], row[1], row[2]  # type: ignore[attr-defined]
 
-    def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
-        dm = self._posted_in.pop(key, None)
+    def _finish(
+        self,
+        key: str,
+        *,
+        ts: str | None,
+        error: str | None = None,
+        dm: tuple[str, str] | None = None,
+    ) -> None:
+        """Release the claim; with `ts`, mark the row sent and keep `dm` (user id, DM id), the
+        DM the post went to, on their member rows in the same transaction."""
         with unit_of_work(self.session_factory) as session:
             if dm is not None and ts is not None:
                 _keep_dm(session, *dm)
@@ -274,18 +282,13 @@ class Sender:
         return None
 
     def known_dm(self, user_id: str) -> str | None:
-        """The DM channel a post to `user_id` went to, as kept on their member row."""
-        cached = self._dm_channels.get(user_id)
-        if cached is None:
-            with unit_of_work(self.session_factory) as session:
-                cached = session.scalar(
-                    select(Member.dm_channel_id)
-                    .where(Member.user_id == user_id, Member.dm_channel_id.is_not(None))
-                    .limit(1)
-                )
-            if cached:
-                self._dm_channels[user_id] = cached
-        return cached
+        """The DM channel a post to `user_id` went to, as kept on their member row now."""
+        with unit_of_work(self.session_factory) as session:
+            return session.scalar(
+                select(Member.dm_channel_id)
+                .where(Member.user_id == user_id, Member.dm_channel_id.is_not(None))
+                .limit(1)
+            )
 
     def resolve_channel(self, channel: str) -> str:
         """A user id means their DM with Kettle. Its channel id is kept on the member row from
@@ -297,7 +300,6 @@ class Sender:
         if known is None:
             self.limiter.wait_method("conversations.open")
             known = str(self.client.conversations_open(users=channel)["channel"]["id"])
-            self._dm_channels[channel] = known
             with unit_of_work(self.session_factory) as session:
                 _keep_dm(session, channel, known)
         return known
@@ -343,12 +345,8 @@ class Sender:
             raise
         ts = str(response["ts"])
         posted_in = str(response.get("channel") or "")
-        known = self._dm_channels.get(channel)
-        if channel.startswith(("U", "W")) and posted_in and known != posted_in:
-            self._posted_in[key] = (channel, posted_in)  # kept as the send is marked sent
-        self._finish(key, ts=ts)
-        if channel.startswith(("U", "W")) and posted_in:
-            self._dm_channels[channel] = posted_in
+        dm = (channel, posted_in) if channel.startswith(("U", "W")) and posted_in else None
+        self._finish(key, ts=ts, dm=dm)  # the DM id is kept as the send is marked sent
         return Outcome(key, True, ts, DeliveryStatus.SENT)
 
     def deliver_queued(self, key: str) -> Outcome | None:

@@ -70,17 +70,20 @@ def _claim(sender: Sender, keys: list[str]) -> dict[str, int]:
     return {str(key): int(attempts) for key, attempts in rows}
 
 
-def _known_dms(sender: Sender, user_ids: list[str]) -> None:
-    wanted = [u for u in user_ids if u.startswith(("U", "W")) and u not in sender._dm_channels]
+def _known_dms(sender: Sender, user_ids: list[str]) -> dict[str, str]:
+    """The DM ids kept on these people's member rows (user id -> DM id), read for one batch."""
+    wanted = sorted({u for u in user_ids if u.startswith(("U", "W"))})
     if not wanted:
-        return
+        return {}
     with unit_of_work(sender.session_factory) as session:
-        for user_id, dm in session.execute(
-            select(Member.user_id, Member.dm_channel_id).where(
-                Member.user_id.in_(wanted), Member.dm_channel_id.is_not(None)
+        return {
+            str(user_id): str(dm)
+            for user_id, dm in session.execute(
+                select(Member.user_id, Member.dm_channel_id).where(
+                    Member.user_id.in_(wanted), Member.dm_channel_id.is_not(None)
+                )
             )
-        ):
-            sender._dm_channels[str(user_id)] = str(dm)
+        }
 
 
 def _mark(sender: Sender, sent: list[tuple[str, str]], dms: list[tuple[str, str]]) -> None:
@@ -120,8 +123,6 @@ def _mark(sender: Sender, sent: list[tuple[str, str]], dms: list[tuple[str, str]
                 )
     for key, ts in hooked:  # a capability notes where it went, row by row
         sender._finish(key, ts=ts)
-    for user_id, dm in dms:
-        sender._dm_channels[user_id] = dm
 
 
 def _release(sender: Sender, keys: list[str]) -> None:
@@ -141,7 +142,7 @@ def deliver_batch(sender: Sender, messages: list[Message]) -> list[Outcome | Bas
     """Send a batch of already reserved ledger rows, each at most once; one outcome (or the
     error that left it pending) per message, in order."""
     claimed = _claim(sender, [m.key for m in messages])
-    _known_dms(sender, [m.channel for m in messages if m.key in claimed])
+    known = _known_dms(sender, [m.channel for m in messages if m.key in claimed])
     started = time.monotonic()
     half_lease = sender.claim_lease.total_seconds() / 2
     outcomes: dict[str, Outcome | BaseException] = {}
@@ -160,7 +161,8 @@ def deliver_batch(sender: Sender, messages: list[Message]) -> list[Outcome | Bas
             continue
         try:
             if attempts > 1:
-                found = sender._already_posted(sender.resolve_channel(channel), key)
+                dm = known.get(channel) or sender.resolve_channel(channel)
+                found = sender._already_posted(dm, key)
                 if found:
                     sent.append((key, found))
                     outcomes[key] = Outcome(key, False, found, DeliveryStatus.SENT)
@@ -182,10 +184,7 @@ def deliver_batch(sender: Sender, messages: list[Message]) -> list[Outcome | Bas
             continue
         ts = str(response["ts"])
         posted_in = str(response.get("channel") or "")
-        if channel.startswith(("U", "W")) and posted_in not in (
-            "",
-            sender._dm_channels.get(channel),
-        ):
+        if channel.startswith(("U", "W")) and posted_in not in ("", known.get(channel)):
             dms.append((channel, posted_in))
         sent.append((key, ts))
         outcomes[key] = Outcome(key, True, ts, DeliveryStatus.SENT)

@@ -231,8 +231,13 @@ class PostRateLimiter:
         self._lock = threading.Lock()
 
     def _channel_slot(self, channel: str) -> float:
+        """The channel's next slot. A slot once passed is dropped: it paces nothing more, and
+        the channel (a person's user or DM id) is kept in memory no longer than its pace."""
+        now = time.time()
         with self._lock:
-            slot = max(time.time(), self._next.get(channel, 0.0))
+            for passed in [c for c, at in self._next.items() if at <= now]:
+                del self._next[passed]
+            slot = max(now, self._next.get(channel, 0.0))
             self._next[channel] = slot + self.interval
         return slot
 

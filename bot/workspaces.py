@@ -19,7 +19,7 @@ from collections.abc import Callable
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
-from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -29,7 +29,12 @@ from bot.config import Settings
 from bot.db import SessionFactory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Community, Delivery, slack_bots, slack_installations
-from bot.models.workspaces import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from bot.models.workspaces import (
+    BOTS_TABLE,
+    INSTALLATIONS_TABLE,
+    OAUTH_STATES_TABLE,
+    SECRET_LEFT_OUT,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,42 @@ ROTATE_MINUTES = 120
 STATE_SECONDS = 600
 
 ClientFactory = Callable[[str | None], WebClient]
+
+
+class InstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, to which a token left out of a backup (`SECRET_LEFT_OUT`) is no token:
+    a database rebuilt from such a backup has its workspaces installed again through
+    /slack/install before any request or job of theirs calls Slack."""
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        bot = super().find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return None if bot is None or bot.bot_token == SECRET_LEFT_OUT else bot
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        found = super().find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return None if found is None or found.bot_token == SECRET_LEFT_OUT else found
 
 
 class Workspaces:
@@ -57,7 +98,7 @@ class Workspaces:
             raise ValueError("Workspaces need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
         self.settings = settings
         self.engine = engine
-        self.store = SQLAlchemyInstallationStore(
+        self.store = InstallationStore(
             client_id=settings.client_id,
             engine=engine,
             bots_table_name=BOTS_TABLE,
@@ -134,7 +175,9 @@ class Workspaces:
             teams = set(
                 conn.scalars(
                     select(slack_bots.c.team_id).where(
-                        slack_bots.c.team_id.is_not(None), slack_bots.c.bot_token.is_not(None)
+                        slack_bots.c.team_id.is_not(None),
+                        slack_bots.c.bot_token.is_not(None),
+                        slack_bots.c.bot_token != SECRET_LEFT_OUT,
                     )
                 )
             )

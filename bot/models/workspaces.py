@@ -23,3 +23,19 @@ slack_bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS_TA
 slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(
     Base.metadata, OAUTH_STATES_TABLE
 )
+
+SECRET_LEFT_OUT = "[secret left out of this backup: install Kettle again through /slack/install]"
+"""What a backup made without `--with-secrets` holds in place of each secret below."""
+
+SECRET_COLUMNS: dict[str, tuple[str, ...]] = {
+    INSTALLATIONS_TABLE: (
+        "bot_token",
+        "bot_refresh_token",
+        "user_token",
+        "user_refresh_token",
+        "incoming_webhook_url",  # whoever holds it can post to its channel
+    ),
+    BOTS_TABLE: ("bot_token", "bot_refresh_token"),
+    OAUTH_STATES_TABLE: ("state",),  # an install link still in flight
+}
+"""The columns that hold a live secret: a token, or what stands for one."""

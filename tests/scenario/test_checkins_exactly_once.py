@@ -80,9 +80,16 @@ def test_a_tick_fired_twice_and_concurrently_sends_once(kettle: Kettle) -> None:
 class LosingSender(Sender):
     """Posts, then 'crashes' before the ledger records the send."""
 
-    def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
+    def _finish(
+        self,
+        key: str,
+        *,
+        ts: str | None,
+        error: str | None = None,
+        dm: tuple[str, str] | None = None,
+    ) -> None:
         if ts is None:
-            super()._finish(key, ts=ts, error=error)
+            super()._finish(key, ts=ts, error=error, dm=dm)
 
 
 def test_a_send_whose_ledger_write_was_lost_is_found_in_the_dm_not_resent(kettle: Kettle) -> None:

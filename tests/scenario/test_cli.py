@@ -10,13 +10,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 
 from bot.db import make_engine
+from bot.models import slack_bots, slack_installations, slack_oauth_states
+from bot.models.workspaces import SECRET_COLUMNS, SECRET_LEFT_OUT
 from bot.web import make_wsgi_app
 from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, SlackSigner
@@ -82,6 +85,63 @@ def test_migrate_then_export(tmp_path: Path) -> None:
     shared = kettle("export", env=env, cwd=tmp_path)
     assert shared.returncode == 0, shared.stderr
     assert "tables" not in json.loads(shared.stdout)
+
+
+SECRETS = {
+    "bot_token": "xoxe.xoxb-1-LIVEBOT",
+    "bot_refresh_token": "xoxe-1-LIVEREFRESH",
+    "user_token": "xoxe.xoxp-1-LIVEUSER",
+    "user_refresh_token": "xoxe-1-LIVEUSERREFRESH",
+    "incoming_webhook_url": "https://hooks.slack.com/services/T1/B1/LIVEHOOK",
+}
+STATE = "LIVESTATE-a-link-in-flight"
+
+
+def installed_workspace(tmp_path: Path, env: dict[str, str]) -> None:
+    """A migrated database holding a workspace installed by OAuth, and an install link open."""
+    assert kettle("migrate", env=env, cwd=tmp_path).returncode == 0
+    engine = make_engine(env["DATABASE_URL"])
+    now = datetime.now(UTC)
+    team = {"client_id": "1.2", "app_id": "A1", "team_id": "T1", "installed_at": now}
+    bot = {k: SECRETS[k] for k in ("bot_token", "bot_refresh_token")}
+    with engine.begin() as conn:
+        conn.execute(insert(slack_installations).values(**team, **SECRETS, user_id="UINST"))
+        conn.execute(insert(slack_bots).values(**team, **bot, bot_id="B1", bot_user_id="UB"))
+        conn.execute(insert(slack_oauth_states).values(state=STATE, expire_at=now))
+    engine.dispose()
+
+
+def test_a_backup_leaves_the_secrets_out_unless_asked_and_says_which(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    installed_workspace(tmp_path, env)
+    plain = kettle("export", "--for", "backup", "-o", "backup.json", env=env, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "secrets left out" in plain.stderr and "/slack/install" in plain.stderr
+    text = (tmp_path / "backup.json").read_text(encoding="utf-8")
+    assert [s for s in [*SECRETS.values(), STATE] if s in text] == []
+    data = json.loads(text)
+    assert data["secrets"]["included"] is False
+    (installation,) = data["tables"]["slack_installations"]
+    assert {k: installation[k] for k in SECRETS} == dict.fromkeys(SECRETS, SECRET_LEFT_OUT)
+    assert installation["team_id"] == "T1" and installation["user_id"] == "UINST"
+    assert data["tables"]["slack_bots"][0]["bot_token"] == SECRET_LEFT_OUT
+    assert data["tables"]["slack_oauth_states"][0]["state"] == SECRET_LEFT_OUT
+    assert sorted(data["secrets"]["left_out"]) == sorted(
+        f"{t}.{c}" for t, cols in SECRET_COLUMNS.items() for c in cols
+    )
+
+    full = kettle("export", "--for", "backup", "--with-secrets", env=env, cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    assert "with secrets" in full.stderr and "live tokens" in full.stderr
+    data = json.loads(full.stdout)
+    assert data["secrets"] == {"included": True}
+    assert all(s in full.stdout for s in [*SECRETS.values(), STATE])
+    assert SECRET_LEFT_OUT not in full.stdout
+
+    for wrong in (["--for", "sharing"], ["--for", "backup", "--format", "csv"]):
+        refused = kettle("export", *wrong, "--with-secrets", env=env, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert "--with-secrets is for a JSON backup" in refused.stderr
 
 
 def test_export_refuses_an_unmigrated_database(tmp_path: Path) -> None:

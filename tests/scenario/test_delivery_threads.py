@@ -25,10 +25,17 @@ class Killed(BaseException):
 class DiesAfterPosting(Sender):
     """Posts to Slack, then dies before the ledger records the send."""
 
-    def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
+    def _finish(
+        self,
+        key: str,
+        *,
+        ts: str | None,
+        error: str | None = None,
+        dm: tuple[str, str] | None = None,
+    ) -> None:
         if ts is not None:
             raise Killed(key)
-        super()._finish(key, ts=ts, error=error)
+        super()._finish(key, ts=ts, error=error, dm=dm)
 
 
 def senders(kettle: Kettle) -> tuple[Sender, Sender]:

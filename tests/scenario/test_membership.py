@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.builders.ids import MembershipIds
 from bot.builders.membership import question_block_id
+from bot.delivery import Sender
 from bot.models import (
     Application,
     ApplicationStatus,
@@ -21,6 +22,7 @@ from bot.models import (
     Story,
     StoryKind,
 )
+from bot.pacing import PostRateLimiter
 from bot.services import membership
 from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER
 from tests.fakeslack.signing import build_state_values
@@ -438,6 +440,23 @@ def test_forget_deletes_stories_and_applications(kettle: Kettle) -> None:
         names = {d.subject_name for d in session.scalars(select(Decision))}
         assert "Olly" not in names
     assert OUTSIDER not in kettle.fake.members_of(COP)
+
+
+def test_forget_leaves_their_dm_id_in_no_replicas_memory(kettle: Kettle) -> None:
+    """Their DM id goes with their member row: neither the replica that forgot them nor
+    another that had used the id a moment before can read it back, even after writing to them
+    again (as someone who is no member, Kettle keeps no id for them)."""
+    dm = kettle.fake.dm_channel_as(MEMBER, "DFORGOTTEN1")
+    kettle.command(MEMBER, "/cop", "mydata")  # Kettle writes to them: their row keeps the id
+    other = Sender(kettle.client, kettle.session_factory, limiter=PostRateLimiter(0))
+    assert other.resolve_channel(MEMBER) == dm == kettle.sender.known_dm(MEMBER)
+    kettle.click(MEMBER, MembershipIds.FORGET_DELETE_BUTTON, channel=dm)
+    with kettle.db() as session:
+        assert membership.get_member(session, cop_id(kettle), MEMBER) is None
+    assert kettle.sender.known_dm(MEMBER) is None
+    assert other.known_dm(MEMBER) is None
+    other.deliver("forgotten-test:1", MEMBER, text="A word to someone who is no member")
+    assert other.known_dm(MEMBER) is None and kettle.sender.known_dm(MEMBER) is None
 
 
 @pytest.mark.parametrize("word", ["profile", "members", "leave"])

@@ -6,6 +6,7 @@ expire, and uninstalling or revoking handled as the operator chose."""
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import time
@@ -15,15 +16,23 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, func, select
+from sqlalchemy import DateTime, Engine, delete, func, insert, select
 
 from bot import runtime
 from bot.config import Settings
 from bot.db import make_session_factory
 from bot.delivery import PostRateLimiter, Sender
-from bot.models import Community, Delivery, Member, slack_bots, slack_installations
+from bot.models import (
+    Community,
+    Delivery,
+    Member,
+    slack_bots,
+    slack_installations,
+    slack_oauth_states,
+)
 from bot.schedules.checkins import run_tick
 from bot.services import membership
+from bot.services.knowledge.export import render
 from bot.services.membership import SlackProfile
 from bot.slack import make_client
 from bot.workspaces import Workspaces
@@ -580,3 +589,52 @@ def test_the_installer_forgotten_leaves_the_workspace_installed(start: object) -
     assert run.fake.tokens_used("views.open") == [token_a]
     run_tick(run.rt, now=MONDAY_0930_LONDON)
     assert dict(posts_by_token(run.fake)) == {A_CONVENOR: token_a}
+
+
+def _rebuild_workspace_tables(run: Running, backup: dict[str, object]) -> None:
+    """The workspace tables rebuilt from a backup file's rows, as an operator rebuilding a
+    database from it by hand would."""
+    tables = backup["tables"]
+    assert isinstance(tables, dict)
+    with run.kettle.db() as session:
+        for table in (slack_installations, slack_bots, slack_oauth_states):
+            session.execute(delete(table))
+            times = [c.name for c in table.c if isinstance(c.type, DateTime)]
+            rows = [
+                {k: datetime.fromisoformat(v) if k in times and v else v for k, v in row.items()}
+                for row in tables[table.name]
+            ]
+            if rows:
+                session.execute(insert(table), rows)
+
+
+@pytest.mark.parametrize("with_secrets", [False, True], ids=["secrets left out", "with secrets"])
+def test_a_database_rebuilt_from_a_backup_is_installed_again_unless_it_kept_the_secrets(
+    start: object, with_secrets: bool
+) -> None:
+    """A backup leaves the workspace's tokens out unless asked: rebuilt from it, Kettle tries no
+    token it does not have and goes on once installed again; with them, it goes on at once."""
+    run: Running = start()  # type: ignore[operator]
+    run.install(A, A_CONVENOR)
+    run.community(A, A_COP, A_CONVENOR, A_MEMBER)
+    token = run.fake.oauth.token_of(A)
+    assert token
+    with run.kettle.db() as session:
+        text = render(session, fmt="json", purpose="backup", with_secrets=with_secrets)
+    assert (token in text) == with_secrets
+    _rebuild_workspace_tables(run, json.loads(text))
+    run.fake.reset_calls()
+    with run.fake.lock:
+        run.fake.call_tokens.clear()
+    run_tick(run.rt, now=MONDAY_0930_LONDON)
+    if with_secrets:
+        assert dict(posts_by_token(run.fake)) == {A_CONVENOR: token, A_MEMBER: token}
+        return
+    assert posts_by_token(run.fake) == []
+    run.command(A, A_MEMBER, "/story", A_COP)
+    assert "not installed in this workspace any more" in run.fake.responses[-1]["text"]
+    assert set(run.fake.call_tokens) <= {None}  # no call with the marker for a token
+    assert run.install(A, A_CONVENOR).status == 200
+    again = run.fake.oauth.token_of(A)
+    run_tick(run.rt, now=MONDAY_0930_LONDON.replace(minute=31))
+    assert dict(posts_by_token(run.fake)) == {A_CONVENOR: again, A_MEMBER: again}

@@ -842,8 +842,9 @@ def forget_me(kettle: Kettle, export: Export, row: Row, cast: Cast, token: str) 
     backup = export("json", "backup")
     assert (token in backup) == row.outlives_forget
     assert cast.owner not in backup
-    if not token.startswith("kq"):  # an id Slack gave: in no table at all
+    if not token.startswith("kq"):  # an id Slack gave: in no table at all, nor read back
         assert _tables_holding(kettle, token) == []
+        assert kettle.sender.known_dm(cast.owner) is None
     for channel, info in kettle.fake.channels.items():
         if info.get("is_im") or info.get("is_mpim"):
             continue  # what Kettle told people in their DMs stays theirs (docs/privacy.md)

@@ -209,9 +209,16 @@ def test_a_story_the_sweeper_posted_comes_down_on_forget_me(kettle: Kettle) -> N
 class LosingSender(Sender):
     """Posts, then 'crashes' before the ledger records the send."""
 
-    def _finish(self, key: str, *, ts: str | None, error: str | None = None) -> None:
+    def _finish(
+        self,
+        key: str,
+        *,
+        ts: str | None,
+        error: str | None = None,
+        dm: tuple[str, str] | None = None,
+    ) -> None:
         if ts is None:
-            super()._finish(key, ts=ts, error=error)
+            super()._finish(key, ts=ts, error=error, dm=dm)
 
 
 def test_a_cop_post_whose_send_was_lost_to_a_crash_still_comes_down(kettle: Kettle) -> None:

@@ -268,3 +268,21 @@ def test_health_report_counts_only_this_communitys_checkins(
         "1 weekly check-ins were sent" in note
         for note in knowledge.health_report(db_session, other, now=NOW).notes
     )
+
+
+def test_every_column_that_holds_a_secret_is_left_out_of_a_backup() -> None:
+    """A new table or column holding a token (or a webhook, or a secret) is caught here."""
+    import re
+
+    from bot.models import Base
+    from bot.models.workspaces import OAUTH_STATES_TABLE, SECRET_COLUMNS
+
+    looks_secret = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.c
+        if re.search(r"token$|secret|webhook_url", column.name)
+        or (table.name, column.name) == (OAUTH_STATES_TABLE, "state")
+    }
+    left_out = {(table, column) for table, cols in SECRET_COLUMNS.items() for column in cols}
+    assert looks_secret and looks_secret <= left_out

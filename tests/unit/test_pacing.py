@@ -7,7 +7,7 @@ import time
 from itertools import pairwise
 from typing import Any
 
-from bot.pacing import LocalSlots, Pacer, SharedSlots
+from bot.pacing import LocalSlots, Pacer, PostRateLimiter, SharedSlots
 
 
 def spaced(slots: list[float], interval: float) -> bool:
@@ -60,3 +60,14 @@ def test_a_slot_not_spent_in_time_is_dropped_not_saved_into_a_burst() -> None:
     late = [pacer.slot("T", "m") for _ in range(3)]
     assert all(s is not None and s >= now - 0.01 - 1e-6 for s in late)
     assert spaced(late, 0.01)  # type: ignore[arg-type]
+
+
+def test_a_channels_pace_is_kept_only_while_it_paces() -> None:
+    """Posts to one channel are spaced; once its slot has passed, the channel (a person's user
+    or DM id) is no longer held in memory."""
+    limiter = PostRateLimiter(0.05, per_method={})
+    first, second = limiter._channel_slot("U1"), limiter._channel_slot("U1")
+    assert second - first >= 0.05 * 0.999
+    time.sleep(0.15)
+    limiter._channel_slot("C1")
+    assert list(limiter._next) == ["C1"]

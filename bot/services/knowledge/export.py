@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot import __version__
 from bot.models import Base, Story, StoryFile, utcnow
+from bot.models.workspaces import SECRET_COLUMNS, SECRET_LEFT_OUT
 from bot.services import stories
 from bot.services.knowledge.gate import (
     answer_for,
@@ -98,8 +99,19 @@ def _addresses(session: Session, community_id: int) -> set[str]:
     return found
 
 
-def export_all(session: Session, *, community_id: int | None = None) -> dict[str, Any]:
-    """Every table Kettle's models define, row by row; filtered to one community when asked."""
+def _secrets_left_out(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with each secret it holds (a token, an install link's state) replaced by a
+    marker; an empty one stays empty."""
+    secret = SECRET_COLUMNS.get(table.name, ())
+    return {k: SECRET_LEFT_OUT if k in secret and v is not None else v for k, v in row.items()}
+
+
+def export_all(
+    session: Session, *, community_id: int | None = None, with_secrets: bool = False
+) -> dict[str, Any]:
+    """Every table Kettle's models define, row by row; filtered to one community when asked.
+    The workspaces' tokens and install states are left out unless `with_secrets`: a backup
+    file travels further than the database."""
     tables: dict[str, list[dict[str, Any]]] = {}
     kept: dict[str, set[Any]] = {}  # the ids of the rows kept, by table, to scope their children
     for table in Base.metadata.sorted_tables:
@@ -111,10 +123,20 @@ def export_all(session: Session, *, community_id: int | None = None) -> dict[str
         if "id" in table.c:
             query = query.order_by(table.c.id)
         rows = session.execute(query).mappings().all()
-        tables[table.name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
+        plain = [{k: _plain(v) for k, v in row.items()} for row in rows]
+        tables[table.name] = plain if with_secrets else [_secrets_left_out(table, r) for r in plain]
         if "id" in table.c:
             kept[table.name] = {row["id"] for row in rows}
-    return {"kettle_version": __version__, "exported_at": utcnow().isoformat(), "tables": tables}
+    secrets: dict[str, Any] = {"included": with_secrets}
+    if not with_secrets:
+        secrets["left_out"] = [f"{t}.{c}" for t, cols in SECRET_COLUMNS.items() for c in cols]
+        secrets["marker"] = SECRET_LEFT_OUT
+    return {
+        "kettle_version": __version__,
+        "exported_at": utcnow().isoformat(),
+        "secrets": secrets,
+        "tables": tables,
+    }
 
 
 # -- the library, for backup or for sharing ------------------------------------------------------
@@ -179,9 +201,17 @@ def library_rows(
     return rows
 
 
-def render(session: Session, *, fmt: str, purpose: str, community_id: int | None = None) -> str:
-    """What `kettle export` writes. A JSON backup is every table plus the library; everything
-    else is the library alone, filtered for sharing unless a backup was asked for.
+def render(
+    session: Session,
+    *,
+    fmt: str,
+    purpose: str,
+    community_id: int | None = None,
+    with_secrets: bool = False,
+) -> str:
+    """What `kettle export` writes. A JSON backup is every table plus the library (its secrets
+    left out unless `with_secrets`); everything else is the library alone, filtered for
+    sharing unless a backup was asked for, and holds no secret.
 
     JSON carries the text as stored (it is data); CSV cells are defused so a spreadsheet never
     runs one as a formula, and Markdown escapes member text so it renders as written."""
@@ -195,7 +225,7 @@ def render(session: Session, *, fmt: str, purpose: str, community_id: int | None
     if fmt == "json":
         data: dict[str, Any]
         if purpose == BACKUP:
-            data = export_all(session, community_id=community_id)
+            data = export_all(session, community_id=community_id, with_secrets=with_secrets)
         else:
             data = {"kettle_version": __version__, "exported_at": utcnow().isoformat()}
         data["purpose"] = purpose
