@@ -13,9 +13,12 @@ Kettle does after each ack (the thank-you DM, the App Home) is done while the ne
 
 Both apps are measured in the same run, in alternating halves (bare, Kettle, Kettle, bare), so
 the ratio holds on a machine that other work is slowing down. Each row prints p50, p99 and max
-for both and Kettle ÷ bare. For /story it also prints the time from sending the command to the
-fake Slack receiving views.open (the trigger_id it carries expires after 3 s at Slack). At the
-end it checks that nothing was lost: one modal per /story, one story per submission.
+for both, Kettle ÷ bare, and the CPU each app's process spent per request in its halves (read
+from /proc). For /story it also prints the time from sending the command to the fake Slack
+receiving views.open (the trigger_id it carries expires after 3 s at Slack); for the submission,
+how long the work after each ack waited for other requests' acks, as Kettle measured it
+(bot/acks.py). At the end it checks that nothing was lost: one modal per /story, one story per
+submission.
 
 SQLite runs on a fresh file; with --database-url (PostgreSQL) it runs on SQLite and then on that
 database, which should be empty (the stories it stores stay there). --profile DIR writes, for

@@ -16,10 +16,10 @@ would otherwise push a few calls into the next window (at 1% a run drew nine 429
 real windows of a minute it is lost in the noise). So the best a run can show is about 1.02x.
 
 The default scale is 10 (a bound of 100 s, 100 posts a second), chosen so that the bound measures
-Slack's pacing rather than the machine: each post costs Kettle about 1.5 ms of CPU in the Web API
-client alone (urllib, a connection per call; profiled with yappi), and the fake Slack its own
-besides, so at --scale 200 (2,000 posts a second, a 5 s bound) two shared cores cannot keep up and
-the ratio says how fast the machine is, not how close Kettle runs to Slack's floor. The output
+Slack's pacing rather than the machine: each post costs Kettle CPU in its Web API client and the
+fake Slack its own besides, so at --scale 200 (2,000 posts a second, a 5 s bound) two shared
+cores cannot keep up (about 1,100 posts a second) and the ratio says how fast the machine is, not
+how close Kettle runs to Slack's floor. The output
 prints both the rate Kettle reached and the rate the limits allow, so a run shows which of the
 two held it back; --scale 200 stays available as a measure of Kettle's per-message cost.
 """
