@@ -74,8 +74,7 @@ def oauth_settings(fake: FakeSlack, db_url: str, tmp_path: Path, **overrides: ob
         files_dir=tmp_path / "files",
         cop_channel=None,
         movement_channel=None,
-        convenors=(),
-        **overrides,
+        **{"convenors": (), **overrides},  # type: ignore[arg-type]
     )
 
 

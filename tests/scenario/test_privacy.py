@@ -54,7 +54,7 @@ from bot.schedules import pairing as pairing_schedule
 from bot.schedules import rounds as round_schedule
 from bot.schedules import sets as set_schedule
 from bot.services import checkins
-from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER, make_settings, wipe
+from tests.conftest import CONVENOR, COP, MEMBER, MEMBER2, OUTSIDER, wipe
 from tests.conftest import MOVEMENT as MOVEMENT_CHANNEL
 from tests.fakeslack import FakeSlack, build_state_values
 from tests.harness import Kettle, Reply, checkbox_values, state, text_value
@@ -64,7 +64,7 @@ from tests.scenario.test_knowledge import file_event, propose_and_answer
 from tests.scenario.test_meetings import click_on, plan
 from tests.scenario.test_membership import ANSWERS, answers_by_block, apply, decide, open_review
 from tests.scenario.test_oauth import A as TEAM
-from tests.scenario.test_oauth import Running
+from tests.scenario.test_oauth import Running, oauth_settings
 from tests.scenario.test_rounds_ai import date_value, number
 from tests.scenario.test_rounds_privacy import propose_set, report, run_set_to_a_commitment
 from tests.scenario.test_stories import open_modal, story_values
@@ -110,16 +110,7 @@ def installed_kettle(
     (through its real install pages), and the CoP set up from Slack by its first convenor."""
     fake.add_user(INSTALLER, "Ines", tz="Europe/Lisbon", is_admin=True)
     fake.set_members(COP, [*fake.members_of(COP), fake.bot_user_id])
-    settings = make_settings(
-        fake,
-        bot_token="",
-        client_id=fake.oauth.client_id,
-        client_secret=fake.oauth.client_secret,
-        database_url=db_url,
-        files_dir=tmp_path / "files",
-        cop_channel=None,
-        movement_channel=None,
-    )
+    settings = oauth_settings(fake, db_url, tmp_path, convenors=(CONVENOR,))
     run = Running(fake, settings, engine)
     try:
         assert run.install(TEAM, INSTALLER).status == 200
