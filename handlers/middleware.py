@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.builders.common import community_of_block, notice_modal
 from bot.builders.ids import CommunityIds
-from bot.db import SessionFactory, autocommitted, unit_of_work
+from bot.db import SessionFactory, autocommitted, read_connection, unit_of_work
 from bot.errors import KettleError, NotAConvenor, NotAMember
 from bot.models import ProcessedRequest
 from bot.services import membership
@@ -104,9 +104,9 @@ def make_viewer_loader(
         user_id = context.user_id
         if user_id:
             # One statement, on every request before its ack (bot/services/membership/roster.py).
-            with autocommitted(session_factory) as session:
+            with read_connection(session_factory) as connection:
                 context["viewer"] = membership.request_viewer(
-                    session,
+                    connection,
                     user_id=user_id,
                     channel_id=_channel_of(body, context),
                     community_id=community_hint(body),

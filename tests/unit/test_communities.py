@@ -112,6 +112,16 @@ def test_the_viewer_in_one_statement_is_the_viewer_found_step_by_step(
                         by_team=by_team,
                     )
                     assert viewer == expected, (user, channel, community_id, team_id, by_team)
+                    # As the web layer reads it, on a plain connection (bot/db.read_connection).
+                    on_connection = membership.request_viewer(
+                        db_session.connection(),
+                        user_id=user,
+                        channel_id=channel,
+                        community_id=community_id,
+                        team_id=team_id,
+                        by_team=by_team,
+                    )
+                    assert on_connection == expected
                     compared += 1
     assert compared == len(users) * len(channels) * len(named) * 4
 

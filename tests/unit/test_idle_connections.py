@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import make_engine
+from bot.db import engine_of, make_engine, make_session_factory, read_connection
 
 
 def test_a_connection_closed_while_idle_is_replaced(db_url: str) -> None:
@@ -51,3 +53,15 @@ def test_a_connection_closed_moments_after_use_fails_once_and_the_pool_is_renewe
     finally:
         engine.dispose()
         other.dispose()
+
+
+def test_a_read_connection_comes_from_the_factorys_engine_and_reads_committed_rows(
+    engine: Engine,
+) -> None:
+    factory = make_session_factory(engine)
+    assert engine_of(factory) is engine
+    assert engine_of(partial(factory, info={"team_id": "T1"})) is engine  # as load_viewer's
+    with read_connection(factory) as connection:
+        assert connection.scalar(text("SELECT 1")) == 1
+        if engine.dialect.name == "postgresql":  # one statement, no BEGIN/COMMIT around it
+            assert connection.connection.driver_connection.autocommit is True

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.db import lock
@@ -171,7 +171,7 @@ _VIEWER_ROWS_OF_TEAM = _VIEWER_ROWS.where(Community.team_id == bindparam("team_i
 
 
 def request_viewer(
-    session: Session,
+    session: Session | Connection,
     *,
     user_id: str,
     channel_id: str | None,
@@ -179,9 +179,9 @@ def request_viewer(
     team_id: str | None = None,
     by_team: bool = False,
 ) -> Viewer:
-    """`resolve_viewer(community_for_request(...))` in one statement: every community the request
-    could be for (of its workspace, with `by_team`) beside the person's member row in each, and
-    the same choice made from those rows in the same order (see `community_for_request`)."""
+    """`resolve_viewer(community_for_request(...))` in one statement, on a session or a plain
+    connection: every community the request could be for (of its workspace, with `by_team`) and
+    the person's row in each; chosen as `community_for_request` chooses, in the same order."""
     query, params = _VIEWER_ROWS, {"user_id": user_id}
     if by_team and team_id:
         query, params = _VIEWER_ROWS_OF_TEAM, {"user_id": user_id, "team_id": team_id}
