@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.acks import AcksFirst, AfterAcks, give_prompt_acks
+from bot.arguments import bind_arguments_once
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.delivery import Sender
@@ -91,5 +92,6 @@ def create_app(
     app.use(make_viewer_loader(session_factory, by_team=workspaces is not None))
     register_handlers(app)
     register_install_events(app, session_factory, settings, workspaces)
-    match_on_body(app)  # last: every listener is registered by now
+    bind_arguments_once(app)  # every middleware and listener is registered by now
+    match_on_body(app)  # last: it routes the listeners as they now are
     return app

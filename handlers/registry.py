@@ -10,6 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener import Listener as BoltListener
 from slack_bolt.listener_matcher import ListenerMatcher
 from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
+from slack_bolt.middleware import Middleware
 from slack_bolt.request import payload_utils
 
 Listener = Callable[..., Any]
@@ -275,10 +276,19 @@ def match_on_body(app: App) -> None:
         ]
     by_kind = _ListenersByKind(app._listeners)
     app._listeners = by_kind
-
-    def only_its_kind(body: dict[str, Any], next: Callable[[], None]) -> None:
-        by_kind.for_request(body)
-        next()
-
     # Run last of the global middleware, just before Bolt's pass over the listeners.
-    app.use(only_its_kind)
+    app.use(_OnlyItsKind(by_kind))
+
+
+class _OnlyItsKind(Middleware):
+    """Tells `_ListenersByKind` the kinds of the request this thread dispatches next."""
+
+    def __init__(self, by_kind: _ListenersByKind) -> None:
+        self.by_kind = by_kind
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        self.by_kind.for_request(req.body)
+        next()
+        return None  # as Bolt's own middleware: the response is still the listener's to give
