@@ -16,6 +16,7 @@ from bot.db import SessionFactory
 from bot.delivery import Sender
 from bot.install import not_installed_message, oauth_flow, register_install_events
 from bot.services import hooks as _hooks  # noqa: F401  (registers the capabilities' hooks)
+from bot.slack import leveled
 from bot.workspaces import RotatingAuthorize, Workspaces
 from handlers import register_handlers
 from handlers.middleware import make_dedupe, make_viewer_loader
@@ -55,7 +56,7 @@ def create_app(
         or ThreadPoolExecutor(
             max_workers=max(32, settings.threads * 4), thread_name_prefix="listener"
         ),
-        logger=logging.getLogger("kettle.bolt"),
+        logger=leveled("kettle.bolt"),  # Bolt builds no debug lines for a level above DEBUG
         **oauth,
     )
     sender = sender or Sender(client, session_factory)

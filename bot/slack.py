@@ -101,6 +101,19 @@ class KeptAliveWebClient(WebClient):
         }
 
 
+def leveled(name: str) -> logging.Logger:
+    """A logger with a level of its own: the one in effect when it is made (KETTLE_LOG_LEVEL).
+
+    slack_sdk and Bolt ask `logger.level <= DEBUG` before they build a debug line (a Web API
+    call's whole body and answer; each middleware's name), and a logger with no level of its
+    own (NOTSET, 0) always says yes: every call built lines no handler would print, a fifth of
+    the interpreter's time in `views.open`."""
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 def make_client(
     token: str | None,
     base_url: str,
@@ -110,7 +123,9 @@ def make_client(
     limiter: PostRateLimiter | None = None,
 ) -> WebClient:
     """With `limiter`, a 429 holds that method for everyone pacing by the limiter's slots."""
-    client = KeptAliveWebClient(token=token, base_url=base_url, timeout=timeout)
+    client = KeptAliveWebClient(
+        token=token, base_url=base_url, timeout=timeout, logger=leveled("kettle.slack_api")
+    )
     rate_limited = (
         SharedRetryAfter(limiter, max_retry_count=max_retries)
         if limiter is not None

@@ -3,6 +3,7 @@ retry handlers still see what they saw over urllib: a 429 with its Retry-After, 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -10,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import KeptAliveWebClient, make_client
+from bot.slack import KeptAliveWebClient, leveled, make_client
 from tests.conftest import BOT_TOKEN, MEMBER
 from tests.fakeslack import FakeSlack, server
 
@@ -82,3 +83,47 @@ def test_a_connection_slack_closed_while_idle_costs_a_new_one_not_an_error(
     time.sleep(0.6)
     assert client.auth_test()["ok"]
     assert fake.connections_accepted - before == 2
+
+
+class _Counted(str):
+    """Text that counts how often a debug line is built from it (its repr)."""
+
+    built = 0
+
+    def __repr__(self) -> str:
+        _Counted.built += 1
+        return str.__repr__(self)
+
+
+def test_no_call_builds_a_debug_line_that_no_handler_prints(fake: FakeSlack) -> None:
+    """slack_sdk builds a call's debug line (its whole body) when its logger has no level of its
+    own; Kettle's clients have one, so a call at INFO builds none, and DEBUG still shows them."""
+    _Counted.built = 0
+    WebClient(token=BOT_TOKEN, base_url=fake.api_url).api_call(
+        "chat.postMessage", json={"channel": MEMBER, "text": _Counted("hi")}
+    )
+    assert _Counted.built > 0  # slack_sdk's own logger: built, then dropped
+
+    client = make_client(BOT_TOKEN, fake.api_url)
+    logger = logging.getLogger("kettle.slack_api")
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)  # as KETTLE_LOG_LEVEL's default leaves it
+        _Counted.built = 0
+        client.api_call("chat.postMessage", json={"channel": MEMBER, "text": _Counted("hi")})
+        assert _Counted.built == 0
+        logger.setLevel(logging.DEBUG)
+        client.api_call("chat.postMessage", json={"channel": MEMBER, "text": _Counted("hi")})
+        assert _Counted.built > 0
+    finally:
+        logger.setLevel(level)
+
+
+def test_a_logger_takes_the_level_in_effect_when_it_is_made() -> None:
+    parent = logging.getLogger("kettle.test_leveled")
+    parent.setLevel(logging.DEBUG)
+    try:
+        assert leveled("kettle.test_leveled.child").level == logging.DEBUG
+    finally:
+        parent.setLevel(logging.NOTSET)
+    assert leveled("kettle.test_leveled.other").level == logging.getLogger().getEffectiveLevel()
