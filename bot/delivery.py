@@ -103,10 +103,17 @@ def queue(
     if thread_ts:
         payload["thread_ts"] = thread_ts
     team_id = session.info.get("team_id")
-    # One statement: a key already queued (a repeat, another replica's) is left as it was.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = {"key": key, "channel": channel, "team_id": team_id, "payload": payload}
-    session.execute(insert(Delivery).values(row).on_conflict_do_nothing(index_elements=["key"]))
+    connection = session.connection()  # the caller's transaction
+    connection.execute(_QUEUE_ONCE[connection.dialect.name], row)
+
+
+# One statement, built once (the message is its parameters): a key already queued (a repeat,
+# another replica's) is left as it was.
+_QUEUE_ONCE = {
+    name: dialect.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class Sender:
