@@ -52,6 +52,7 @@ class Settings:
     file_max_bytes: int = DEFAULT_FILE_MAX_MB * MB
     file_quota_bytes: int = DEFAULT_FILE_QUOTA_MB * MB
     threads: int = 8
+    call_worker: bool = True  # Web API calls made by a worker process (bot/call_worker.py)
     client_id: str | None = None
     client_secret: str | None = None
     public_url: str | None = None
@@ -272,6 +273,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
         raise ConfigError("KETTLE_THREADS must be a number between 1 and 64")
 
+    call_worker_text = env.get("KETTLE_CALL_WORKER", "").strip().lower() or "on"
+    if call_worker_text not in ("on", "off"):
+        raise ConfigError("KETTLE_CALL_WORKER must be on or off")
+
     file_hosts = file_hosts_from(env.get("KETTLE_FILE_HOSTS", ""))
     file_max_bytes = _megabytes(env, "KETTLE_FILE_MAX_MB", DEFAULT_FILE_MAX_MB, 1024)
     file_quota_bytes = _megabytes(env, "KETTLE_FILE_QUOTA_MB", DEFAULT_FILE_QUOTA_MB, 1024 * 1024)
@@ -310,6 +315,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         file_max_bytes=file_max_bytes,
         file_quota_bytes=file_quota_bytes,
         threads=int(threads_text),
+        call_worker=call_worker_text == "on",
         client_id=client_id,
         client_secret=client_secret,
         public_url=public_url,

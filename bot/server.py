@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import doctor, migrate, runtime
 from bot.app import create_app
+from bot.call_worker import CallWorker
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import CLAIM_LEASE, Sender
@@ -208,9 +209,16 @@ class Server:
         self.session_factory = make_session_factory(self.engine)
         # One pace per workspace and method for every job here and every other replica.
         self.limiter = PostRateLimiter(slots=SharedSlots(self.session_factory))
+        # Web API calls in a process of their own, off the interpreter that answers Slack.
+        self.call_worker = (
+            CallWorker(settings.api_url, settings.database_url) if settings.call_worker else None
+        )
         # OAuth mode: this client has no token; each workspace's comes from its installation.
         self.client = make_client(
-            settings.bot_token or None, settings.api_url, limiter=self.limiter
+            settings.bot_token or None,
+            settings.api_url,
+            limiter=self.limiter,
+            worker=self.call_worker,
         )
         self.sender = Sender(
             self.client,
@@ -223,7 +231,7 @@ class Server:
                 settings,
                 self.engine,
                 make_client=lambda token: make_client(
-                    token, settings.api_url, limiter=self.limiter
+                    token, settings.api_url, limiter=self.limiter, worker=self.call_worker
                 ),
                 base_sender=self.sender,
             )
@@ -251,6 +259,8 @@ class Server:
             migrate.upgrade(self.engine)
         else:
             migrate.require_current(self.engine)
+        if self.call_worker is not None:
+            self.call_worker.start()  # its pacing table exists now
         runtime.install(self.rt)
         if self.workspaces is None:
             try:
@@ -355,6 +365,8 @@ class Server:
             self.socket_handler.close()
         self.scheduler.stop()
         doctor.CACHE.stop()
+        if self.call_worker is not None:
+            self.call_worker.stop()  # after the jobs that call Slack
         runtime.clear()
         self.engine.dispose()
         if self.file_lock is not None:

@@ -20,7 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
+from bot.call_worker import CallWorker, NotCarried
 from bot.pacing import PostRateLimiter
 from bot.services.membership import SlackProfile
 
@@ -68,6 +70,64 @@ class KeptAliveWebClient(WebClient):
         self.pool = urllib3.PoolManager(
             num_pools=4, maxsize=pool_size, block=False, ssl_context=self.ssl
         )
+
+    #: With a call worker (bot/call_worker.py), calls are made in its process.
+    worker: CallWorker | None = None
+
+    def _urllib_api_call(
+        self,
+        *,
+        token: str | None = None,
+        url: str,
+        query_params: dict[str, str],
+        json_body: dict[str, Any],
+        body_params: dict[str, str],
+        files: dict[str, io.BytesIO],
+        additional_headers: dict[str, str],
+    ) -> SlackResponse:
+        worker = self.worker
+        here = worker is None or files or not worker.running
+        if not here:
+            request = {
+                "team": self._team(),
+                "token": token or self.token,
+                "url": url,
+                "query_params": query_params,
+                "json_body": json_body,
+                "body_params": body_params,
+                "additional_headers": additional_headers,
+            }
+            try:
+                data, headers, status = worker.call(request)  # type: ignore[union-attr]
+            except NotCarried:
+                here = True
+        if here:
+            return super()._urllib_api_call(  # type: ignore[no-any-return]
+                token=token,
+                url=url,
+                query_params=query_params,
+                json_body=json_body,
+                body_params=body_params,
+                files=files,
+                additional_headers=additional_headers,
+            )
+        args = {"headers": additional_headers, "data": {}, "params": body_params or {}}
+        return SlackResponse(
+            client=self,
+            http_verb="POST",
+            api_url=url,
+            req_args={**args, "files": None, "json": json_body},
+            data=data,
+            headers=headers,
+            status_code=status,
+        ).validate()
+
+    def _team(self) -> str:
+        """The workspace whose pace this client keeps (its 429s hold that workspace's)."""
+        for handler in self.retry_handlers:
+            if isinstance(handler, SharedRetryAfter):
+                return handler.limiter.team_id
+        return ""
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None or not url.lower().startswith(("http://", "https://")):
@@ -121,8 +181,10 @@ def make_client(
     max_retries: int = 5,
     timeout: int = 10,
     limiter: PostRateLimiter | None = None,
+    worker: CallWorker | None = None,
 ) -> WebClient:
-    """With `limiter`, a 429 holds that method for everyone pacing by the limiter's slots."""
+    """With `limiter`, a 429 holds that method for everyone pacing by the limiter's slots; with
+    `worker`, calls are made in the worker's process (bot/call_worker.py)."""
     client = KeptAliveWebClient(
         token=token, base_url=base_url, timeout=timeout, logger=leveled("kettle.slack_api")
     )
@@ -136,6 +198,7 @@ def make_client(
         rate_limited,
         ServerErrorRetryHandler(max_retry_count=max_retries),
     ]
+    client.worker = worker
     return client
 
 

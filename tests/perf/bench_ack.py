@@ -71,13 +71,29 @@ class Process:
         return self.proc.stdout.readline().strip()
 
     def cpu_ms(self) -> float:
-        """CPU time the process has used so far (user and system), in milliseconds."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        """CPU time the process and the processes it started (Kettle's call worker) have used
+        so far (user and system), in milliseconds."""
+        return sum(_cpu_ms(pid) for pid in _with_children(self.proc.pid))
 
     def stop(self) -> None:
         self.proc.terminate()  # after-ack work still queued is not what is measured here
         self.proc.wait(timeout=30)
+
+
+def _cpu_ms(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # ended meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _with_children(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += _with_children(int(child))
+    return found
 
 
 def start(*args: str) -> Process:

@@ -88,6 +88,7 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
 
     from bot import migrate, runtime
     from bot.app import create_app
+    from bot.call_worker import CallWorker
     from bot.config import Settings
     from bot.db import make_engine, make_session_factory
     from bot.delivery import Sender
@@ -107,7 +108,9 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
             cop_channel=COP,
         )
         factory = make_session_factory(engine)
-        client = make_client(BOT_TOKEN, api_url)
+        worker = CallWorker(api_url, db_url)  # as `kettle serve` starts one
+        worker.start()
+        client = make_client(BOT_TOKEN, api_url, worker=worker)
         rt = runtime.Runtime(settings, engine, factory, client, Sender(client, factory))
         runtime.install(rt)
         bootstrap_community(rt)

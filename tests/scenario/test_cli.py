@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -241,6 +242,10 @@ def test_serve_end_to_end_and_clean_shutdown(tmp_path: Path, fake: FakeSlack) ->
     assert proc.returncode == 0, output
     assert "stopped cleanly" in output
     assert "Traceback" not in output
+    # The modal was opened by the call worker (bot/call_worker.py), which ended with Kettle.
+    started = re.search(r"Web API calls are made by a worker process \(pid (\d+)\)", output)
+    assert started, output
+    assert not Path(f"/proc/{started.group(1)}").exists()
 
     engine = make_engine(base_env(tmp_path)["DATABASE_URL"])
     assert "apscheduler_jobs" in inspect(engine).get_table_names()

@@ -27,6 +27,11 @@ def test_capability_numbers_are_accepted() -> None:
     assert s.extra["KETTLE_TEA_BREAK_AT"] == "45"
 
 
+def test_the_call_worker_is_on_unless_turned_off() -> None:
+    assert settings_from().call_worker is True
+    assert settings_from(KETTLE_CALL_WORKER="Off").call_worker is False
+
+
 def test_defaults() -> None:
     s = settings_from()
     assert s.database_url == "sqlite:///kettle.db"
@@ -78,6 +83,7 @@ def test_full_configuration() -> None:
         ({"KETTLE_PAIRING_PERIOD_DAYS": "0"}, "KETTLE_PAIRING_PERIOD_DAYS"),
         ({"KETTLE_CLAIM_LEASE_SECONDS": "-5"}, "KETTLE_CLAIM_LEASE_SECONDS"),
         ({"KETTLE_FANOUT_WORKERS": "1000"}, "KETTLE_FANOUT_WORKERS"),
+        ({"KETTLE_CALL_WORKER": "yes"}, "KETTLE_CALL_WORKER"),
     ],
 )
 def test_bad_values_name_the_variable(changes: dict[str, str], named: str) -> None:
