@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import migrate, runtime
+from bot.call_worker import CallWorker
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.delivery import Sender
@@ -150,6 +151,9 @@ def main() -> None:
         help="default: KETTLE_TEST_DATABASE_URL (emptied first), else a fresh SQLite file",
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations")
+    parser.add_argument(
+        "--no-call-worker", action="store_true", help="make the calls in this process"
+    )
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_fake:
@@ -176,7 +180,13 @@ def main() -> None:
     limiter = PostRateLimiter(
         args.margin / args.scale, per_method=paced, slots=slots, team_id=fake.info["team_id"]
     )
-    client = make_client(settings.bot_token, api_url, max_retries=10, limiter=limiter)
+    worker = None
+    if not args.no_call_worker:  # as `kettle serve` makes its calls (bot/call_worker.py)
+        worker = CallWorker(api_url, url)
+        worker.start()
+    client = make_client(
+        settings.bot_token, api_url, max_retries=10, limiter=limiter, worker=worker
+    )
     sender = Sender(client, session_factory, limiter=limiter)
     rt = runtime.Runtime(settings, engine, session_factory, client, sender)
     post_rate = POSTS_PER_MINUTE / 60 * args.scale
@@ -234,7 +244,11 @@ def main() -> None:
         print(
             f"  duplicates {sum(v for k, v in spread.items() if k > 1)}  misses {spread.get(0, 0)}"
         )
-        print(f"  peak RSS of Kettle {rss / 1024:.0f} MB (the fake Slack runs in its own process)")
+        print(
+            f"  peak RSS of Kettle {rss / 1024:.0f} MB"
+            + (f", of its call worker {worker_peak_mb(worker):.0f} MB" if worker else "")
+            + " (the fake Slack runs in its own process)"
+        )
         if args.tracemalloc:
             print(f"  peak traced Python allocations {peak_traced / 2**20:.0f} MB")
 
@@ -242,8 +256,21 @@ def main() -> None:
         fan_out(THURSDAY, "cold start: no DM channel known")
         fan_out(THURSDAY + timedelta(days=7), "the next week: DM channels kept on member rows")
     finally:
+        if worker is not None:
+            worker.stop()
         fake.close()
         engine.dispose()
+
+
+def worker_peak_mb(worker: CallWorker) -> float:
+    """The call worker's peak resident memory (VmHWM), in MB."""
+    proc = worker._proc
+    if proc is None:
+        return 0.0
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

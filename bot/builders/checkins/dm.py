@@ -33,6 +33,10 @@ def dm_actions(week: str) -> dict[str, Any]:
 # The buttons and the hint are the same in every member's DM of a week: built once per week
 # and wording (a fan-out to thousands renders them once), never changed after.
 _same_for_all: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+# The greeting's section as slack_sdk's model renders it, once; each DM puts its own words in
+# (truncated to the model's 3,000 characters) instead of building and checking a model per
+# member, the most of what working out a week's fan-out cost.
+_SECTION = section("-")
 
 
 def _shared_blocks(week: str, p: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -45,6 +49,10 @@ def _shared_blocks(week: str, p: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     return hit[1], hit[2]
 
 
+def _greeting(text: str) -> dict[str, Any]:
+    return {**_SECTION, "text": {**_SECTION["text"], "text": truncate(text, 3000)}}
+
+
 def checkin_dm(
     name: str, week: str, *, reminder: bool = False, community: Community | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -55,7 +63,7 @@ def checkin_dm(
     intro = p["reminder_intro" if reminder else "dm_intro"].format(name=who)
     text = p["reminder_text" if reminder else "dm_text"].format(name=who)
     actions, hint = _shared_blocks(week, p)
-    blocks = [section(truncate(intro, 3000)), actions, hint]
+    blocks = [_greeting(intro), actions, hint]
     if community is not None:
         return naming_cop(text, blocks, community)
     return text, blocks
