@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!I")
 _DATABASE_URL = "KETTLE_CALL_WORKER_DATABASE_URL"
+# Longer than any one call can take there: slack_sdk's 5 retries, each up to its 10 s timeout or
+# a Retry-After Slack gives (a minute at most in practice).
+ANSWER_TIMEOUT = 600.0
 
 
 def _write(stream: IO[bytes], lock: threading.Lock, message: object) -> None:
@@ -114,7 +117,12 @@ class CallWorker:
             with self._lock:
                 self._waiting.pop(call_id, None)
             raise URLError(f"the call worker has ended: {exc}") from exc
-        kind, *rest = answer.result()
+        try:
+            kind, *rest = answer.result(timeout=ANSWER_TIMEOUT)
+        except TimeoutError as exc:
+            with self._lock:
+                self._waiting.pop(call_id, None)
+            raise URLError("the call worker did not answer in time") from exc
         self.calls += 1
         if kind == "error":
             raise rest[0]
@@ -204,6 +212,10 @@ def _serve(api_url: str, database_url: str) -> None:
 
 
 if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C reaches the whole process group: the serving process stops, and closes our input.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
         level=getattr(logging, os.environ.get("KETTLE_LOG_LEVEL", "INFO").upper(), logging.INFO),
         format="%(asctime)s %(levelname)s call-worker %(name)s: %(message)s",
