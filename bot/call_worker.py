@@ -77,6 +77,7 @@ class CallWorker:
         self._waiting: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
         self._next_id = 0
+        self._ended = False  # its answers ended: it has gone, whether or not yet reaped
         self.calls = 0  # made by the worker (tests, the benchmark)
 
     def start(self) -> None:
@@ -88,12 +89,13 @@ class CallWorker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        self._ended = False
         threading.Thread(target=self._answers, name="call-worker-answers", daemon=True).start()
         log.info("Web API calls are made by a worker process (pid %s)", self._proc.pid)
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        return self._proc is not None and not self._ended and self._proc.poll() is None
 
     def call(self, request: dict[str, Any]) -> tuple[dict[str, Any] | bytes, dict[str, Any], int]:
         """Slack's answer to one prepared call: (body, headers, status). Raises what the call
@@ -139,8 +141,9 @@ class CallWorker:
             if waiting is not None:
                 waiting.set_result(answer)
         with self._lock:
+            self._ended = True
             lost, self._waiting = self._waiting, {}
-        if lost or proc.poll() not in (None, 0):
+        if self._proc is proc:  # not stopped by `stop`
             log.error("the call worker ended; calls are made in this process from now on")
         for waiting in lost.values():
             waiting.set_result(("error", URLError("the call worker ended before answering")))
@@ -162,8 +165,8 @@ class CallWorker:
 
 
 def _serve(api_url: str, database_url: str) -> None:
-    """The worker: one kept-alive client per token, slack_sdk's own retries, answers in any
-    order (each carries its call's number)."""
+    """The worker: one kept-alive client per workspace (each call brings its token), slack_sdk's
+    own retries, answers in any order (each carries its call's number)."""
     from slack_sdk.errors import SlackApiError
 
     from bot.slack import make_client
