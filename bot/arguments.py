@@ -44,7 +44,13 @@ _GIVEN: dict[str, Getter] = {
     "say": lambda req, resp: req.context.say,
     "respond": lambda req, resp: req.context.respond,
 }
-_BOLTS_OWN = {"args", "error", "payload", "self", "cls"}  # left to Bolt's call
+# Left to Bolt's own call: what it gives in a way of its own, and the utilities of its newer
+# surfaces (functions, assistants) that Kettle does not use.
+_BOLTS_OWN = {
+    *("args", "error", "payload", "self", "cls"),
+    *("complete", "fail", "set_status", "set_title", "set_suggested_prompts"),
+    *("save_thread_context", "say_stream"),
+}
 
 
 def _getters(func: Callable[..., Any], logger: Any) -> list[tuple[str, Getter]] | None:

@@ -80,8 +80,11 @@ def test_a_function_naming_bolts_own_arguments_keeps_bolts_call() -> None:
 
     def handles(error: Exception, body: dict[str, Any]) -> None: ...
 
+    def completes(complete: Any, body: dict[str, Any]) -> None: ...
+
     assert _getters(uses_args, logging.getLogger()) is None
     assert _getters(handles, logging.getLogger()) is None
+    assert _getters(completes, logging.getLogger()) is None
 
 
 def test_the_built_app_calls_every_function_without_bolts_per_call_matching() -> None:
