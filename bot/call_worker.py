@@ -94,6 +94,10 @@ class CallWorker:
         log.info("Web API calls are made by a worker process (pid %s)", self._proc.pid)
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and not self._ended and self._proc.poll() is None
 

@@ -264,10 +264,9 @@ def main() -> None:
 
 def worker_peak_mb(worker: CallWorker) -> float:
     """The call worker's peak resident memory (VmHWM), in MB."""
-    proc = worker._proc
-    if proc is None:
+    if worker.pid is None:
         return 0.0
-    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+    for line in Path(f"/proc/{worker.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
