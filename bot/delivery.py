@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import SessionFactory, unit_of_work
+from bot.db import BULK_ROWS, SessionFactory, analyze, unit_of_work
 from bot.models import Delivery, DeliveryStatus, Member, utcnow
 from bot.pacing import PostRateLimiter as PostRateLimiter  # where Sender's pace comes from
 
@@ -167,6 +167,7 @@ class Sender:
     def reserve_many(self, rows: list[tuple[str, str, datetime | None]]) -> None:
         """`reserve` for a whole fan-out, (key, channel, due_at) each, a few statements in all;
         a key already written (by a repeat tick, another replica) is left as it is."""
+        written = 0
         with unit_of_work(self.session_factory) as session:
             insert = (
                 postgresql.insert
@@ -187,6 +188,9 @@ class Sender:
                 ]
                 if fresh:
                     session.execute(insert(Delivery).on_conflict_do_nothing(), fresh)
+                    written += len(fresh)
+        if written >= BULK_ROWS:  # the claims and lookups that follow plan on its new size
+            analyze(self.session_factory, Delivery.__tablename__)
 
     def cancel(self, key: str) -> None:
         with unit_of_work(self.session_factory) as session:

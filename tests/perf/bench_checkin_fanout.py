@@ -44,7 +44,7 @@ from typing import Any
 from bot import migrate, runtime
 from bot.call_worker import CallWorker
 from bot.config import Settings
-from bot.db import make_engine, make_session_factory, unit_of_work
+from bot.db import analyze, make_engine, make_session_factory, unit_of_work
 from bot.delivery import Sender
 from bot.models import Community, Member
 from bot.pacing import SLACK_TIERS, PostRateLimiter, SharedSlots
@@ -106,6 +106,9 @@ def seed(session_factory: Any, n: int) -> None:
             Member(community_id=community.id, user_id=u, name=f"M{i}", tz=ZONES[i % 4])
             for i, u in enumerate(user_ids(n))
         )
+    # A roster this size has grown over months, and autovacuum has long since analyzed it (this
+    # machine's PostgreSQL runs with autovacuum off): plan on its real size, as Kettle would.
+    analyze(session_factory, Member.__tablename__)
 
 
 class FakeProcess:
