@@ -1,24 +1,28 @@
-"""Acknowledgement latency of /story and of the story form's submission, Kettle beside a bare
-Bolt app answering the same signed requests; and how soon /story's modal is open at Slack.
+"""Acknowledgement latency of /story and of the story form's submission, Kettle beside bare
+Bolt apps answering the same signed requests; and how soon /story's modal is open at Slack.
 
 Run on demand:
     python -m tests.perf.bench_ack [--requests 300] [--concurrency 1,20,100] [--members 20]
                                    [--database-url postgresql://…] [--profile DIR]
 
-The fake Slack, Kettle and a bare Bolt app (a listener that only acks, for the same command and
-form) each run in their own process, served by Waitress on loopback with the same 8 threads.
-This process signs each request as Slack does and times it from sending to the HTTP response:
-what Slack holds to 3 seconds. Requests come from `--members` members in turn, so the work
-Kettle does after each ack (the thank-you DM, the App Home) is done while the next requests come.
+The fake Slack, Kettle and two bare Bolt apps each run in their own process, served by Waitress
+on loopback with the same 8 threads. The bare app only acks (the command and the form). The
+modal app answers /story as Slack expects an app to: it acks, then opens the same story form
+with `views.open`, as Kettle does, in its own process. This process signs each request as Slack
+does and times it from sending to the HTTP response: what Slack holds to 3 seconds. Requests
+come from `--members` members in turn, so the work Kettle does after each ack (the thank-you DM,
+the App Home) is done while the next requests come.
 
-Both apps are measured in the same run, in alternating halves (bare, Kettle, Kettle, bare), so
-the ratio holds on a machine that other work is slowing down. Each row prints p50, p99 and max
-for both, Kettle ÷ bare, and the CPU each app's process spent per request in its halves (read
-from /proc). For /story it also prints the time from sending the command to the fake Slack
-receiving views.open (the trigger_id it carries expires after 3 s at Slack); for the submission,
-how long the work after each ack waited for other requests' acks, as Kettle measured it
-(bot/acks.py). At the end it checks that nothing was lost: one modal per /story, one story per
-submission.
+The apps are measured in the same run, in alternating halves (bare, modal, Kettle, Kettle,
+modal, bare; the modal app only for /story), so the ratios hold on a machine that other work is
+slowing down. Each row prints p50, p99 and max for each app, Kettle ÷ each floor, and the CPU
+each app's processes spent per request in its halves (read from /proc; Kettle's includes its
+call worker, shown apart) beside the fake Slack's in the same halves: on a machine with two
+cores, every process here takes its CPU from the others. For /story it also prints the time
+from sending the command to the fake Slack receiving views.open (the trigger_id it carries
+expires after 3 s at Slack), for Kettle and the modal app; for the submission, how long the
+work after each ack waited for other requests' acks, as Kettle measured it (bot/acks.py). At the
+end it checks that nothing was lost: one modal per /story, one story per submission.
 
 SQLite runs on a fresh file; with --database-url (PostgreSQL) it runs on SQLite and then on that
 database, which should be empty (the stories it stores stay there). --profile DIR writes, for
@@ -28,6 +32,7 @@ each Kettle row, the functions that took the most CPU in Kettle's process (yappi
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -56,6 +61,7 @@ from tests.perf.servers import bench_members
 from tests.scenario.test_stories import story_values
 
 TRIGGER_TTL_MS = 3000.0
+OPENS_MODAL = ("modal", "kettle")  # the apps whose /story opens the story form
 
 
 @dataclass
@@ -74,6 +80,10 @@ class Process:
         """CPU time the process and the processes it started (Kettle's call worker) have used
         so far (user and system), in milliseconds."""
         return sum(_cpu_ms(pid) for pid in _with_children(self.proc.pid))
+
+    def children_ms(self) -> float:
+        """The part of `cpu_ms` the processes it started have used."""
+        return sum(_cpu_ms(pid) for pid in _with_children(self.proc.pid)[1:])
 
     def stop(self) -> None:
         self.proc.terminate()  # after-ack work still queued is not what is measured here
@@ -121,8 +131,15 @@ def measure(post: Callable[[], int], n: int, concurrency: int) -> list[float]:
         with lock:
             timings.append(elapsed)
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(n)))
+    # This process is the stopwatch: a pause of its own garbage collector would be counted
+    # against whichever app was being timed.
+    gc.collect()
+    gc.disable()
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, range(n)))
+    finally:
+        gc.enable()
     return timings
 
 
@@ -142,8 +159,8 @@ class Load:
     signer: SlackSigner
     members: list[str]
     ids: count[int] = field(default_factory=count)
-    sent_at: dict[str, float] = field(default_factory=dict)  # trigger id → monotonic time
-    commands_to_kettle: int = 0
+    # app → trigger id → monotonic time sent, for the apps that open the modal
+    sent_at: dict[str, dict[str, float]] = field(default_factory=dict)
     submissions_to_kettle: int = 0
 
     def __post_init__(self) -> None:
@@ -156,27 +173,26 @@ class Load:
     def member(self, n: int) -> str:
         return self.members[n % len(self.members)]
 
-    def command(self, target: str, *, kettle: bool) -> Callable[[], int]:
+    def command(self, target: str, app: str) -> Callable[[], int]:
         def post() -> int:
             n = next(self.ids)
             trigger = f"T{n}"
             request = self.signer.slash_command(
                 "/story", "", self.member(n), channel_id=COP, trigger_id=trigger
             )
-            if kettle:
+            if app in OPENS_MODAL:
                 with self.lock:
-                    self.commands_to_kettle += 1
-                    self.sent_at[trigger] = time.monotonic()
+                    self.sent_at.setdefault(app, {})[trigger] = time.monotonic()
             return request.post(target)[0]
 
         return post
 
-    def submission(self, target: str, *, kettle: bool) -> Callable[[], int]:
+    def submission(self, target: str, app: str) -> Callable[[], int]:
         def post() -> int:
             n = next(self.ids)
             view = {**self.modal, "id": f"V{self.run}{n}", "hash": "h", "team_id": "T0001"}
             request = self.signer.view_submission(self.member(n), view, story_values())
-            if kettle:
+            if app == "kettle":
                 with self.lock:
                     self.submissions_to_kettle += 1
             return request.post(target)[0]
@@ -195,7 +211,7 @@ def at_slack(api_url: str) -> dict[str, Any]:
 
 
 def row(cells: list[str]) -> str:
-    widths = [14, 5, 20, 20, 12, 16, 40]
+    widths = [13, 5, 17, 17, 17, 11, 11, 22, 15, 30]
     return "".join(
         c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
@@ -205,12 +221,23 @@ def trio(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in values)
 
 
+def ratio(k: tuple[float, float, float], floor: tuple[float, float, float] | None) -> str:
+    return f"{k[0] / floor[0]:.1f} / {k[1] / floor[1]:.1f}" if floor else "-"
+
+
+def one(v: float) -> str:
+    return f"{v:.1f}"
+
+
 def run(db_url: str, args: argparse.Namespace) -> bool:
     members = bench_members(args.members)
     fake = start("fake", str(args.members))
     profile = ["--profile"] if args.profile else []
-    kettle = start("kettle", fake.url, db_url, *profile)
-    bare = start("bare", fake.url, db_url)
+    apps = {
+        "kettle": start("kettle", fake.url, db_url, *profile),
+        "bare": start("bare", fake.url, db_url),
+        "modal": start("modal", fake.url, db_url),
+    }
     load = Load(SlackSigner(SIGNING_SECRET), members)
     engine = make_engine(db_url)
     with engine.connect() as conn:
@@ -218,92 +245,122 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
     kind = db_url.split(":")[0].split("+")[0]
     print(
         f"\n{kind}: {args.requests} requests per app per row from {len(members)} members; "
-        "milliseconds from sending to the HTTP response"
+        "milliseconds from sending to the HTTP response. Apps: bare (acks only), modal (acks"
+        " /story and opens the same form), Kettle"
     )
     print(
         row(
             [
                 "request",
                 "conc",
-                "bare p50/p99/max",
-                "Kettle p50/p99/max",
-                "÷ p50/p99",
-                "CPU ms bare/K",
-                "modal open / after-ack wait p50/p99/max",
+                "bare p50/99/max",
+                "modal p50/99/max",
+                "Kettle p50/99/max",
+                "÷bare 50/99",
+                "÷modal",
+                "CPU ms bare/modal/K",
+                "fake's CPU ms",
+                "modal open K; modal app",
             ]
         )
     )
     ok = True
     try:
         for name, maker in (("/story", load.command), ("story submit", load.submission)):
+            labels = ["bare", "modal", "kettle"] if name == "/story" else ["bare", "kettle"]
             for concurrency in args.concurrency:
-                timings: dict[str, list[float]] = {"bare": [], "kettle": []}
-                cpu = {"bare": 0.0, "kettle": 0.0}
-                opened_before = set(load.sent_at)
-                kettle.send("waited")  # forget the waits of the warm-up
-                for label in ("bare", "kettle"):  # warm up: connections, caches, threads
-                    target = bare.url if label == "bare" else kettle.url
-                    measure(maker(target, kettle=label == "kettle"), 2 * concurrency, concurrency)
+                timings: dict[str, list[float]] = {label: [] for label in labels}
+                cpu = dict.fromkeys(labels, 0.0)
+                at_fake = dict.fromkeys(labels, 0.0)  # the fake Slack's CPU in each app's halves
+                in_worker = 0.0
+                opened_before = {a: set(load.sent_at.get(a, {})) for a in OPENS_MODAL}
+                apps["kettle"].send("waited")  # forget the waits of the warm-up
+                for label in labels:  # warm up: connections, caches, threads
+                    measure(maker(apps[label].url, label), 2 * concurrency, concurrency)
                 time.sleep(1)
                 if args.profile:
-                    kettle.send("profile /dev/null")
+                    apps["kettle"].send("profile /dev/null")
                 half = args.requests // 2
-                for label in ("bare", "kettle", "kettle", "bare"):
-                    target = bare.url if label == "bare" else kettle.url
-                    post = maker(target, kettle=label == "kettle")
-                    app = bare if label == "bare" else kettle
-                    before = app.cpu_ms()
+                for label in [*labels, *reversed(labels)]:
+                    app = apps[label]
+                    post = maker(app.url, label)
+                    before, fake_before, worker_before = (
+                        app.cpu_ms(),
+                        fake.cpu_ms(),
+                        app.children_ms(),
+                    )
                     timings[label] += measure(post, half, concurrency)
                     cpu[label] += app.cpu_ms() - before
+                    at_fake[label] += fake.cpu_ms() - fake_before
+                    if label == "kettle":
+                        in_worker += app.children_ms() - worker_before
                 if args.profile:
                     slug = f"{kind}-{name.strip('/').replace(' ', '-')}-{concurrency}"
-                    kettle.send(f"profile {Path(args.profile).resolve() / slug}.txt")
-                b, k = figures(timings["bare"]), figures(timings["kettle"])
+                    apps["kettle"].send(f"profile {Path(args.profile).resolve() / slug}.txt")
+                fig = {label: figures(timings[label]) for label in labels}
+                per = 2 * half
                 opened = ""
                 if name == "/story":
                     time.sleep(1)  # the last views.open calls are under way
                     at = at_slack(fake.url)["opened"]
-                    waits = [
-                        (at[t] - sent) * 1000
-                        for t, sent in load.sent_at.items()
-                        if t not in opened_before and t in at
-                    ]
-                    late = sum(1 for w in waits if w > TRIGGER_TTL_MS)
-                    opened = trio(figures(waits)) + (f" ({late} late)" if late else "")
+                    parts = []
+                    for app_name in OPENS_MODAL:
+                        waits = [
+                            (at[t] - sent) * 1000
+                            for t, sent in load.sent_at.get(app_name, {}).items()
+                            if t not in opened_before[app_name] and t in at
+                        ]
+                        late = sum(1 for w in waits if w > TRIGGER_TTL_MS)
+                        parts.append(trio(figures(waits)) + (f" ({late} late)" if late else ""))
+                    opened = "; ".join(reversed(parts))
                 else:
                     time.sleep(1.5)  # work after the last acks has had its turn
-                    waits = [w * 1000 for w in json.loads(kettle.send("waited"))]
+                    waits = [w * 1000 for w in json.loads(apps["kettle"].send("waited"))]
                     if waits:
-                        opened = trio(figures(waits))
+                        opened = "after-ack wait " + trio(figures(waits))
+                modal = fig.get("modal")
                 print(
                     row(
                         [
                             name,
                             str(concurrency),
-                            trio(b),
-                            trio(k),
-                            f"{k[0] / b[0]:.1f} / {k[1] / b[1]:.1f}",
-                            f"{cpu['bare'] / 2 / half:.1f} / {cpu['kettle'] / 2 / half:.1f}",
+                            trio(fig["bare"]),
+                            trio(modal) if modal else "-",
+                            trio(fig["kettle"]),
+                            ratio(fig["kettle"], fig["bare"]),
+                            ratio(fig["kettle"], modal),
+                            "/".join(one(cpu[a] / per) if a in cpu else "-" for a in apps_order())
+                            + f" (w {one(in_worker / per)})",
+                            "/".join(
+                                one(at_fake[a] / per) if a in at_fake else "-" for a in apps_order()
+                            ),
                             opened,
                         ]
                     ),
                     flush=True,
                 )
         time.sleep(2)  # the last views.open and stores are done before they are counted
-        opened_count = len(set(at_slack(fake.url)["opened"]) & set(load.sent_at))
+        at = set(at_slack(fake.url)["opened"])
+        opened_count = {a: len(at & set(load.sent_at.get(a, {}))) for a in OPENS_MODAL}
+        sent_count = {a: len(load.sent_at.get(a, {})) for a in OPENS_MODAL}
         with engine.connect() as conn:
             stored = (conn.scalar(select(func.count()).select_from(Story)) or 0) - stories_before
-        ok = opened_count == load.commands_to_kettle and stored == load.submissions_to_kettle
+        ok = opened_count == sent_count and stored == load.submissions_to_kettle
         print(
-            f"check: {opened_count} modals opened for {load.commands_to_kettle} /story; "
-            f"{stored} stories stored for {load.submissions_to_kettle} submissions"
+            f"check: Kettle opened {opened_count['kettle']} modals for {sent_count['kettle']}"
+            f" /story, the modal app {opened_count['modal']} for {sent_count['modal']}; Kettle"
+            f" stored {stored} stories for {load.submissions_to_kettle} submissions"
             + ("" if ok else "  ← MISMATCH")
         )
     finally:
-        for proc in (kettle, bare, fake):
+        for proc in (*apps.values(), fake):
             proc.stop()
         engine.dispose()
     return ok
+
+
+def apps_order() -> tuple[str, ...]:
+    return ("bare", "modal", "kettle")
 
 
 def main() -> None:
