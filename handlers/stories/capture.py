@@ -83,50 +83,44 @@ def on_story_submitted(
     session_factory = context["db"]
     # Stored before the acknowledgement so that a failure is reported while the form is open.
     source_key = f"view:{view['id']}"
+    if viewer.member_id is None or viewer.community_id is None:
+        ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
+        return
+    community_id = viewer.community_id
     with unit_of_work(session_factory) as session:
-        community, author, stored_id = stories.submission_rows(
+        story = stories.store_submitted(
             session,
-            community_id=viewer.community_id or 0,
-            user_id=viewer.user_id,
-            source_key=source_key,
-        )
-        if community is None or author is None:
-            ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
-            return
-        if stored_id is not None:  # the same form submitted again: stored the first time
-            ack()
-            return
-        story, created = stories.create_story(
-            session,
-            community=community,
-            author=author,
+            community_id=community_id,
+            author_id=viewer.member_id,
             draft=draft,
             source_key=source_key,
-            unseen=True,
         )
-        if created:
-            file_ids = metadata(view).get("file_ids") or []
+        if story is None:  # the same form submitted again: stored the first time
+            ack()
+            return
+        file_ids = metadata(view).get("file_ids") or []
+        if file_ids:
             stories.attach_files(
                 session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
             )
-            _queue_messages(
-                session, story, author.name, draft.post_to_cop, cop_channel=community.channel_id
-            )
-        story_id, community_id = story.id, community.id
+        channel = stories.cop_channel(session, community_id) if draft.post_to_cop else None
+        posted = _queue_messages(
+            session, story, viewer.name or viewer.user_id, viewer.user_id, cop_channel=channel
+        )
+        story_id = story.id
     ack()
-    if not created:
-        return
 
     def after() -> None:
         sender: Sender = context["sender"]
         # The ledger notes where the CoP post went (stories.note_cop_post), as the sweeper's does.
         # Kettle not in the CoP's channel (or the like): the post waits, the convenors hear.
-        waiting.deliver_queued_or_wait(
-            sender,
-            stories.cop_post_key(story_id),
-            community_id=community_id,
-            what=f"<@{viewer.user_id}>'s story for the CoP's channel",
-        )
+        if posted:
+            waiting.deliver_queued_or_wait(
+                sender,
+                stories.cop_post_key(story_id),
+                community_id=community_id,
+                what=f"<@{viewer.user_id}>'s story for the CoP's channel",
+            )
         sender.deliver_queued(stories.thanks_key(story_id))
         home.publish_home_later(context, body, client, viewer.user_id)
 
@@ -134,12 +128,18 @@ def on_story_submitted(
 
 
 def _queue_messages(
-    session: Session, story: Story, author_name: str, post: bool, *, cop_channel: str | None
-) -> None:
+    session: Session,
+    story: Story,
+    author_name: str,
+    author_user_id: str,
+    *,
+    cop_channel: str | None,
+) -> bool:
     """Queue the CoP post (only where consent allows) and the thank-you with the story itself,
-    so that neither is lost if Kettle stops before sending them."""
+    so that neither is lost if Kettle stops before sending them. `cop_channel`: the author
+    asked for the post (None: not asked, or the CoP has no channel). True: the post was queued."""
     posted = ""
-    if post and cop_channel and stories.may_appear(story, Place.COP):
+    if cop_channel and stories.may_appear(story, Place.COP):
         blocks = story_builders.story_blocks(story, author_line=f"shared by {escape(author_name)}")
         text = story_builders.story_fallback_text(story)
         queue(session, stories.cop_post_key(story.id), cop_channel, text=text, blocks=blocks)
@@ -149,6 +149,7 @@ def _queue_messages(
     queue(
         session,
         stories.thanks_key(story.id),
-        story.author.user_id if story.author else "",
+        author_user_id,
         text=thanks,
     )
+    return bool(posted)

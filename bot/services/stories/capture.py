@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
@@ -117,52 +119,71 @@ def create_story(
     source_key: str,
     unseen: bool = False,
 ) -> tuple[Story, bool]:
-    """Store a story once per source (a modal submission); a repeat returns the first.
-    `unseen`: the caller has just found no story from `source_key` (`submission_rows`)."""
+    """Store a story once per source (a round's harvest, say); a repeat returns the first.
+    `unseen`: the caller has just found no story from `source_key`."""
     existing = (
         None if unseen else session.scalar(select(Story).where(Story.source_key == source_key))
     )
     if existing is not None:
         return existing, False
-    story = Story(
-        community_id=community.id,
-        author_id=author.id,
-        title=draft.title,
-        body=draft.body,
-        kind=draft.kind,
-        consent=draft.consent,
-        themes=draft.themes,
-        media_url=draft.media_url,
-        source_key=source_key,
-    )
+    story = Story(**_story_row(community.id, author.id, draft, source_key))
     session.add(story)
     session.flush()
     return story, True
 
 
-_SUBMISSION_ROWS = (
-    select(
-        Community,
-        Member,
-        select(Story.id).where(Story.source_key == bindparam("source_key")).scalar_subquery(),
-    )
-    .outerjoin(
-        Member, (Member.community_id == Community.id) & (Member.user_id == bindparam("user_id"))
-    )
-    .where(Community.id == bindparam("community_id"))
-)
+def _story_row(
+    community_id: int, author_id: int, draft: StoryDraft, source_key: str
+) -> dict[str, object]:
+    return {
+        "community_id": community_id,
+        "author_id": author_id,
+        "title": draft.title,
+        "body": draft.body,
+        "kind": draft.kind,
+        "consent": draft.consent,
+        "themes": draft.themes,
+        "media_url": draft.media_url,
+        "source_key": source_key,
+    }
 
 
-def submission_rows(
-    session: Session, *, community_id: int, user_id: str, source_key: str
-) -> tuple[Community | None, Member | None, int | None]:
-    """What storing a submitted story needs, in one statement: its community, the author's member
-    row there (whatever its status) and the id of a story already stored from `source_key`."""
-    params = {"community_id": community_id, "user_id": user_id, "source_key": source_key}
-    row = session.execute(_SUBMISSION_ROWS, params).first()
+_STORIES = cast(Table, Story.__table__)
+_STORED = (_STORIES.c.id, _STORIES.c.created_at, _STORIES.c.updated_at)
+# One INSERT that stores a form's story unless one from the same form is stored already.
+_STORE_ONCE = {
+    "postgresql": postgresql.insert(_STORIES)
+    .on_conflict_do_nothing(index_elements=[_STORIES.c.source_key])
+    .returning(*_STORED),
+    "sqlite": sqlite.insert(_STORIES)
+    .on_conflict_do_nothing(index_elements=[_STORIES.c.source_key])
+    .returning(*_STORED),
+}
+
+
+def store_submitted(
+    session: Session, *, community_id: int, author_id: int, draft: StoryDraft, source_key: str
+) -> Story | None:
+    """Store a story submitted in the form, once per form (`source_key`): None when a story
+    from it is stored already (Slack's retry of the submission, a double click, two at once).
+
+    The author is the viewer the request was checked against: an active member of
+    `community_id`. One INSERT, no read before it and no unit-of-work flush: the form is
+    acknowledged only once its story is stored, and every statement before that ack is a wait
+    for each request queued behind it. The story comes back as an object outside the session,
+    for building its post and thank-you."""
+    values = _story_row(community_id, author_id, draft, source_key)
+    statement = _STORE_ONCE[session.get_bind().dialect.name]
+    row = session.execute(statement, values).first()
     if row is None:
-        return None, None, None
-    return row[0], row[1], row[2]
+        return None
+    story_id, created_at, updated_at = row
+    return Story(id=story_id, created_at=created_at, updated_at=updated_at, **values)
+
+
+def cop_channel(session: Session, community_id: int) -> str | None:
+    """The CoP's own channel, where a story its author allows is posted."""
+    return session.scalar(select(Community.channel_id).where(Community.id == community_id))
 
 
 def may_appear(story: Story, place: str) -> bool:
