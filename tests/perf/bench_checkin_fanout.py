@@ -63,8 +63,13 @@ def user_ids(n: int) -> list[str]:
 
 def serve_fake(members: int, scale: float) -> None:
     """The fake Slack's process: answers one JSON command a line on stdin."""
+    import gc
+
     from tests.fakeslack import FakeSlack
 
+    # It stands in for Slack's servers: a full collection over its record of 20,000 messages
+    # would stop it, and every post waiting on it, for a pause that is not Slack's.
+    gc.disable()
     fake = FakeSlack(bot_token="xoxb-bench")
     users = user_ids(members)
     for i, u in enumerate(users):
