@@ -36,6 +36,7 @@ def open_story_modal(
     channel_id: str | None,
     files: list[tuple[int, str]] | None = None,
     choices: list[tuple[int, str]] | None = None,
+    from_home: bool = False,
 ) -> None:
     view = story_builders.story_modal(
         prefill=prefill,
@@ -43,6 +44,7 @@ def open_story_modal(
         channel_id=channel_id,
         files=files or [],
         choices=choices or [],
+        from_home=from_home,
     )
     client.views_open(trigger_id=trigger_id, view=for_cop(view, viewer.community_id))
 
@@ -51,7 +53,9 @@ def on_share_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    open_story_modal(client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None)
+    open_story_modal(
+        client, body["trigger_id"], viewer_of(context), prefill="", channel_id=None, from_home=True
+    )
 
 
 def parse_submission(view: dict[str, Any], *, answer: bool = False) -> stories.StoryDraft:
@@ -98,7 +102,8 @@ def on_story_submitted(
         if story is None:  # the same form submitted again: stored the first time
             ack()
             return
-        file_ids = metadata(view).get("file_ids") or []
+        opened = metadata(view)
+        file_ids = opened.get("file_ids") or []
         if file_ids:
             stories.attach_files(
                 session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
@@ -122,7 +127,11 @@ def on_story_submitted(
                 what=f"<@{viewer.user_id}>'s story for the CoP's channel",
             )
         sender.deliver_queued(stories.thanks_key(story_id))
-        home.publish_home_later(context, body, client, viewer.user_id)
+        if opened.get("from_home"):
+            # The member is back on the App Home, which should show the story. From anywhere
+            # else the Home is built afresh when they next open it (app_home_opened): a
+            # rebuild and a views.publish (Tier 4) for each story would mostly go unseen.
+            home.publish_home_later(context, body, client, viewer.user_id)
 
     later(context, body, client, after)
 

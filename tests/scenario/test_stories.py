@@ -80,6 +80,9 @@ def test_submitting_stores_once_confirms_and_posts_to_the_cop(kettle: Kettle) ->
 
     confirmations = kettle.fake.dm_messages(MEMBER)
     assert any("Thank you for sharing" in m["text"] for m in confirmations)
+    # Sent from a channel: the App Home is built with the story when the member next opens it.
+    assert kettle.fake.calls_to("views.publish") == []
+    kettle.event({"type": "app_home_opened", "user": MEMBER, "tab": "home", "channel": "D1"})
     home = kettle.fake.home(MEMBER)
     assert home is not None and "How we doubled our volunteers" in str(home["blocks"])
 
@@ -142,10 +145,15 @@ def test_outsider_cannot_submit_a_forged_story(kettle: Kettle) -> None:
     assert story_count(kettle) == 0
 
 
-def test_home_button_opens_the_form(kettle: Kettle) -> None:
+def test_home_button_opens_the_form_and_the_home_shows_the_story_sent(kettle: Kettle) -> None:
     kettle.click(MEMBER, HomeIds.SHARE_STORY)
     view = kettle.fake.last_view()
     assert view is not None and view["callback_id"] == StoryIds.MODAL
+    reply = kettle.submit(MEMBER, view, story_values(title="Tea at the library"))
+    assert reply.status == 200 and not reply.text
+    # The member is back on the App Home once the form closes: it is refreshed at once.
+    home = kettle.fake.home(MEMBER)
+    assert home is not None and "Tea at the library" in str(home["blocks"])
 
 
 def test_app_home_for_member_and_outsider(kettle: Kettle) -> None:

@@ -112,12 +112,15 @@ def story_modal(
     channel_id: str | None = None,
     files: Sequence[tuple[int, str]] = (),
     choices: Sequence[tuple[int, str]] = (),
+    from_home: bool = False,
 ) -> dict:
     """The form behind /story; `prefill` is what the member typed after the command.
 
     `choices` are (id, name) of the CoPs a member of several may send it to, asked first.
 
     `files` are (id, name) of files the member sent Kettle, attached when the form is sent.
+
+    `from_home`: opened from the App Home, which the member is back on once it is sent.
     """
     global _plain_form
     p = prompts.load("stories")
@@ -127,6 +130,7 @@ def story_modal(
             "community_id": community_id,
             "channel_id": channel_id,
             "file_ids": [file_id for file_id, _name in files],
+            **({"from_home": True} if from_home else {}),
         }
     )
     if prefill or files or choices:
