@@ -164,7 +164,8 @@ class Load:
     submissions_to_kettle: int = 0
 
     def __post_init__(self) -> None:
-        self.modal = story_modal(community_id=1)
+        # The form as Kettle opens it for /story in the CoP's channel, as the commands here are.
+        self.modal = story_modal(community_id=1, channel_id=COP)
         self.lock = threading.Lock()
         # Kettle stores a form's submission once per view id: ids differ from any earlier run's
         # on the same database, or its stories would rightly be taken for Slack's retries.
@@ -211,7 +212,7 @@ def at_slack(api_url: str) -> dict[str, Any]:
 
 
 def row(cells: list[str]) -> str:
-    widths = [13, 5, 17, 17, 17, 11, 11, 22, 15, 30]
+    widths = [13, 5, 17, 17, 17, 11, 11, 22, 15, 34]
     return "".join(
         c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
@@ -260,7 +261,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 "÷modal",
                 "CPU ms bare/modal/K",
                 "fake's CPU ms",
-                "modal open K; modal app",
+                "  modal open K; modal app",
             ]
         )
     )
@@ -334,7 +335,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                             "/".join(
                                 one(at_fake[a] / per) if a in at_fake else "-" for a in apps_order()
                             ),
-                            opened,
+                            "  " + opened,
                         ]
                     ),
                     flush=True,
@@ -378,7 +379,7 @@ def main() -> None:
     if args.database_url:
         urls.append(normalise_database_url(args.database_url))
     print(
-        "bench_ack: Kettle ÷ a bare Bolt app, same signed requests, same machine, one run. "
+        "bench_ack: Kettle ÷ bare Bolt apps, same signed requests, same machine, one run. "
         f"Slack's limit for an ack is 3,000 ms; /story's trigger_id expires after {TRIGGER_TTL_MS:.0f} ms."
     )
     results = [run(url, args) for url in urls]
