@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 from sqlalchemy import func, select
 
 from bot.builders.ids import HomeIds, StoryIds
@@ -91,6 +95,25 @@ def test_submitting_stores_once_confirms_and_posts_to_the_cop(kettle: Kettle) ->
     assert again.status == 200
     assert story_count(kettle) == 1
     assert len(kettle.fake.messages(COP)) == 1
+
+
+def test_the_same_form_sent_twice_at_once_is_stored_and_thanked_once(kettle: Kettle) -> None:
+    view = open_modal(kettle)
+    values = story_values(post=True)
+    together = threading.Barrier(2)
+
+    def send(_: int) -> Any:
+        together.wait()
+        return kettle.submit(MEMBER, view, values, settle=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(send, range(2)))
+    kettle.settle()
+    assert [(r.status, r.text) for r in replies] == [(200, ""), (200, "")]  # both closed, no error
+    assert story_count(kettle) == 1
+    assert len(kettle.fake.messages(COP)) == 1
+    thanks = [m for m in kettle.fake.dm_messages(MEMBER) if "Thank you for sharing" in m["text"]]
+    assert len(thanks) == 1
 
 
 def test_story_not_posted_unless_asked(kettle: Kettle) -> None:
