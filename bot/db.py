@@ -6,11 +6,24 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -221,6 +234,20 @@ def read_connection(factory: SessionFactory) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
+
+
+def insert_once(
+    table: Table, *keys: str, returning: Sequence[ColumnElement[Any]] = ()
+) -> dict[str, Insert]:
+    """An INSERT that leaves a row already there (the same `keys`) as it was: ON CONFLICT DO
+    NOTHING, built once for each database Kettle runs on. Run the one for the connection's
+    dialect (`statement[connection.dialect.name]`) with the row, or rows, as its parameters;
+    with `returning`, a row that was there already returns nothing."""
+    built: dict[str, Insert] = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        built[name] = statement.returning(*returning) if returning else statement
+    return built
 
 
 # A write of this many rows or more refreshes its table's statistics at once (`analyze`).

@@ -20,11 +20,10 @@ from typing import Any, cast
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Table, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import BULK_ROWS, SessionFactory, analyze, unit_of_work
+from bot.db import BULK_ROWS, SessionFactory, analyze, insert_once, unit_of_work
 from bot.models import Delivery, DeliveryStatus, Member, utcnow
 from bot.pacing import PostRateLimiter as PostRateLimiter  # where Sender's pace comes from
 
@@ -110,10 +109,7 @@ def queue(
 
 # One statement, built once (the message is its parameters): a key already queued (a repeat,
 # another replica's) is left as it was.
-_QUEUE_ONCE = {
-    name: dialect.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["key"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_QUEUE_ONCE = insert_once(cast(Table, Delivery.__table__), "key")
 
 
 class Sender:
@@ -169,11 +165,7 @@ class Sender:
         a key already written (by a repeat tick, another replica) is left as it is."""
         written = 0
         with unit_of_work(self.session_factory) as session:
-            insert = (
-                postgresql.insert
-                if session.get_bind().dialect.name == "postgresql"
-                else sqlite.insert
-            )
+            insert = _QUEUE_ONCE[session.get_bind().dialect.name]
             for start in range(0, len(rows), 500):
                 chunk = rows[start : start + 500]
                 have = set(
@@ -187,7 +179,7 @@ class Sender:
                     if k not in have
                 ]
                 if fresh:
-                    session.execute(insert(Delivery).on_conflict_do_nothing(), fresh)
+                    session.execute(insert, fresh)
                     written += len(fresh)
         if written >= BULK_ROWS:  # the claims and lookups that follow plan on its new size
             analyze(self.session_factory, Delivery.__tablename__)

@@ -10,12 +10,12 @@ from typing import Any, cast
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from bot.builders.common import community_of_block, notice_modal
 from bot.builders.ids import CommunityIds
-from bot.db import SessionFactory, autocommitted, read_connection, unit_of_work
+from bot.db import SessionFactory, autocommitted, insert_once, read_connection, unit_of_work
 from bot.errors import KettleError, NotAConvenor, NotAMember
 from bot.models import ProcessedRequest
 from bot.services import membership
@@ -23,6 +23,11 @@ from bot.services.membership import Viewer
 from bot.text import escape
 
 log = logging.getLogger(__name__)
+
+
+_PROCESSED = cast(Table, ProcessedRequest.__table__)
+# Returns the key only where this delivery of the event is the first.
+_FIRST_DELIVERY = insert_once(_PROCESSED, "key", returning=[_PROCESSED.c.key])
 
 
 def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
@@ -35,16 +40,8 @@ def make_dedupe(session_factory: SessionFactory) -> Callable[..., Any]:
         # Every first delivery is recorded (a retry may reach another replica): one statement,
         # which returns the key only where this delivery is the first.
         with autocommitted(session_factory) as session:
-            insert = (
-                postgresql.insert
-                if session.get_bind().dialect.name == "postgresql"
-                else sqlite.insert
-            )
             stored = session.execute(
-                insert(ProcessedRequest)
-                .values(key=f"event:{event_id}")
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(ProcessedRequest.key)
+                _FIRST_DELIVERY[session.get_bind().dialect.name], {"key": f"event:{event_id}"}
             ).first()
         if stored is None:
             log.info("dropping repeated delivery of event %s", event_id)

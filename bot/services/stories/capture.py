@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db import insert_once
 from bot.errors import InvalidInput
 from bot.models import Community, Consent, Member, Story, StoryKind
 
@@ -151,14 +151,7 @@ def _story_row(
 _STORIES = cast(Table, Story.__table__)
 _STORED = (_STORIES.c.id, _STORIES.c.created_at, _STORIES.c.updated_at)
 # One INSERT that stores a form's story unless one from the same form is stored already.
-_STORE_ONCE = {
-    "postgresql": postgresql.insert(_STORIES)
-    .on_conflict_do_nothing(index_elements=[_STORIES.c.source_key])
-    .returning(*_STORED),
-    "sqlite": sqlite.insert(_STORIES)
-    .on_conflict_do_nothing(index_elements=[_STORIES.c.source_key])
-    .returning(*_STORED),
-}
+_STORE_ONCE = insert_once(_STORIES, "source_key", returning=_STORED)
 
 
 def store_submitted(
