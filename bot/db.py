@@ -236,6 +236,15 @@ def read_connection(factory: SessionFactory) -> Iterator[Connection]:
         yield connection
 
 
+@contextmanager
+def write_connection(factory: SessionFactory) -> Iterator[Connection]:
+    """A Core connection in one transaction, committed when the block ends (rolled back if it
+    raises), for a write of a few statements built once that makes no ORM objects (a send's
+    claim and mark in the delivery ledger): without a Session's bookkeeping."""
+    with engine_of(factory).begin() as connection:
+        yield connection
+
+
 def insert_once(
     table: Table, *keys: str, returning: Sequence[ColumnElement[Any]] = ()
 ) -> dict[str, Insert]:

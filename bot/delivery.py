@@ -19,11 +19,10 @@ from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Table, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import BULK_ROWS, SessionFactory, analyze, insert_once, unit_of_work
+from bot.db import BULK_ROWS, SessionFactory, analyze, insert_once, unit_of_work, write_connection
 from bot.models import Delivery, DeliveryStatus, Member, utcnow
 from bot.pacing import PostRateLimiter as PostRateLimiter  # where Sender's pace comes from
 
@@ -60,18 +59,76 @@ def _note_sent(session: Session, key: str, ts: str) -> None:
         log.exception("could not note where %s was posted", key)
 
 
+_LEDGER = cast(Table, Delivery.__table__)
+_MEMBERS = cast(Table, Member.__table__)
+_row, _member = _LEDGER.c, _MEMBERS.c
+
+# A send's statements, built once (each send is their parameters): a Session's bookkeeping and
+# a statement built afresh cost the serving process more than the rest of a send together.
+_CLAIM = (
+    update(_LEDGER)
+    .where(
+        _row.key == bindparam("k"),
+        _row.status == DeliveryStatus.PENDING,
+        or_(_row.claimed_at.is_(None), _row.claimed_at < bindparam("stale")),
+    )
+    .values(claimed_by=bindparam("by"), claimed_at=bindparam("now"), attempts=_row.attempts + 1)
+    .returning(_row.attempts, _row.message_ts, _row.channel, _row.payload)
+)
+_CLAIM_QUEUED = _CLAIM.where(_row.payload.is_not(None))  # a message queued with its payload
+_STATE = select(_row.attempts, _row.message_ts, _row.status, _row.channel, _row.payload).where(
+    _row.key == bindparam("k")
+)
+_MARK_SENT = (
+    update(_LEDGER)
+    .where(_row.key == bindparam("k"), _row.claimed_by == bindparam("by"))
+    .values(
+        status=DeliveryStatus.SENT,
+        message_ts=bindparam("ts"),
+        sent_at=bindparam("at"),
+        claimed_by=None,
+        claimed_at=None,
+        last_error=func.coalesce(bindparam("error", type_=String), _row.last_error),
+    )
+)
+_RELEASE = (
+    update(_LEDGER)
+    .where(_row.key == bindparam("k"), _row.claimed_by == bindparam("by"))
+    .values(
+        claimed_by=None,
+        claimed_at=None,
+        last_error=func.coalesce(bindparam("error", type_=String), _row.last_error),
+    )
+)
+# A person's DM channel id on their member rows (one per CoP they belong to): a plain UPDATE,
+# no ORM bookkeeping, updated_at left alone; a row that has it already is not written again.
+_KEEP_DM = (
+    update(_MEMBERS)
+    .where(
+        _member.user_id == bindparam("u"),
+        or_(_member.dm_channel_id.is_(None), _member.dm_channel_id != bindparam("dm")),
+    )
+    .values(dm_channel_id=bindparam("dm"), updated_at=_member.updated_at)
+)
+
+
 def _keep_dm(session: Session, user_id: str, dm_channel: str) -> None:
     """Keep a person's DM channel id on their member rows (one per CoP they belong to)."""
-    table = cast(Table, Member.__table__)
-    members = table.c
-    session.execute(
-        update(table)  # a plain UPDATE: no ORM bookkeeping, updated_at left alone
-        .where(
-            members.user_id == user_id,
-            or_(members.dm_channel_id.is_(None), members.dm_channel_id != dm_channel),
-        )
-        .values(dm_channel_id=dm_channel, updated_at=members.updated_at)
-    )
+    session.connection().execute(_KEEP_DM, {"u": user_id, "dm": dm_channel})
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """What claiming a ledger row found: `taken` (this worker may send it now), the attempt
+    it is (counting this one), the ts of a send already recorded, its status, and what it is
+    (the channel and, for a queued message, its payload)."""
+
+    taken: bool
+    attempts: int
+    ts: str | None
+    status: DeliveryStatus
+    channel: str
+    payload: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -150,15 +207,10 @@ class Sender:
 
     # -- ledger ----------------------------------------------------------------------------
     def reserve(self, key: str, channel: str, *, due_at: datetime | None = None) -> None:
-        """Write the ledger row if it is not there yet (idempotent)."""
-        with unit_of_work(self.session_factory) as session:
-            if session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None:
-                return
-        try:
-            with unit_of_work(self.session_factory) as session:
-                session.add(Delivery(key=key, channel=channel, due_at=due_at, team_id=self.team_id))
-        except IntegrityError:
-            pass  # another worker reserved it first: same outcome
+        """Write the ledger row if it is not there yet (idempotent): one statement."""
+        row = {"key": key, "channel": channel, "due_at": due_at, "team_id": self.team_id}
+        with write_connection(self.session_factory) as connection:
+            connection.execute(_QUEUE_ONCE[connection.dialect.name], row)
 
     def reserve_many(self, rows: list[tuple[str, str, datetime | None]]) -> None:
         """`reserve` for a whole fan-out, (key, channel, due_at) each, a few statements in all;
@@ -193,28 +245,29 @@ class Sender:
             )
 
     def _claim(self, key: str) -> tuple[bool, int, str | None, DeliveryStatus | None]:
-        now = utcnow()
-        with unit_of_work(self.session_factory) as session:
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.key == key,
-                    Delivery.status == DeliveryStatus.PENDING,
-                    or_(
-                        Delivery.claimed_at.is_(None), Delivery.claimed_at < now - self.claim_lease
-                    ),
-                )
-                .values(claimed_by=self.worker_id, claimed_at=now, attempts=Delivery.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            row = session.execute(
-                select(Delivery.attempts, Delivery.message_ts, Delivery.status).where(
-                    Delivery.key == key
-                )
-            ).one_or_none()
-        if row is None:
+        """(claimed by this worker now, attempt number, ts already recorded, status); a key
+        with no ledger row: (False, 0, None, None)."""
+        claim = self._take(key)
+        if claim is None:
             return False, 0, None, None
-        return bool(result.rowcount), row[0], row[1], row[2]  # type: ignore[attr-defined]
+        return claim.taken, claim.attempts, claim.ts, claim.status
+
+    def _take(self, key: str, *, queued: bool = False) -> _Claim | None:
+        """Claim the row (a compare-and-set with a lease; `queued`: only a message queued with
+        its payload) and read what it holds, in one statement; a row that is sent, cancelled or
+        claimed by another is read as it is."""
+        now = utcnow()
+        claim = {"k": key, "stale": now - self.claim_lease, "by": self.worker_id, "now": now}
+        with write_connection(self.session_factory) as connection:
+            taken = connection.execute(_CLAIM_QUEUED if queued else _CLAIM, claim).first()
+            if taken is not None:
+                attempts, ts, channel, payload = taken
+                return _Claim(True, attempts, ts, DeliveryStatus.PENDING, channel, payload)
+            found = connection.execute(_STATE, {"k": key}).first()
+        if found is None:
+            return None
+        attempts, ts, status, channel, payload = found
+        return _Claim(False, attempts, ts, DeliveryStatus(status), channel, payload)
 
     def _finish(
         self,
@@ -226,20 +279,23 @@ class Sender:
     ) -> None:
         """Release the claim; with `ts`, mark the row sent and keep `dm` (user id, DM id), the
         DM the post went to, on their member rows in the same transaction."""
+        error = error[:500] if error is not None else None
+        mark: dict[str, Any] = {"k": key, "by": self.worker_id, "error": error}
+        if ts is None:
+            with write_connection(self.session_factory) as connection:
+                connection.execute(_RELEASE, mark)
+            return
+        mark.update(ts=ts, at=utcnow())
+        if key.split(":", 1)[0] not in ON_SENT:  # most sends: two statements, no Session
+            with write_connection(self.session_factory) as connection:
+                if dm is not None:
+                    connection.execute(_KEEP_DM, {"u": dm[0], "dm": dm[1]})
+                connection.execute(_MARK_SENT, mark)
+            return
         with unit_of_work(self.session_factory) as session:
-            if dm is not None and ts is not None:
+            if dm is not None:
                 _keep_dm(session, *dm)
-            values: dict[str, Any] = {"claimed_by": None, "claimed_at": None}
-            if ts is not None:
-                values.update(status=DeliveryStatus.SENT, message_ts=ts, sent_at=utcnow())
-            if error is not None:
-                values["last_error"] = error[:500]
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.key == key, Delivery.claimed_by == self.worker_id)
-                .values(**values)
-            )
-            if ts is not None and result.rowcount:  # type: ignore[attr-defined]
+            if session.connection().execute(_MARK_SENT, mark).rowcount:
                 _note_sent(session, key, ts)
 
     # -- Slack -----------------------------------------------------------------------------
@@ -323,6 +379,32 @@ class Sender:
         claimed, attempts, ts, status = self._claim(key)
         if not claimed:
             return Outcome(key, False, ts, status or DeliveryStatus.PENDING)
+        return self._send(
+            key, channel, attempts, text=text, blocks=blocks, thread_ts=thread_ts, **extra
+        )
+
+    def deliver_queued(self, key: str) -> Outcome | None:
+        """Send a message queued with `queue()`, from its stored payload (idempotent): claimed
+        and read in one statement, marked sent in one transaction."""
+        claim = self._take(key, queued=True)
+        if claim is None or claim.payload is None:  # no such message queued
+            return None
+        if not claim.taken:
+            return Outcome(key, False, claim.ts, claim.status)
+        return self._send(key, claim.channel, claim.attempts, **claim.payload)
+
+    def _send(
+        self,
+        key: str,
+        channel: str,
+        attempts: int,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> Outcome:
+        """Post a row this worker has claimed (unless an earlier attempt did), and mark it."""
         try:
             # A user id is posted to as it is: Slack puts the message in their DM and answers
             # with its channel id, kept for what needs it (history, updates, deletes).
@@ -351,17 +433,6 @@ class Sender:
         dm = (channel, posted_in) if channel.startswith(("U", "W")) and posted_in else None
         self._finish(key, ts=ts, dm=dm)  # the DM id is kept as the send is marked sent
         return Outcome(key, True, ts, DeliveryStatus.SENT)
-
-    def deliver_queued(self, key: str) -> Outcome | None:
-        """Send a message queued with `queue()`, from its stored payload (idempotent)."""
-        with unit_of_work(self.session_factory) as session:
-            row = session.scalar(select(Delivery).where(Delivery.key == key))
-            if row is None or row.payload is None:
-                return None
-            if row.status != DeliveryStatus.PENDING:
-                return Outcome(key, False, row.message_ts, row.status)
-            channel, payload = row.channel, dict(row.payload)
-        return self.deliver(key, channel, **payload)
 
     def team_of(self, key: str) -> str | None:
         """The workspace a ledgered message is sent in."""
