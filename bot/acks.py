@@ -124,7 +124,11 @@ class AcksFirst:
     refreshes), and Python runs one thread at a time: in a burst, every refresh run between two
     acks adds its time to the later ack, which Slack holds to 3 seconds, while the refresh itself
     can come a moment later unnoticed. So the after-ack pool starts a piece of work only when no
-    request is waiting for its ack, or once it has waited `max_wait` seconds (it never starves).
+    request is waiting for its ack, or once `max_wait` seconds have passed since it was handed to
+    the pool (it never starves). The time counts from then, not from when a pool thread took it
+    up: under a steady stream of requests each piece would otherwise wait its `max_wait` in turn,
+    the pool would finish a few a second, and the work behind them, each piece holding the
+    request it came from, would grow for as long as the stream lasted.
     """
 
     def __init__(self, max_wait: float = 1.0) -> None:
@@ -138,11 +142,15 @@ class AcksFirst:
         """A context in which a request is being answered (the web layer holds it)."""
         return _Answering(self)
 
-    def wait_turn(self) -> None:
+    def wait_turn(self, since: float | None = None) -> None:
+        """Until no request waits for its ack, or `max_wait` after `since` (time.monotonic(),
+        when the work was handed over; by default now)."""
         began = time.monotonic()
-        with self._quiet:
-            self._quiet.wait_for(lambda: self._answering == 0, timeout=self.max_wait)
-        self.waited.append(time.monotonic() - began)
+        timeout = self.max_wait - (began - since) if since is not None else self.max_wait
+        if timeout > 0:
+            with self._quiet:
+                self._quiet.wait_for(lambda: self._answering == 0, timeout=timeout)
+        self.waited.append(time.monotonic() - (since if since is not None else began))
 
     def _enter(self) -> None:
         with self._quiet:
@@ -174,8 +182,10 @@ class AfterAcks(Executor):
         self.gate = gate
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        handed = time.monotonic()
+
         def in_turn() -> T:
-            self.gate.wait_turn()
+            self.gate.wait_turn(since=handed)
             return fn(*args, **kwargs)
 
         return self.inner.submit(in_turn)

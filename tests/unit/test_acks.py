@@ -117,3 +117,16 @@ def test_with_no_request_being_answered_work_runs_at_once() -> None:
     began = time.monotonic()
     assert pool.submit(lambda: 1).result(timeout=2) == 1
     assert time.monotonic() - began < 0.5
+
+
+def test_work_handed_over_together_waits_max_wait_once_not_once_each() -> None:
+    # Requests never stop coming: each piece's wait counts from when it was handed over, so a
+    # backlog runs out in max_wait, not in max_wait per piece (ten pieces, one thread: 3 s).
+    gate = AcksFirst(max_wait=0.3)
+    pool = AfterAcks(ThreadPoolExecutor(max_workers=1), gate)
+    with gate.answering():
+        began = time.monotonic()
+        futures = [pool.submit(lambda i=i: i) for i in range(10)]
+        assert [f.result(timeout=5) for f in futures] == list(range(10))
+        assert time.monotonic() - began < 1.5
+    assert len(gate.waited) == 10 and max(gate.waited) < 1.5
