@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.acks import AcksFirst, AfterAcks, give_prompt_acks
 from bot.arguments import bind_arguments_once
 from bot.config import Settings
+from bot.courier import Courier
 from bot.db import SessionFactory
 from bot.delivery import Sender
 from bot.install import not_installed_message, oauth_flow, register_install_events
@@ -68,6 +69,9 @@ def create_app(
         background_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack"),
         acks_first,
     )
+    # Confirmations queued with a change go at their pace from a heap, not asleep in the pool.
+    courier = Courier(background)
+    app.kettle_courier = courier  # type: ignore[attr-defined]  # the benchmark counts what waits
     # Fetching the files members send can take minutes; two threads of their own do it, so a
     # large file holds neither a listener (other requests' acks) nor the after-ack pool.
     downloads = download_executor or ThreadPoolExecutor(
@@ -84,6 +88,7 @@ def create_app(
         # calls), not the fresh one Bolt makes for every request.
         context["client"] = context["sender"].client
         context["background"] = background
+        context["courier"] = courier
         context["downloads"] = downloads
         next()  # type: ignore[operator]
 

@@ -383,15 +383,16 @@ class Sender:
             key, channel, attempts, text=text, blocks=blocks, thread_ts=thread_ts, **extra
         )
 
-    def deliver_queued(self, key: str) -> Outcome | None:
+    def deliver_queued(self, key: str, *, paced: bool = False) -> Outcome | None:
         """Send a message queued with `queue()`, from its stored payload (idempotent): claimed
-        and read in one statement, marked sent in one transaction."""
+        and read in one statement, marked sent in one transaction. `paced`: its pace was kept
+        already (bot/courier.py took its slots, and they have come)."""
         claim = self._take(key, queued=True)
         if claim is None or claim.payload is None:  # no such message queued
             return None
         if not claim.taken:
             return Outcome(key, False, claim.ts, claim.status)
-        return self._send(key, claim.channel, claim.attempts, **claim.payload)
+        return self._send(key, claim.channel, claim.attempts, paced=paced, **claim.payload)
 
     def _send(
         self,
@@ -402,9 +403,11 @@ class Sender:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        paced: bool = False,
         **extra: Any,
     ) -> Outcome:
-        """Post a row this worker has claimed (unless an earlier attempt did), and mark it."""
+        """Post a row this worker has claimed (unless an earlier attempt did), and mark it;
+        at its pace unless that was kept already (`paced`)."""
         try:
             # A user id is posted to as it is: Slack puts the message in their DM and answers
             # with its channel id, kept for what needs it (history, updates, deletes).
@@ -413,7 +416,8 @@ class Sender:
                 if found:
                     self._finish(key, ts=found)
                     return Outcome(key, False, found, DeliveryStatus.SENT)
-            self.limiter.wait(channel)
+            if not paced:
+                self.limiter.wait(channel)
             response = self.client.chat_postMessage(
                 channel=channel,
                 text=text,

@@ -251,14 +251,18 @@ class PostRateLimiter:
     def wait_method(self, method: str) -> None:
         self.pacer.wait(self.team_id, method)
 
-    def wait(self, channel: str) -> None:
-        """Before a chat.postMessage to `channel`."""
+    def reserve(self, channel: str) -> float:
+        """Take the slots of a chat.postMessage to `channel` (the channel's and the method's
+        for the workspace): the moment both allow it, which may be now or already past."""
         slots = [self._channel_slot(channel)] if self.interval > 0 else []
         method_slot = self.pacer.slot(self.team_id, "chat.postMessage")
         if method_slot is not None:
             slots.append(method_slot)
-        if slots:
-            sleep_until(max(slots))
+        return max(slots, default=0.0)
+
+    def wait(self, channel: str) -> None:
+        """Before a chat.postMessage to `channel`."""
+        sleep_until(self.reserve(channel))
 
     def hold(self, method: str, seconds: float) -> None:
         """Slack answered `method` with Retry-After `seconds`: every sender sharing the slots

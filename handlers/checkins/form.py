@@ -13,12 +13,14 @@ import prompts
 from bot.builders import checkins as builders
 from bot.builders.ids import CheckinIds
 from bot.db import unit_of_work
+from bot.delivery import Sender, queue
 from bot.errors import NotAMember
 from bot.models import Visibility, utcnow
 from bot.schedules.checkins import Outbound, send_all
 from bot.services import checkins, membership
 from bot.services.membership import Viewer
 from handlers import home
+from handlers.errors import later
 from handlers.forms import action_value, for_cop, input_value, metadata
 from handlers.middleware import viewer_of
 
@@ -91,6 +93,7 @@ def on_checkin_submitted(
     viewer = viewer_of(context)
     answer = parse_answer(view)  # bad input: the error handler shows its field errors on the form
     week = metadata(view).get("week")
+    thanks_key = f"checkin-thanks:{view['id']}"
     with unit_of_work(context["db"]) as session:
         week = member_week(session, viewer, context, week)
         member = membership.viewer_member(session, viewer)
@@ -101,25 +104,38 @@ def on_checkin_submitted(
         care = builders.care_message(signal) if signal is not None else None
         if care is not None and membership.several(session):  # say which CoP's member it is
             care = builders.naming_cop(*care, member.community)
+        # The thank-you is queued with the answer, so that a stop before it is sent loses
+        # neither (the outbox sends it).
+        queue(session, thanks_key, viewer.user_id, text=_thanks(answer.visibility, signal))
     ack()
+
+    def after() -> None:
+        sender: Sender = context["sender"]
+        # At its pace from the courier: a wave of answers does not hold the pool asleep.
+        context["courier"].send_queued(sender, thanks_key, viewer.user_id)
+        if signal is not None and care is not None:
+            text, blocks = care
+            send_all(
+                sender,
+                [
+                    Outbound(checkins.care_key(signal.member_id, signal.week, u), u, text, blocks)
+                    for u in convenor_ids
+                ],
+                workers=1,
+            )
+
+    # After the ack, in the after-ack pool: none of it holds a listener another ack may need.
+    later(context, body, client, after)
+    home.publish_home_later(context, body, client, viewer.user_id)
+
+
+def _thanks(visibility: Visibility, signal: checkins.CareSignal | None) -> str:
     p = prompts.load("checkins")
     where = {
         Visibility.PRIVATE: p["thanks_where_private"],
         Visibility.CONVENORS: p["thanks_where_convenors"],
         Visibility.COP: p["thanks_where_cop"],
-    }[answer.visibility]
+    }[visibility]
     if signal is not None:
         where += " " + p["thanks_told"]
-    thanks = p["thanks"].format(where=where)
-    context["sender"].deliver(f"checkin-thanks:{view['id']}", viewer.user_id, text=thanks)
-    if signal is not None and care is not None:
-        text, blocks = care
-        send_all(
-            context["sender"],
-            [
-                Outbound(checkins.care_key(signal.member_id, signal.week, u), u, text, blocks)
-                for u in convenor_ids
-            ],
-            workers=1,
-        )
-    home.publish_home(client, context["db"], viewer.user_id)
+    return str(p["thanks"].format(where=where))

@@ -126,7 +126,7 @@ def on_story_submitted(
                 community_id=community_id,
                 what=f"<@{viewer.user_id}>'s story for the CoP's channel",
             )
-        sender.deliver_queued(stories.thanks_key(story_id))
+        context["courier"].send_queued(sender, stories.thanks_key(story_id), viewer.user_id)
         if opened.get("from_home"):
             # The member is back on the App Home, which should show the story. From anywhere
             # else the Home is built afresh when they next open it (app_home_opened): a

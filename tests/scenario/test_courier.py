@@ -1,0 +1,119 @@
+"""Queued confirmations go at their pace from the courier's heap: each once, in order, none
+lost when the process stops, and no pool thread asleep while they wait (bot/courier.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.courier import Courier
+from bot.delivery import Sender, queue
+from bot.models import Delivery, DeliveryStatus, utcnow
+from bot.pacing import PostRateLimiter
+from bot.schedules.outbox import sweep
+from tests.conftest import MEMBER
+from tests.harness import Kettle
+
+PACE = 0.15  # seconds between posts to one DM, for the test (Slack's is 1 s)
+
+
+def paced_sender(kettle: Kettle) -> Sender:
+    return Sender(
+        kettle.client, kettle.session_factory, limiter=PostRateLimiter(PACE, per_method={})
+    )
+
+
+def queue_thanks(kettle: Kettle, n: int) -> list[str]:
+    keys = [f"thanks-test:{i}" for i in range(n)]
+    with kettle.db() as session:
+        for i, key in enumerate(keys):
+            queue(session, key, MEMBER, text=f"Thank you ({i})")
+    return keys
+
+
+def texts(kettle: Kettle) -> list[str]:
+    return [m["text"] for m in kettle.fake.dm_messages(MEMBER)]
+
+
+def wait_for(check: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.02)
+    raise AssertionError("not in time")
+
+
+def test_messages_to_one_dm_go_once_each_in_order_at_its_pace(kettle: Kettle) -> None:
+    sender = paced_sender(kettle)
+    pool = ThreadPoolExecutor(max_workers=1)
+    courier = Courier(pool)
+    keys = queue_thanks(kettle, 5)
+    began = time.monotonic()
+    outcomes = [courier.send_queued(sender, key, MEMBER) for key in keys]
+    first = outcomes[0]
+    assert first is not None and first.sent  # its slot was now: sent in the caller's thread
+    assert outcomes[1:] == [None] * 4 and courier.waiting() == 4
+    # While four wait for their slots, the pool's one thread is free for other work.
+    assert pool.submit(lambda: "free").result(timeout=PACE) == "free"
+    wait_for(lambda: len(texts(kettle)) == 5)
+    assert time.monotonic() - began >= 4 * PACE * 0.9  # the fifth came four paces after the first
+    assert texts(kettle) == [f"Thank you ({i})" for i in range(5)]
+    assert courier.waiting() == 0
+    for key in keys:  # sent once more by someone else: not posted again
+        again = sender.deliver_queued(key)
+        assert again is not None and not again.sent
+    with kettle.db() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all()
+        assert {(r.status, r.attempts) for r in rows} == {(DeliveryStatus.SENT, 1)}
+    courier.close()
+    pool.shutdown()
+
+
+def test_what_waits_when_the_process_stops_is_sent_by_the_outbox_once(kettle: Kettle) -> None:
+    sender = paced_sender(kettle)
+    pool = ThreadPoolExecutor(max_workers=1)
+    courier = Courier(pool)
+    keys = queue_thanks(kettle, 3)
+    for key in keys:
+        courier.send_queued(sender, key, MEMBER)
+    courier.close()  # the process stops with two waiting for their slots
+    assert courier.waiting() == 0
+    time.sleep(PACE * 3)
+    assert texts(kettle) == ["Thank you (0)"]
+    with kettle.db() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key.in_(keys))
+            .values(created_at=utcnow() - timedelta(minutes=5))
+        )
+    assert sweep() == 2
+    assert sweep() == 0
+    assert texts(kettle) == ["Thank you (0)", "Thank you (1)", "Thank you (2)"]
+    pool.shutdown()
+
+
+def test_a_failed_send_at_its_slot_stays_pending_for_the_outbox(kettle: Kettle) -> None:
+    sender = paced_sender(kettle)
+    pool = ThreadPoolExecutor(max_workers=1)
+    courier = Courier(pool)
+    keys = queue_thanks(kettle, 2)
+    courier.send_queued(sender, keys[0], MEMBER)
+    kettle.fake.fail_next("chat.postMessage", status=503, times=20)
+    done = threading.Event()
+    courier.send_queued(sender, keys[1], MEMBER)
+    wait_for(lambda: courier.waiting() == 0)
+    pool.submit(done.set)  # after the failed send's turn in the pool
+    assert done.wait(10)
+    kettle.fake.clear_faults("chat.postMessage")
+    with kettle.db() as session:
+        row = session.scalars(select(Delivery).where(Delivery.key == keys[1])).one()
+        assert (row.status, row.claimed_by) == (DeliveryStatus.PENDING, None)
+        assert row.last_error
+    assert texts(kettle) == ["Thank you (0)"]
+    courier.close()
+    pool.shutdown()
