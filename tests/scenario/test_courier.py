@@ -12,10 +12,11 @@ from sqlalchemy import select, update
 
 from bot.courier import Courier
 from bot.delivery import Sender, queue
-from bot.models import Delivery, DeliveryStatus, utcnow
+from bot.models import Community, Delivery, DeliveryStatus, utcnow
 from bot.pacing import PostRateLimiter
 from bot.schedules.outbox import sweep
-from tests.conftest import MEMBER
+from bot.services import membership
+from tests.conftest import COP, MEMBER
 from tests.harness import Kettle
 
 PACE = 0.15  # seconds between posts to one DM, for the test (Slack's is 1 s)
@@ -117,3 +118,22 @@ def test_a_failed_send_at_its_slot_stays_pending_for_the_outbox(kettle: Kettle) 
     assert texts(kettle) == ["Thank you (0)"]
     courier.close()
     pool.shutdown()
+
+
+def test_a_thank_you_waiting_when_its_member_is_forgotten_is_never_sent(kettle: Kettle) -> None:
+    sender = paced_sender(kettle)
+    pool = ThreadPoolExecutor(max_workers=1)
+    courier = Courier(pool)
+    keys = queue_thanks(kettle, 3)
+    for key in keys:
+        courier.send_queued(sender, key, MEMBER)
+    assert courier.waiting() == 2
+    with kettle.db() as session:  # forget-me, while two wait for their slots
+        community = session.scalars(select(Community).where(Community.channel_id == COP)).one()
+        membership.forget(session, community, MEMBER, keep_stories=False, now=utcnow())
+    wait_for(lambda: courier.waiting() == 0)
+    pool.shutdown(wait=True)  # the two sends at their slots have run
+    assert texts(kettle) == ["Thank you (0)"]
+    with kettle.db() as session:
+        assert session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all() == []
+    courier.close()
