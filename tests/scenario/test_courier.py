@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.courier import Courier
-from bot.delivery import Sender, queue
+from bot.delivery import Outcome, Sender, queue
 from bot.models import Community, Delivery, DeliveryStatus, utcnow
 from bot.pacing import PostRateLimiter
 from bot.schedules.outbox import sweep
@@ -22,10 +25,26 @@ from tests.harness import Kettle
 PACE = 0.15  # seconds between posts to one DM, for the test (Slack's is 1 s)
 
 
-def paced_sender(kettle: Kettle) -> Sender:
-    return Sender(
-        kettle.client, kettle.session_factory, limiter=PostRateLimiter(PACE, per_method={})
-    )
+@dataclass
+class Paced:
+    """A sender pacing one DM at PACE, and a courier handing due sends to a one-thread pool."""
+
+    sender: Sender
+    pool: ThreadPoolExecutor
+    courier: Courier
+
+    def send(self, keys: list[str]) -> list[Outcome | None]:
+        return [self.courier.send_queued(self.sender, key, MEMBER) for key in keys]
+
+
+@pytest.fixture
+def paced(kettle: Kettle) -> Iterator[Paced]:
+    limiter = PostRateLimiter(PACE, per_method={})
+    pool = ThreadPoolExecutor(max_workers=1)
+    courier = Courier(pool)
+    yield Paced(Sender(kettle.client, kettle.session_factory, limiter=limiter), pool, courier)
+    courier.close()
+    pool.shutdown()
 
 
 def queue_thanks(kettle: Kettle, n: int) -> list[str]:
@@ -49,13 +68,11 @@ def wait_for(check: object, timeout: float = 10.0) -> None:
     raise AssertionError("not in time")
 
 
-def test_messages_to_one_dm_go_once_each_in_order_at_its_pace(kettle: Kettle) -> None:
-    sender = paced_sender(kettle)
-    pool = ThreadPoolExecutor(max_workers=1)
-    courier = Courier(pool)
+def test_messages_to_one_dm_go_once_each_in_order_at_its_pace(kettle: Kettle, paced: Paced) -> None:
+    sender, pool, courier = paced.sender, paced.pool, paced.courier
     keys = queue_thanks(kettle, 5)
     began = time.monotonic()
-    outcomes = [courier.send_queued(sender, key, MEMBER) for key in keys]
+    outcomes = paced.send(keys)
     first = outcomes[0]
     assert first is not None and first.sent  # its slot was now: sent in the caller's thread
     assert outcomes[1:] == [None] * 4 and courier.waiting() == 4
@@ -71,19 +88,15 @@ def test_messages_to_one_dm_go_once_each_in_order_at_its_pace(kettle: Kettle) ->
     with kettle.db() as session:
         rows = session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all()
         assert {(r.status, r.attempts) for r in rows} == {(DeliveryStatus.SENT, 1)}
-    courier.close()
-    pool.shutdown()
 
 
-def test_what_waits_when_the_process_stops_is_sent_by_the_outbox_once(kettle: Kettle) -> None:
-    sender = paced_sender(kettle)
-    pool = ThreadPoolExecutor(max_workers=1)
-    courier = Courier(pool)
+def test_what_waits_when_the_process_stops_is_sent_by_the_outbox_once(
+    kettle: Kettle, paced: Paced
+) -> None:
     keys = queue_thanks(kettle, 3)
-    for key in keys:
-        courier.send_queued(sender, key, MEMBER)
-    courier.close()  # the process stops with two waiting for their slots
-    assert courier.waiting() == 0
+    paced.send(keys)
+    paced.courier.close()  # the process stops with two waiting for their slots
+    assert paced.courier.waiting() == 0
     time.sleep(PACE * 3)
     assert texts(kettle) == ["Thank you (0)"]
     with kettle.db() as session:
@@ -95,20 +108,18 @@ def test_what_waits_when_the_process_stops_is_sent_by_the_outbox_once(kettle: Ke
     assert sweep() == 2
     assert sweep() == 0
     assert texts(kettle) == ["Thank you (0)", "Thank you (1)", "Thank you (2)"]
-    pool.shutdown()
 
 
-def test_a_failed_send_at_its_slot_stays_pending_for_the_outbox(kettle: Kettle) -> None:
-    sender = paced_sender(kettle)
-    pool = ThreadPoolExecutor(max_workers=1)
-    courier = Courier(pool)
+def test_a_failed_send_at_its_slot_stays_pending_for_the_outbox(
+    kettle: Kettle, paced: Paced
+) -> None:
     keys = queue_thanks(kettle, 2)
-    courier.send_queued(sender, keys[0], MEMBER)
+    paced.send(keys[:1])
     kettle.fake.fail_next("chat.postMessage", status=503, times=20)
     done = threading.Event()
-    courier.send_queued(sender, keys[1], MEMBER)
-    wait_for(lambda: courier.waiting() == 0)
-    pool.submit(done.set)  # after the failed send's turn in the pool
+    paced.send(keys[1:])
+    wait_for(lambda: paced.courier.waiting() == 0)
+    paced.pool.submit(done.set)  # after the failed send's turn in the pool
     assert done.wait(10)
     kettle.fake.clear_faults("chat.postMessage")
     with kettle.db() as session:
@@ -116,24 +127,19 @@ def test_a_failed_send_at_its_slot_stays_pending_for_the_outbox(kettle: Kettle) 
         assert (row.status, row.claimed_by) == (DeliveryStatus.PENDING, None)
         assert row.last_error
     assert texts(kettle) == ["Thank you (0)"]
-    courier.close()
-    pool.shutdown()
 
 
-def test_a_thank_you_waiting_when_its_member_is_forgotten_is_never_sent(kettle: Kettle) -> None:
-    sender = paced_sender(kettle)
-    pool = ThreadPoolExecutor(max_workers=1)
-    courier = Courier(pool)
+def test_a_thank_you_waiting_when_its_member_is_forgotten_is_never_sent(
+    kettle: Kettle, paced: Paced
+) -> None:
     keys = queue_thanks(kettle, 3)
-    for key in keys:
-        courier.send_queued(sender, key, MEMBER)
-    assert courier.waiting() == 2
+    paced.send(keys)
+    assert paced.courier.waiting() == 2
     with kettle.db() as session:  # forget-me, while two wait for their slots
         community = session.scalars(select(Community).where(Community.channel_id == COP)).one()
         membership.forget(session, community, MEMBER, keep_stories=False, now=utcnow())
-    wait_for(lambda: courier.waiting() == 0)
-    pool.shutdown(wait=True)  # the two sends at their slots have run
+    wait_for(lambda: paced.courier.waiting() == 0)
+    paced.pool.shutdown(wait=True)  # the two sends at their slots have run
     assert texts(kettle) == ["Thank you (0)"]
     with kettle.db() as session:
         assert session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all() == []
-    courier.close()
