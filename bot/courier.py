@@ -25,10 +25,11 @@ import time
 from concurrent.futures import Executor
 
 from bot.delivery import Outcome, Sender
+from bot.pacing import sleep_until
 
 log = logging.getLogger(__name__)
 
-SOON = 0.005  # seconds: a slot this close is sent at once rather than waited for
+SOON = 0.005  # seconds: a slot this close is waited for here rather than in the heap
 
 
 class Courier:
@@ -48,6 +49,7 @@ class Courier:
         come (its Outcome), else at its slot (None)."""
         at = sender.limiter.reserve(channel)
         if at <= time.time() + SOON:
+            sleep_until(at)  # a few milliseconds at most: never before its slot
             return sender.deliver_queued(key, paced=True)
         with self._changed:
             if self._closed:
