@@ -17,11 +17,13 @@ The apps are measured in the same run, in alternating halves (bare, modal, Kettl
 modal, bare; the modal app only for /story), so the ratios hold on a machine that other work is
 slowing down. Each row prints p50, p99 and max for each app, Kettle ÷ each floor, and the CPU
 each app's processes spent per request in its halves (read from /proc; Kettle's includes its
-call worker, shown apart) beside the fake Slack's in the same halves: on a machine with two
-cores, every process here takes its CPU from the others. For /story it also prints the time
-from sending the command to the fake Slack receiving views.open (the trigger_id it carries
-expires after 3 s at Slack), for Kettle and the modal app; for the submission, how long the
-work after each ack waited for other requests' acks, as Kettle measured it (bot/acks.py). At the
+call worker, shown apart) beside the fake Slack's in the same halves and, on PostgreSQL running
+on this machine, its server's in Kettle's halves ("DB K"; the bare apps use no database): on a
+machine with two cores, every process here takes its CPU from the others. For /story it also
+prints the time from sending the command to the fake Slack receiving views.open (the trigger_id
+it carries expires after 3 s at Slack), for Kettle and the modal app; for the submission, how
+long the work after each ack waited from being handed to the after-ack pool until it began, as
+Kettle measured it (bot/acks.py). At the
 end it checks that nothing was lost: one modal per /story, one story per submission.
 
 SQLite runs on a fresh file; with --database-url (PostgreSQL) it runs on SQLite and then on that
@@ -96,6 +98,23 @@ def _cpu_ms(pid: int) -> float:
     except FileNotFoundError:  # ended meanwhile
         return 0.0
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def database_server_ms() -> float | None:
+    """CPU time the PostgreSQL server's processes on this machine have used so far, in
+    milliseconds (None if none runs here: a remote server, or SQLite). On a machine of two
+    cores the server takes its CPU from the apps beside it, for Kettle's requests alone."""
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        if text.split("(", 1)[1].rsplit(")", 1)[0] == "postgres":
+            found = True
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return total if found else None
 
 
 def _with_children(pid: int) -> list[int]:
@@ -212,7 +231,7 @@ def at_slack(api_url: str) -> dict[str, Any]:
 
 
 def row(cells: list[str]) -> str:
-    widths = [13, 5, 17, 17, 17, 11, 11, 22, 15, 34]
+    widths = [13, 5, 17, 17, 17, 11, 11, 22, 15, 6, 34]
     return "".join(
         c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
@@ -244,6 +263,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
     with engine.connect() as conn:
         stories_before = conn.scalar(select(func.count()).select_from(Story)) or 0
     kind = db_url.split(":")[0].split("+")[0]
+    on_server = kind.startswith("postgres") and database_server_ms() is not None
     print(
         f"\n{kind}: {args.requests} requests per app per row from {len(members)} members; "
         "milliseconds from sending to the HTTP response. Apps: bare (acks only), modal (acks"
@@ -261,6 +281,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 "÷modal",
                 "CPU ms bare/modal/K",
                 "fake's CPU ms",
+                "DB K",
                 "  modal open K; modal app",
             ]
         )
@@ -274,6 +295,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 cpu = dict.fromkeys(labels, 0.0)
                 at_fake = dict.fromkeys(labels, 0.0)  # the fake Slack's CPU in each app's halves
                 in_worker = 0.0
+                at_server = 0.0  # the PostgreSQL server's CPU in Kettle's halves
                 opened_before = {a: set(load.sent_at.get(a, {})) for a in OPENS_MODAL}
                 apps["kettle"].send("waited")  # forget the waits of the warm-up
                 for label in labels:  # warm up: connections, caches, threads
@@ -290,11 +312,14 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                         fake.cpu_ms(),
                         app.children_ms(),
                     )
+                    server_before = database_server_ms() if on_server else None
                     timings[label] += measure(post, half, concurrency)
                     cpu[label] += app.cpu_ms() - before
                     at_fake[label] += fake.cpu_ms() - fake_before
                     if label == "kettle":
                         in_worker += app.children_ms() - worker_before
+                        if server_before is not None:
+                            at_server += (database_server_ms() or 0.0) - server_before
                 if args.profile:
                     slug = f"{kind}-{name.strip('/').replace(' ', '-')}-{concurrency}"
                     apps["kettle"].send(f"profile {Path(args.profile).resolve() / slug}.txt")
@@ -335,6 +360,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                             "/".join(
                                 one(at_fake[a] / per) if a in at_fake else "-" for a in apps_order()
                             ),
+                            one(at_server / per) if on_server else "-",
                             "  " + opened,
                         ]
                     ),
