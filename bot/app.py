@@ -71,7 +71,6 @@ def create_app(
     )
     # Confirmations queued with a change go at their pace from a heap, not asleep in the pool.
     courier = Courier(background)
-    app.kettle_courier = courier  # type: ignore[attr-defined]  # the benchmark counts what waits
     # Fetching the files members send can take minutes; two threads of their own do it, so a
     # large file holds neither a listener (other requests' acks) nor the after-ack pool.
     downloads = download_executor or ThreadPoolExecutor(
