@@ -15,14 +15,15 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import String, Table, bindparam, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.db import BULK_ROWS, SessionFactory, analyze, insert_once, unit_of_work, write_connection
+from bot import ledger
+from bot.db import BULK_ROWS, SessionFactory, analyze, unit_of_work, write_connection
 from bot.models import Delivery, DeliveryStatus, Member, utcnow
 from bot.pacing import PostRateLimiter as PostRateLimiter  # where Sender's pace comes from
 
@@ -59,78 +60,6 @@ def _note_sent(session: Session, key: str, ts: str) -> None:
         log.exception("could not note where %s was posted", key)
 
 
-_LEDGER = cast(Table, Delivery.__table__)
-_MEMBERS = cast(Table, Member.__table__)
-_row, _member = _LEDGER.c, _MEMBERS.c
-
-# A send's statements, built once (each send is their parameters): a Session's bookkeeping and
-# a statement built afresh cost the serving process more than the rest of a send together.
-_CLAIM = (
-    update(_LEDGER)
-    .where(
-        _row.key == bindparam("k"),
-        _row.status == DeliveryStatus.PENDING,
-        or_(_row.claimed_at.is_(None), _row.claimed_at < bindparam("stale")),
-    )
-    .values(claimed_by=bindparam("by"), claimed_at=bindparam("now"), attempts=_row.attempts + 1)
-    .returning(_row.attempts, _row.message_ts, _row.channel, _row.payload)
-)
-_CLAIM_QUEUED = _CLAIM.where(_row.payload.is_not(None))  # a message queued with its payload
-_STATE = select(_row.attempts, _row.message_ts, _row.status, _row.channel, _row.payload).where(
-    _row.key == bindparam("k")
-)
-_MARK_SENT = (
-    update(_LEDGER)
-    .where(_row.key == bindparam("k"), _row.claimed_by == bindparam("by"))
-    .values(
-        status=DeliveryStatus.SENT,
-        message_ts=bindparam("ts"),
-        sent_at=bindparam("at"),
-        claimed_by=None,
-        claimed_at=None,
-        last_error=func.coalesce(bindparam("error", type_=String), _row.last_error),
-    )
-)
-_RELEASE = (
-    update(_LEDGER)
-    .where(_row.key == bindparam("k"), _row.claimed_by == bindparam("by"))
-    .values(
-        claimed_by=None,
-        claimed_at=None,
-        last_error=func.coalesce(bindparam("error", type_=String), _row.last_error),
-    )
-)
-# A person's DM channel id on their member rows (one per CoP they belong to): a plain UPDATE,
-# no ORM bookkeeping, updated_at left alone; a row that has it already is not written again.
-_KEEP_DM = (
-    update(_MEMBERS)
-    .where(
-        _member.user_id == bindparam("u"),
-        or_(_member.dm_channel_id.is_(None), _member.dm_channel_id != bindparam("dm")),
-    )
-    .values(dm_channel_id=bindparam("dm"), updated_at=_member.updated_at)
-)
-
-
-def _keep_dm(session: Session, user_id: str, dm_channel: str) -> None:
-    """Keep a person's DM channel id on their member rows (one per CoP they belong to)."""
-    session.connection().execute(_KEEP_DM, {"u": user_id, "dm": dm_channel})
-
-
-@dataclass(frozen=True)
-class _Claim:
-    """What claiming a ledger row found: `taken` (this worker may send it now), the attempt
-    it is (counting this one), the ts of a send already recorded, its status, and what it is
-    (the channel and, for a queued message, its payload)."""
-
-    taken: bool
-    attempts: int
-    ts: str | None
-    status: DeliveryStatus
-    channel: str
-    payload: dict[str, Any] | None
-
-
 @dataclass(frozen=True)
 class Outcome:
     key: str
@@ -161,12 +90,7 @@ def queue(
     team_id = session.info.get("team_id")
     row = {"key": key, "channel": channel, "team_id": team_id, "payload": payload}
     connection = session.connection()  # the caller's transaction
-    connection.execute(_QUEUE_ONCE[connection.dialect.name], row)
-
-
-# One statement, built once (the message is its parameters): a key already queued (a repeat,
-# another replica's) is left as it was.
-_QUEUE_ONCE = insert_once(cast(Table, Delivery.__table__), "key")
+    connection.execute(ledger.QUEUE_ONCE[connection.dialect.name], row)
 
 
 class Sender:
@@ -210,14 +134,14 @@ class Sender:
         """Write the ledger row if it is not there yet (idempotent): one statement."""
         row = {"key": key, "channel": channel, "due_at": due_at, "team_id": self.team_id}
         with write_connection(self.session_factory) as connection:
-            connection.execute(_QUEUE_ONCE[connection.dialect.name], row)
+            connection.execute(ledger.QUEUE_ONCE[connection.dialect.name], row)
 
     def reserve_many(self, rows: list[tuple[str, str, datetime | None]]) -> None:
         """`reserve` for a whole fan-out, (key, channel, due_at) each, a few statements in all;
         a key already written (by a repeat tick, another replica) is left as it is."""
         written = 0
         with unit_of_work(self.session_factory) as session:
-            insert = _QUEUE_ONCE[session.get_bind().dialect.name]
+            insert = ledger.QUEUE_ONCE[session.get_bind().dialect.name]
             for start in range(0, len(rows), 500):
                 chunk = rows[start : start + 500]
                 have = set(
@@ -252,22 +176,24 @@ class Sender:
             return False, 0, None, None
         return claim.taken, claim.attempts, claim.ts, claim.status
 
-    def _take(self, key: str, *, queued: bool = False) -> _Claim | None:
+    def _take(self, key: str, *, queued: bool = False) -> ledger.Claim | None:
         """Claim the row (a compare-and-set with a lease; `queued`: only a message queued with
         its payload) and read what it holds, in one statement; a row that is sent, cancelled or
         claimed by another is read as it is."""
         now = utcnow()
         claim = {"k": key, "stale": now - self.claim_lease, "by": self.worker_id, "now": now}
         with write_connection(self.session_factory) as connection:
-            taken = connection.execute(_CLAIM_QUEUED if queued else _CLAIM, claim).first()
+            taken = connection.execute(
+                ledger.CLAIM_QUEUED if queued else ledger.CLAIM, claim
+            ).first()
             if taken is not None:
                 attempts, ts, channel, payload = taken
-                return _Claim(True, attempts, ts, DeliveryStatus.PENDING, channel, payload)
-            found = connection.execute(_STATE, {"k": key}).first()
+                return ledger.Claim(True, attempts, ts, DeliveryStatus.PENDING, channel, payload)
+            found = connection.execute(ledger.STATE, {"k": key}).first()
         if found is None:
             return None
         attempts, ts, status, channel, payload = found
-        return _Claim(False, attempts, ts, DeliveryStatus(status), channel, payload)
+        return ledger.Claim(False, attempts, ts, DeliveryStatus(status), channel, payload)
 
     def _finish(
         self,
@@ -283,19 +209,19 @@ class Sender:
         mark: dict[str, Any] = {"k": key, "by": self.worker_id, "error": error}
         if ts is None:
             with write_connection(self.session_factory) as connection:
-                connection.execute(_RELEASE, mark)
+                connection.execute(ledger.RELEASE, mark)
             return
         mark.update(ts=ts, at=utcnow())
         if key.split(":", 1)[0] not in ON_SENT:  # most sends: two statements, no Session
             with write_connection(self.session_factory) as connection:
                 if dm is not None:
-                    connection.execute(_KEEP_DM, {"u": dm[0], "dm": dm[1]})
-                connection.execute(_MARK_SENT, mark)
+                    connection.execute(ledger.KEEP_DM, {"u": dm[0], "dm": dm[1]})
+                connection.execute(ledger.MARK_SENT, mark)
             return
         with unit_of_work(self.session_factory) as session:
             if dm is not None:
-                _keep_dm(session, *dm)
-            if session.connection().execute(_MARK_SENT, mark).rowcount:
+                ledger.keep_dm(session, *dm)
+            if session.connection().execute(ledger.MARK_SENT, mark).rowcount:
                 _note_sent(session, key, ts)
 
     # -- Slack -----------------------------------------------------------------------------
@@ -360,7 +286,7 @@ class Sender:
             self.limiter.wait_method("conversations.open")
             known = str(self.client.conversations_open(users=channel)["channel"]["id"])
             with unit_of_work(self.session_factory) as session:
-                _keep_dm(session, channel, known)
+                ledger.keep_dm(session, channel, known)
         return known
 
     def deliver(
