@@ -16,18 +16,20 @@ from bot.services import rounds as svc
 from bot.services.membership import Viewer
 from handlers import home, registry
 from handlers.middleware import convenors_only, members_only, members_or_choosing
-from handlers.rounds.inquiry import (
+from handlers.rounds.choices import (
     on_choice_vote,
     on_choices,
     on_choices_submitted,
+    on_start_topic,
+    on_topics,
+)
+from handlers.rounds.inquiry import (
     on_interview,
     on_join,
     on_library_answer,
     on_retell,
     on_retell_answer,
     on_retell_submitted,
-    on_start_topic,
-    on_topics,
 )
 from handlers.rounds.play import (
     on_contribute,

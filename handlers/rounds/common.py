@@ -6,8 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_bolt import Ack
+from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAMember
+from bot.models import Member
+from bot.services import membership
+from bot.services.membership import Viewer
 from handlers.forms import action_value, number_in
 
 Done = TypeVar("Done")
@@ -35,3 +39,11 @@ def answer_form(ack: Ack, work: Callable[[], Done]) -> Done | None:
         return None
     ack()
     return done
+
+
+def member_of(session: Session, viewer: Viewer) -> Member:
+    """The viewer's member row in the CoP the request is for (NotAMember if they have none)."""
+    member = membership.viewer_member(session, viewer)
+    if member is None:
+        raise NotAMember()
+    return member
