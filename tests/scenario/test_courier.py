@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 
 from bot.courier import Courier
 from bot.delivery import Outcome, Sender, queue
-from bot.models import Community, Delivery, DeliveryStatus, utcnow
+from bot.models import Community, Delivery, DeliveryStatus, Story, utcnow
 from bot.pacing import PostRateLimiter
 from bot.schedules.outbox import sweep
 from bot.services import membership
 from tests.conftest import COP, MEMBER
 from tests.harness import Kettle
+from tests.scenario.test_stories import open_modal, story_values
 
 PACE = 0.15  # seconds between posts to one DM, for the test (Slack's is 1 s)
 
@@ -143,3 +144,44 @@ def test_a_thank_you_waiting_when_its_member_is_forgotten_is_never_sent(
     assert texts(kettle) == ["Thank you (0)"]
     with kettle.db() as session:
         assert session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all() == []
+
+
+def test_story_thank_yous_in_a_burst_are_sent_at_their_pace_through_slack_events(
+    kettle: Kettle, engine: Engine
+) -> None:
+    # Kettle as it serves, its sender pacing a DM at PACE: three stories from one member, each
+    # form submitted as Slack signs it. Each is acked and stored at once; the thank-yous wait
+    # in the courier, not in the after-ack pool, and each arrives once.
+    paced_kettle = Kettle(
+        kettle.settings,
+        kettle.fake,
+        kettle.session_factory,
+        kettle.client,
+        sender=Sender(
+            kettle.client, kettle.session_factory, limiter=PostRateLimiter(PACE, per_method={})
+        ),
+    ).start(engine)
+    try:
+        titles = [f"Peer session {i}" for i in range(3)]
+        for title in titles:
+            view = open_modal(paced_kettle)
+            reply = paced_kettle.submit(MEMBER, view, story_values(title=title))
+            assert reply.status == 200 and not reply.text
+        # Every submission's after-ack work has finished (submit settles the pool), yet the
+        # later thank-yous are still to come: they wait for their slots outside the pool.
+        assert len(thank_yous(paced_kettle)) < 3
+        wait_for(lambda: len(thank_yous(paced_kettle)) == 3)
+        time.sleep(PACE * 2)  # nothing more comes
+        assert [t for t in titles if any(t in m for m in thank_yous(paced_kettle))] == titles
+        assert len(thank_yous(paced_kettle)) == 3
+        with paced_kettle.db() as session:
+            stored = session.scalars(select(Story.title).where(Story.title.in_(titles))).all()
+            assert sorted(stored) == titles
+    finally:
+        paced_kettle.stop()
+
+
+def thank_yous(kettle: Kettle) -> list[str]:
+    return [
+        m["text"] for m in kettle.fake.dm_messages(MEMBER) if "Thank you for sharing" in m["text"]
+    ]
