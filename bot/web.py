@@ -1,5 +1,6 @@
-"""The HTTP surface: POST /slack/events (Bolt's WSGI adapter), GET /healthz and, installed through
-OAuth, GET /slack/install and /slack/oauth_redirect (Bolt's OAuth flow); served by Waitress."""
+"""The HTTP surface: POST /slack/events (Bolt's WSGI adapter, its bodies parsed by
+bot/payloads.py), GET /healthz and, installed through OAuth, GET /slack/install and
+/slack/oauth_redirect (Bolt's OAuth flow); served by Waitress."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from bot import __version__
 from bot.acks import AcksFirst
 from bot.config import INSTALL_PATH, OAUTH_REDIRECT_PATH
 from bot.db import database_ok
+from bot.payloads import KettleRequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not
 def make_wsgi_app(
     app: App, engine: Engine, *, scheduler_state: Callable[[], str] = lambda: "off"
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack_handler = KettleRequestHandler(app, path=EVENTS_PATH)
     acks_first: AcksFirst | None = getattr(app, "kettle_acks_first", None)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

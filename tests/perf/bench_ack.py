@@ -6,7 +6,8 @@ Run on demand:
                                    [--database-url postgresql://…] [--profile DIR]
 
 The fake Slack, Kettle and two bare Bolt apps each run in their own process, served by Waitress
-on loopback with the same 8 threads. The bare app only acks (the command and the form). The
+on loopback with the same 8 threads (the bare apps through Bolt's own WSGI adapter, as the
+framework serves them; Kettle through its own, bot/web.py). The bare app only acks (the command and the form). The
 modal app answers /story as Slack expects an app to: it acks, then opens the same story form
 with `views.open`, as Kettle does, in its own process. This process signs each request as Slack
 does and times it from sending to the HTTP response: what Slack holds to 3 seconds. Requests

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from tests.conftest import BOT_TOKEN, CONVENOR, COP, MEMBER, MEMBER2, SIGNING_SECRET
@@ -134,7 +135,9 @@ def run_app(kind: str, api_url: str, db_url: str, *, profile: bool = False) -> N
         app = create_app(settings, client=client, session_factory=factory, sender=rt.sender)
     else:
         app = bare_app(api_url, opens_modal=kind == "modal")
-    server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
+    # The bare apps are served as the framework serves them, by Bolt's own WSGI adapter.
+    served = make_wsgi_app(app, engine) if kind == "kettle" else SlackRequestHandler(app)
+    server = create_server(served, host="127.0.0.1", port=0, threads=8)
     if kind == "kettle":
         settle_after_start()  # as `kettle serve` does before serving
     if profile:
