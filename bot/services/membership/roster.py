@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from bot.db import lock
+from bot.db import DriverRead, lock
 from bot.errors import InvalidInput, NotAMember, NotFound
 from bot.models import Community, DecisionKind, Member, MemberStatus, Role, utcnow
 from bot.services import duties
@@ -168,6 +169,34 @@ _VIEWER_ROWS = (
     .order_by(Community.id)
 )
 _VIEWER_ROWS_OF_TEAM = _VIEWER_ROWS.where(Community.team_id == bindparam("team_id"))
+_VIEWER_ROWS_OF_NO_TEAM = _VIEWER_ROWS.where(Community.team_id.is_(None))
+# On a plain connection (the web layer's, bot/db.read_connection), run on the driver's cursor.
+_DRIVER_READS = {
+    query: DriverRead(query)
+    for query in (_VIEWER_ROWS, _VIEWER_ROWS_OF_TEAM, _VIEWER_ROWS_OF_NO_TEAM)
+}
+
+
+def _viewer_rows(
+    session: Session | Connection, query: Select[*tuple[Any, ...]], params: dict[str, str]
+) -> Any:
+    if isinstance(session, Session):
+        return session.execute(query, params).all()
+    # The driver gives each Enum column as stored: its value, made the member here.
+    return [
+        (
+            c,
+            channel,
+            team,
+            member,
+            None if role is None else Role(role),
+            name,
+            None if status is None else MemberStatus(status),
+        )
+        for c, channel, team, member, role, name, status in _DRIVER_READS[query].rows(
+            session, params
+        )
+    ]
 
 
 def request_viewer(
@@ -186,8 +215,8 @@ def request_viewer(
     if by_team and team_id:
         query, params = _VIEWER_ROWS_OF_TEAM, {"user_id": user_id, "team_id": team_id}
     elif by_team:
-        query = query.where(Community.team_id.is_(None))
-    rows = session.execute(query, params).all()
+        query = _VIEWER_ROWS_OF_NO_TEAM
+    rows = _viewer_rows(session, query, params)
     mine = [r for r in rows if r[3] is not None and r[6] == MemberStatus.ACTIVE]
     every = rows
     if team_id and not by_team:
