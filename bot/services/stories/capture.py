@@ -166,8 +166,8 @@ def store_submitted(
     for each request queued behind it. The story comes back as an object outside the session,
     for building its post and thank-you."""
     values = _story_row(community_id, author_id, draft, source_key)
-    statement = _STORE_ONCE[session.get_bind().dialect.name]
-    row = session.execute(statement, values).first()
+    connection = session.connection()  # the caller's transaction, without the ORM's execution
+    row = connection.execute(_STORE_ONCE[connection.dialect.name], values).first()
     if row is None:
         return None
     story_id, created_at, updated_at = row
