@@ -241,10 +241,11 @@ def read_connection(factory: SessionFactory) -> Iterator[Connection]:
 class DriverRead:
     """A SELECT built once, compiled once for each database, and run on the connection's own
     driver cursor (sqlite3's, psycopg's): for the one read every request makes before its ack
-    (the viewer, bot/services/membership/roster.py), where SQLAlchemy's execution (its events,
+    (the viewer, bot/services/membership/viewers.py), where SQLAlchemy's execution (its events,
     execution context and result wrapping: a fifth of a millisecond of the interpreter's time)
     cost over ten times what the driver itself spends. Rows come back as the driver gives
-    them: plain tuples, each column as stored (an Enum column's value, not its member).
+    them: plain tuples, each column as stored (an Enum column's value, not its member). The
+    engine's `before_cursor_execute` listeners are told of the statement, as for any other.
 
     A driver's error is raised as SQLAlchemy's (`DBAPIError` and its kinds), as any other
     statement's would be; a connection the error shows is gone is invalidated, so the pool
@@ -270,6 +271,8 @@ class DriverRead:
         assert driver is not None
         cursor = driver.cursor()
         try:
+            # Whoever watches the engine's statements (a count, a log) sees this one too.
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, args, None, False)
             cursor.execute(sql, args)
             return list(cursor.fetchall())
         except dialect.loaded_dbapi.Error as error:

@@ -100,7 +100,7 @@ def make_viewer_loader(
         context["db"] = factory
         user_id = context.user_id
         if user_id:
-            # One statement, on every request before its ack (bot/services/membership/roster.py).
+            # One statement, on every request before its ack (bot/services/membership/viewers.py).
             with read_connection(session_factory) as connection:
                 context["viewer"] = membership.request_viewer(
                     connection,

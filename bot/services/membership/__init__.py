@@ -3,8 +3,8 @@ chosen, their profiles, and their rights over their data.
 
 This is the capability's one public face: everything else imports `from bot.services import
 membership` and calls `membership.<name>`. The work is done in a module per concern:
-`communities` (which community, its settings), `roster` (members, viewers, admitting, the
-channel, leaving and removal), `questions` (what applicants are asked, what the group looks for),
+`communities` (which community, its settings), `viewers` (who is behind each request), `roster`
+(members, admitting, the channel, leaving and removal), `questions` (what applicants are asked, what the group looks for),
 `profiles` (profiles, the directory, the group's mix), `applications` (capacity, applying,
 deciding, the waitlist), `decisions` (the decision log), `roles` (appointing and standing down
 convenors), `rights` (my data and forget-me) and `guards` (the checks every change makes first).
@@ -86,7 +86,6 @@ from bot.services.membership.roles import (
 )
 from bot.services.membership.roster import (
     SlackProfile,
-    Viewer,
     active_count,
     active_members,
     admit,
@@ -100,12 +99,9 @@ from bot.services.membership.roster import (
     member_count,
     refresh_profile,
     remove,
-    request_viewer,
-    resolve_viewer,
     seed_convenors,
     sync_members,
     unapproved_in_channel,
-    viewer_member,
 )
 from bot.services.membership.setup import (
     ChannelFacts,
@@ -117,6 +113,12 @@ from bot.services.membership.setup import (
     may_set_up,
     record_setup,
     set_up_community,
+)
+from bot.services.membership.viewers import (
+    Viewer,
+    request_viewer,
+    resolve_viewer,
+    viewer_member,
 )
 
 __all__ = [
