@@ -28,8 +28,6 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context, parse_body
 from slack_bolt.response import BoltResponse
 
-FORM = "application/x-www-form-urlencoded"
-
 
 def unquote_form_value(value: str) -> str:
     """`urllib.parse.unquote_plus(value)`, exactly, decoded in C where it can be."""
