@@ -2,8 +2,8 @@
 Bolt apps answering the same signed requests; and how soon /story's modal is open at Slack.
 
 Run on demand:
-    python -m tests.perf.bench_ack [--requests 300] [--concurrency 1,20,100] [--members 20]
-                                   [--database-url postgresql://…] [--profile DIR]
+    python -m tests.perf.bench_ack [--requests 1000] [--rounds 2] [--concurrency 1,20,100]
+                                   [--members 20] [--database-url postgresql://…] [--profile DIR]
 
 The fake Slack, Kettle and two bare Bolt apps each run in their own process, served by Waitress
 on loopback with the same 8 threads (the bare apps through Bolt's own WSGI adapter, as the
@@ -14,12 +14,16 @@ does and times it from sending to the HTTP response: what Slack holds to 3 secon
 come from `--members` members in turn, so the work Kettle does after each ack (the thank-you DM,
 the App Home) is done while the next requests come.
 
-The apps are measured in the same run, in alternating halves (bare, modal, Kettle, Kettle,
-modal, bare; the modal app only for /story), so the ratios hold on a machine that other work is
-slowing down. Each row prints p50, p99 and max for each app, Kettle ÷ each floor, and the CPU
-each app's processes spent per request in its halves (read from /proc; Kettle's includes its
-call worker, shown apart) beside the fake Slack's in the same halves and, on PostgreSQL running
-on this machine, its server's in Kettle's halves ("DB K"; the bare apps use no database): on a
+The apps are measured in the same run, in alternating slices (bare, modal, Kettle, Kettle,
+modal, bare, `--rounds` times over; the modal app only for /story), so the ratios hold on a
+machine that other work is slowing down. Before each slice the app about to be timed, and after
+it the app just timed, is left until its CPU falls quiet: the work one app set going after its
+acks is neither counted against the next app's requests nor left out of its own CPU. Each row
+prints p50, p99 and max for each app (p99 over `--requests`, 1,000 by default: the tenth
+slowest, not the third), Kettle ÷ each floor, and the CPU each app's processes spent per request
+in its slices (read from /proc; Kettle's includes its call worker, shown apart) beside the fake
+Slack's in the same slices and, on PostgreSQL running on this machine, its server's in Kettle's
+slices ("DB K"; the bare apps use no database): on a
 machine with two cores, every process here takes its CPU from the others. For /story it also
 prints the time from sending the command to the fake Slack receiving views.open (the trigger_id
 it carries expires after 3 s at Slack), for Kettle and the modal app; for the submission, how
@@ -136,6 +140,21 @@ def start(*args: str) -> Process:
     )
     assert proc.stdout is not None
     return Process(proc, proc.stdout.readline().strip())
+
+
+def settle(app: Process, quiet_ms: float = 10.0, most: float = 5.0) -> None:
+    """Until the app (with the processes it started) spends at most `quiet_ms` of CPU in a fifth
+    of a second (one tick of the kernel's accounting), or `most` seconds: the work after its last
+    acks is done, or, like thank-yous waiting for Slack's pace, trickles at a rate that takes
+    nothing from the slice that follows."""
+    deadline = time.monotonic() + most
+    used = app.cpu_ms()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = app.cpu_ms()
+        if now - used <= quiet_ms:
+            return
+        used = now
 
 
 def measure(post: Callable[[], int], n: int, concurrency: int) -> list[float]:
@@ -294,9 +313,9 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
             for concurrency in args.concurrency:
                 timings: dict[str, list[float]] = {label: [] for label in labels}
                 cpu = dict.fromkeys(labels, 0.0)
-                at_fake = dict.fromkeys(labels, 0.0)  # the fake Slack's CPU in each app's halves
+                at_fake = dict.fromkeys(labels, 0.0)  # the fake Slack's CPU in each app's slices
                 in_worker = 0.0
-                at_server = 0.0  # the PostgreSQL server's CPU in Kettle's halves
+                at_server = 0.0  # the PostgreSQL server's CPU in Kettle's slices
                 opened_before = {a: set(load.sent_at.get(a, {})) for a in OPENS_MODAL}
                 apps["kettle"].send("waited")  # forget the waits of the warm-up
                 for label in labels:  # warm up: connections, caches, threads
@@ -304,17 +323,22 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                 time.sleep(1)
                 if args.profile:
                     apps["kettle"].send("profile /dev/null")
-                half = args.requests // 2
-                for label in [*labels, *reversed(labels)]:
+                # Each app's requests in 2 × rounds slices, in alternating order, each slice
+                # timed on an app left quiet by the one before it.
+                slice_n = max(1, args.requests // (2 * args.rounds))
+                order = [*labels, *reversed(labels)] * args.rounds
+                for label in order:
                     app = apps[label]
                     post = maker(app.url, label)
+                    settle(app)
                     before, fake_before, worker_before = (
                         app.cpu_ms(),
                         fake.cpu_ms(),
                         app.children_ms(),
                     )
                     server_before = database_server_ms() if on_server else None
-                    timings[label] += measure(post, half, concurrency)
+                    timings[label] += measure(post, slice_n, concurrency)
+                    settle(app)  # what the slice set going after its acks is counted with it
                     cpu[label] += app.cpu_ms() - before
                     at_fake[label] += fake.cpu_ms() - fake_before
                     if label == "kettle":
@@ -325,7 +349,7 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
                     slug = f"{kind}-{name.strip('/').replace(' ', '-')}-{concurrency}"
                     apps["kettle"].send(f"profile {Path(args.profile).resolve() / slug}.txt")
                 fig = {label: figures(timings[label]) for label in labels}
-                per = 2 * half
+                per = slice_n * 2 * args.rounds
                 opened = ""
                 if name == "/story":
                     time.sleep(1)  # the last views.open calls are under way
@@ -393,7 +417,10 @@ def apps_order() -> tuple[str, ...]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="per app per row")
+    parser.add_argument("--requests", type=int, default=1000, help="per app per row")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="times each row alternates through the apps"
+    )
     parser.add_argument("--concurrency", default="1,20,100", help="comma-separated")
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--database-url", default="", help="PostgreSQL, after SQLite")
