@@ -7,8 +7,10 @@ still waiting for its ack waits too. `kettle serve` therefore starts one call wo
 itself: each client hands the worker the call slack_sdk has prepared (method URL, token, JSON
 or form fields) and waits for the answer without holding the interpreter. The worker makes the
 call with slack_sdk's own client, retry handlers and all (a 429 honours Retry-After and holds
-the method in the shared pacing, as in the serving process), and sends back Slack's answer; the
-serving process turns it into the same `SlackResponse` or `SlackApiError` it would have had.
+the method in the shared pacing, as in the serving process, and the worker tells the serving
+process of the hold at once, so that messages waiting there for their slots are not sent into
+it), and sends back Slack's answer; the serving process turns it into the same `SlackResponse`
+or `SlackApiError` it would have had.
 
 Calls that upload files stay in the serving process. If the worker ends (killed, out of
 memory), calls under way fail as a dropped connection would, and every later call is made in
@@ -27,6 +29,7 @@ import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 from urllib.error import URLError
@@ -34,6 +37,7 @@ from urllib.error import URLError
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!I")
+HOLD_NOTICE = 0  # the number of the worker's messages that are not answers (calls count from 1)
 _DATABASE_URL = "KETTLE_CALL_WORKER_DATABASE_URL"
 # Longer than any one call can take there: slack_sdk's 5 retries, each up to its 10 s timeout or
 # a Retry-After Slack gives (a minute at most in practice).
@@ -79,6 +83,10 @@ class CallWorker:
         self._next_id = 0
         self._ended = False  # its answers ended: it has gone, whether or not yet reaped
         self.calls = 0  # made by the worker (tests, the benchmark)
+        #: Told of each Retry-After the worker is given (team, method, until), as it is given:
+        #: the serving process's pacing (`Pacer.note_held`), so that nothing it has queued is
+        #: sent into the wait.
+        self.on_hold: Callable[[str, str, float], None] | None = None
 
     def start(self) -> None:
         # The database's URL (which may hold a password) in the environment, not the arguments.
@@ -140,6 +148,11 @@ class CallWorker:
         assert proc is not None and proc.stdout is not None
         while (message := _read(proc.stdout)) is not None:
             call_id, answer = message
+            if call_id == HOLD_NOTICE:
+                _kind, team, method, until = answer
+                if self.on_hold is not None:
+                    self.on_hold(team, method, until)
+                continue
             with self._lock:
                 waiting = self._waiting.pop(call_id, None)
             if waiting is not None:
@@ -188,6 +201,11 @@ def _serve(api_url: str, database_url: str) -> None:
     clients_lock = threading.Lock()
     out_lock = threading.Lock()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    if limiter is not None:
+        # Each Retry-After told to the serving process at once, beside the answers.
+        limiter.pacer.heard = lambda team, method, until: _write(
+            stdout, out_lock, (HOLD_NOTICE, ("held", team, method, until))
+        )
 
     def client_for(team: str) -> Any:
         """One client per workspace (its token comes with each call), pacing as that one's."""

@@ -9,9 +9,12 @@ as the backlog lasted: minutes, at the size of a movement, and the interpreter's
 collections grew with it, stopping every request's ack while they ran.
 
 The courier takes the message's slots at once (PostRateLimiter.reserve). A slot that has come
-is sent there and then; a later one waits in a heap as (slot, key), a few bytes, until one
-thread hands it to the after-ack pool at its moment. Nothing is lost if the process stops:
-the message is on the ledger, and the outbox sweeper sends what is still pending
+is sent there and then; a later one waits in a heap as (slot, key, channel), a few bytes, until
+one thread hands it to the after-ack pool at its moment. If Slack has meanwhile said to wait (a
+429's Retry-After, heard by any send in this process or its call worker), a slot that has come
+inside the wait is not used: the message takes a new one after it, so the queue does not walk
+into the wait one 429 at a time, each holding a pool thread asleep. Nothing is lost if the
+process stops: the message is on the ledger, and the outbox sweeper sends what is still pending
 (bot/schedules/outbox.py); a key sent meanwhile by someone else is not sent again.
 """
 
@@ -30,6 +33,7 @@ from bot.pacing import sleep_until
 log = logging.getLogger(__name__)
 
 SOON = 0.005  # seconds: a slot this close is waited for here rather than in the heap
+METHOD = "chat.postMessage"
 
 
 class Courier:
@@ -38,7 +42,7 @@ class Courier:
 
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
-        self._due: list[tuple[float, int, Sender, str]] = []
+        self._due: list[tuple[float, int, Sender, str, str]] = []  # (slot, order, …, channel)
         self._order = itertools.count()  # ties keep the order they were sent in
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -54,7 +58,7 @@ class Courier:
         with self._changed:
             if self._closed:
                 return None  # stopping: the outbox sweeper sends it
-            heapq.heappush(self._due, (at, next(self._order), sender, key))
+            heapq.heappush(self._due, (at, next(self._order), sender, key, channel))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="courier", daemon=True)
                 self._thread.start()
@@ -82,7 +86,15 @@ class Courier:
                     self._changed.wait(self._due[0][0] - time.time() if self._due else None)
                 if self._closed:
                     return
-                _at, _order, sender, key = heapq.heappop(self._due)
+                at, _order, sender, key, channel = heapq.heappop(self._due)
+            if sender.limiter.held_until(METHOD) > at:
+                # Slack said to wait after this slot was taken: a new slot, after the wait (the
+                # slots are taken outside the heap's lock: shared ones are a database write).
+                later = sender.limiter.reserve(channel)
+                with self._changed:
+                    if not self._closed:
+                        heapq.heappush(self._due, (later, next(self._order), sender, key, channel))
+                continue
             try:
                 self.executor.submit(_send, sender, key)
             except RuntimeError:  # the pool has shut down: the sweeper sends it

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -166,7 +167,11 @@ class Pacer:
         self.interval = {m: window / n for m, (n, window) in (limits or {}).items() if n > 0}
         self.lease_seconds = lease_seconds
         self._leases: dict[tuple[str, str], _Lease] = {}
+        self._held: dict[tuple[str, str], float] = {}  # the latest Retry-After's end, per method
         self._lock = threading.Lock()
+        #: Told of each hold this pacer is given (team, method, until): the call worker passes
+        #: its holds on to the serving process (bot/call_worker.py).
+        self.heard: Callable[[str, str, float], None] | None = None
 
     def _lease(self, team: str, method: str) -> _Lease:
         with self._lock:
@@ -200,10 +205,23 @@ class Pacer:
         """Slack said Retry-After `seconds`: no slot before then, here or in any replica."""
         until = time.time() + seconds
         self.slots.hold(team, method, until)
+        self.note_held(team, method, until)
+        if self.heard is not None:
+            self.heard(team, method, until)
+        return until
+
+    def note_held(self, team: str, method: str, until: float) -> None:
+        """A hold until `until` already in the slots (another process's, such as the call
+        worker's): slots this process had leased go, and `held_until` tells of it."""
+        with self._lock:
+            self._held[(team, method)] = max(until, self._held.get((team, method), 0.0))
         lease = self._lease(team, method)
         with lease.lock:
             lease.next = lease.end = 0.0
-        return until
+
+    def held_until(self, team: str, method: str) -> float:
+        """When the latest hold this process was told of for `method` ends (0 if none was)."""
+        return self._held.get((team, method), 0.0)
 
 
 class PostRateLimiter:
@@ -230,14 +248,15 @@ class PostRateLimiter:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _channel_slot(self, channel: str) -> float:
-        """The channel's next slot. A slot once passed is dropped: it paces nothing more, and
-        the channel (a person's user or DM id) is kept in memory no longer than its pace."""
+    def _channel_slot(self, channel: str, not_before: float = 0.0) -> float:
+        """The channel's next slot, not before `not_before`. A slot once passed is dropped: it
+        paces nothing more, and the channel (a person's user or DM id) is kept in memory no
+        longer than its pace."""
         now = time.time()
         with self._lock:
             for passed in [c for c, at in self._next.items() if at <= now]:
                 del self._next[passed]
-            slot = max(now, self._next.get(channel, 0.0))
+            slot = max(now, not_before, self._next.get(channel, 0.0))
             self._next[channel] = slot + self.interval
         return slot
 
@@ -253,8 +272,12 @@ class PostRateLimiter:
 
     def reserve(self, channel: str) -> float:
         """Take the slots of a chat.postMessage to `channel` (the channel's and the method's
-        for the workspace): the moment both allow it, which may be now or already past."""
-        slots = [self._channel_slot(channel)] if self.interval > 0 else []
+        for the workspace): the moment both allow it, which may be now or already past. While
+        Slack's Retry-After for the method lasts, none inside it, nor at its very end: that
+        moment is the retry's, of the post Slack refused."""
+        held = self.held_until("chat.postMessage")
+        not_before = held + self.interval if held > time.time() else 0.0
+        slots = [self._channel_slot(channel, not_before)] if self.interval > 0 else [not_before]
         method_slot = self.pacer.slot(self.team_id, "chat.postMessage")
         if method_slot is not None:
             slots.append(method_slot)
@@ -263,6 +286,11 @@ class PostRateLimiter:
     def wait(self, channel: str) -> None:
         """Before a chat.postMessage to `channel`."""
         sleep_until(self.reserve(channel))
+
+    def held_until(self, method: str) -> float:
+        """When the latest Retry-After for `method` in this workspace ends, as this process
+        heard it (epoch seconds; 0 if never): a slot taken before the hold may fall inside it."""
+        return self.pacer.held_until(self.team_id, method)
 
     def hold(self, method: str, seconds: float) -> None:
         """Slack answered `method` with Retry-After `seconds`: every sender sharing the slots

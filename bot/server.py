@@ -213,6 +213,8 @@ class Server:
         self.call_worker = (
             CallWorker(settings.api_url, settings.database_url) if settings.call_worker else None
         )
+        if self.call_worker is not None:  # a 429 the worker hears holds what waits here too
+            self.call_worker.on_hold = self.limiter.pacer.note_held
         # OAuth mode: this client has no token; each workspace's comes from its installation.
         self.client = make_client(
             settings.bot_token or None,

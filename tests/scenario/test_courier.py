@@ -19,6 +19,7 @@ from bot.models import Community, Delivery, DeliveryStatus, Story, utcnow
 from bot.pacing import PostRateLimiter
 from bot.schedules.outbox import sweep
 from bot.services import membership
+from bot.slack import make_client
 from tests.conftest import COP, MEMBER
 from tests.harness import Kettle
 from tests.scenario.test_stories import open_modal, story_values
@@ -86,9 +87,45 @@ def test_messages_to_one_dm_go_once_each_in_order_at_its_pace(kettle: Kettle, pa
     for key in keys:  # sent once more by someone else: not posted again
         again = sender.deliver_queued(key)
         assert again is not None and not again.sent
+    # Slack has the fifth; its send marks it on the ledger a moment later.
+    wait_for(lambda: statuses(kettle, keys) == {(DeliveryStatus.SENT, 1)})
+    assert len(texts(kettle)) == 5
+
+
+def statuses(kettle: Kettle, keys: list[str]) -> set[tuple[DeliveryStatus, int]]:
     with kettle.db() as session:
         rows = session.scalars(select(Delivery).where(Delivery.key.in_(keys))).all()
-        assert {(r.status, r.attempts) for r in rows} == {(DeliveryStatus.SENT, 1)}
+        return {(r.status, r.attempts) for r in rows}
+
+
+def test_after_a_429_what_waits_is_sent_after_slacks_wait_not_into_it(kettle: Kettle) -> None:
+    # The client and the sender pace by one limiter, as `kettle serve` wires them; the pool has
+    # threads to spare, so nothing but the wait itself keeps the later sends back.
+    limiter = PostRateLimiter(PACE, per_method={})
+    client = make_client(kettle.settings.bot_token, kettle.fake.api_url, limiter=limiter)
+    sender = Sender(client, kettle.session_factory, limiter=limiter)
+    pool = ThreadPoolExecutor(max_workers=4)
+    courier = Courier(pool)
+    try:
+        keys = queue_thanks(kettle, 4)
+        first = courier.send_queued(sender, keys[0], MEMBER)
+        assert first is not None and first.sent
+        # Slack refuses the second with Retry-After 1 s; the third and fourth come due in it.
+        kettle.fake.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+        began = time.time()
+        assert [courier.send_queued(sender, key, MEMBER) for key in keys[1:]] == [None] * 3
+        time.sleep(PACE * 3 + 0.2)  # past the third's and the fourth's first slots
+        assert len(kettle.fake.calls_to("chat.postMessage")) == 2  # the first, and the refused
+        assert courier.waiting() == 2 and limiter.held_until("chat.postMessage") >= began + 1
+        # A pool thread is asleep in the wait (the refused one's retry), no more.
+        assert pool.submit(lambda: "free").result(timeout=PACE) == "free"
+        wait_for(lambda: len(texts(kettle)) == 4)
+        assert texts(kettle) == [f"Thank you ({i})" for i in range(4)]  # once each, in order
+        time.sleep(PACE * 2)
+        assert len(kettle.fake.calls_to("chat.postMessage")) == 5
+    finally:
+        courier.close()
+        pool.shutdown()
 
 
 def test_what_waits_when_the_process_stops_is_sent_by_the_outbox_once(

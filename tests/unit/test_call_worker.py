@@ -4,6 +4,7 @@ and shared pacing as a call made in the serving process, and calls go on if the 
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -77,6 +78,32 @@ def test_a_429_waits_its_retry_after_and_holds_the_method_for_every_sender(
         )
     assert held is not None and held >= began + 1.0  # the serving process waits it out too
     assert worker.calls == 1
+
+
+def test_the_serving_process_hears_of_a_429_while_the_worker_waits_it_out(
+    fake: FakeSlack, worker: CallWorker, session_factory: SessionFactory
+) -> None:
+    # As `kettle serve` wires them: the worker's holds noted in the serving process's pacing.
+    here = PostRateLimiter(slots=SharedSlots(session_factory))
+    worker.on_hold = here.pacer.note_held
+    client = make_client(BOT_TOKEN, fake.api_url, limiter=here, worker=worker)
+    fake.fail_next("chat.postMessage", status=429, retry_after=2, times=1)
+    began = time.time()
+    answered: list[bool] = []
+    call = threading.Thread(
+        target=lambda: answered.append(client.chat_postMessage(channel=MEMBER, text="x")["ok"])
+    )
+    call.start()
+    deadline = time.monotonic() + 1.5
+    while here.held_until("chat.postMessage") == 0.0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # Told while the worker still waits, not once the call is answered.
+    assert call.is_alive()
+    assert began + 2.0 <= here.held_until("chat.postMessage") <= time.time() + 2.0
+    # Nothing this process queues now is given a slot inside the wait.
+    assert here.reserve(MEMBER) >= here.held_until("chat.postMessage")
+    call.join(10)
+    assert answered == [True]
 
 
 def test_a_call_the_worker_cannot_carry_is_made_here(fake: FakeSlack, worker: CallWorker) -> None:
