@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, func, or_, select, update
+from sqlalchemy import CTE, Select, String, Table, bindparam, func, literal, or_, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from bot.db import insert_once
@@ -87,3 +89,32 @@ class Claim:
 # One statement, built once (the message is its parameters): a key already queued (a repeat,
 # another replica's) is left as it was.
 QUEUE_ONCE = insert_once(_LEDGER, "key")
+
+
+def queued_with(stored: CTE, key_prefix: str) -> Select[Any]:
+    """PostgreSQL: the row `stored` inserts (a data-modifying CTE returning `id`) and, in the
+    same statement, a message queued for it under the key `key_prefix` + its id, as QUEUE_ONCE
+    queues one (the same columns; a key there already is left as it was): the outbox's change
+    and message in one round trip, its own transaction. Parameters: the stored row's, and
+    `q_channel`, `q_team` and `q_payload` for the message. Selects what `stored` returns; a row
+    it did not insert (ON CONFLICT DO NOTHING) queues nothing and selects nothing."""
+    key = literal(key_prefix, String) + sql_cast(stored.c.id, String)
+    queued = (
+        postgresql.insert(_LEDGER)
+        .from_select(
+            ["key", "channel", "team_id", "payload", "status", "attempts", "created_at"],
+            select(
+                key,
+                bindparam("q_channel", type_=String),
+                bindparam("q_team", type_=String),
+                bindparam("q_payload", type_=_row.payload.type),
+                literal(DeliveryStatus.PENDING, _row.status.type),
+                literal(0),
+                bindparam("q_created", type_=_row.created_at.type),
+            ).select_from(stored),
+            include_defaults=False,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .cte("queued")
+    )
+    return select(stored).add_cte(queued)

@@ -13,7 +13,7 @@ import prompts
 from bot import waiting
 from bot.builders import stories as story_builders
 from bot.builders.ids import StoryIds
-from bot.db import unit_of_work
+from bot.db import autocommitted, unit_of_work
 from bot.delivery import Sender, queue
 from bot.errors import InvalidInput
 from bot.models import Story
@@ -91,28 +91,50 @@ def on_story_submitted(
         ack(response_action="errors", errors={StoryIds.TITLE: "You're no longer a member."})
         return
     community_id = viewer.community_id
-    with unit_of_work(session_factory) as session:
-        story = stories.store_submitted(
-            session,
-            community_id=community_id,
-            author_id=viewer.member_id,
-            draft=draft,
-            source_key=source_key,
-        )
-        if story is None:  # the same form submitted again: stored the first time
-            ack()
-            return
-        opened = metadata(view)
-        file_ids = opened.get("file_ids") or []
-        if file_ids:
-            stories.attach_files(
-                session, story, [int(i) for i in file_ids if str(i).isdigit()], viewer.user_id
+    opened = metadata(view)
+    file_ids = opened.get("file_ids") or []
+    posted = False
+    if not file_ids and not draft.post_to_cop:
+        # The story and its thank-you, nothing else: one statement on PostgreSQL.
+        with autocommitted(session_factory) as session:
+            story = stories.store_with_thanks(
+                session,
+                community_id=community_id,
+                author_id=viewer.member_id,
+                draft=draft,
+                source_key=source_key,
+                thanks_to=viewer.user_id,
+                thanks=thanks_text(draft.title, posted=""),
             )
-        channel = stories.cop_channel(session, community_id) if draft.post_to_cop else None
-        posted = _queue_messages(
-            session, story, viewer.name or viewer.user_id, viewer.user_id, cop_channel=channel
-        )
-        story_id = story.id
+    else:
+        with unit_of_work(session_factory) as session:
+            story = stories.store_submitted(
+                session,
+                community_id=community_id,
+                author_id=viewer.member_id,
+                draft=draft,
+                source_key=source_key,
+            )
+            if story is not None:
+                if file_ids:
+                    stories.attach_files(
+                        session,
+                        story,
+                        [int(i) for i in file_ids if str(i).isdigit()],
+                        viewer.user_id,
+                    )
+                channel = stories.cop_channel(session, community_id) if draft.post_to_cop else None
+                posted = _queue_messages(
+                    session,
+                    story,
+                    viewer.name or viewer.user_id,
+                    viewer.user_id,
+                    cop_channel=channel,
+                )
+    if story is None:  # the same form submitted again: stored the first time
+        ack()
+        return
+    story_id = story.id
     ack()
 
     def after() -> None:
@@ -153,12 +175,15 @@ def _queue_messages(
         text = story_builders.story_fallback_text(story)
         queue(session, stories.cop_post_key(story.id), cop_channel, text=text, blocks=blocks)
         posted = f" and posted in <#{cop_channel}>"
-    p = prompts.load("stories")
-    thanks = p["confirmation"].format(title=escape(story.title), where=posted)
     queue(
         session,
         stories.thanks_key(story.id),
         author_user_id,
-        text=thanks,
+        text=thanks_text(story.title, posted=posted),
     )
     return bool(posted)
+
+
+def thanks_text(title: str, *, posted: str) -> str:
+    """The thank-you to a story's author; `posted`: where else it went, said after the title."""
+    return str(prompts.load("stories")["confirmation"].format(title=escape(title), where=posted))

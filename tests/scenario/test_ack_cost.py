@@ -1,9 +1,10 @@
 """What Kettle asks the database before it acknowledges a request, counted (SQLAlchemy's
 `before_cursor_execute`) by the thread that asks: everything but the after-ack pool's work is on
 the path of the ack. `/story` asks one statement (who is asking, and for which CoP), the story
-form's submission three (that, the story stored unless this form's is already, its thank-you)
-and two more when its author asks for it to be posted (the CoP's channel, the post), an event
-one more (its delivery recorded, so that a retry is dropped). This is a count, not a timing."""
+form's submission three (that, the story stored unless this form's is already, its thank-you;
+on PostgreSQL the last two are one statement) and two more when its author asks for it to be
+posted (the CoP's channel, the post), an event one more (its delivery recorded, so that a retry
+is dropped). This is a count, not a timing."""
 
 from __future__ import annotations
 
@@ -70,11 +71,20 @@ def test_a_story_is_stored_in_three_statements_before_its_ack(
     with path.counting() as seen:
         reply = kettle.submit(MEMBER, view, story_values())
     assert reply.status == 200 and not reply.text
-    assert seen == [
-        "SELECT communities",  # the viewer
-        "INSERT stories",  # unless a story from this form is stored already (ON CONFLICT)
-        "INSERT deliveries",  # the thank-you
-    ]
+    on_postgres = engine.dialect.name == "postgresql"
+    if on_postgres:
+        # The story (unless this form's is stored already) and its thank-you, one statement.
+        assert seen == ["SELECT communities", "WITH stories"]
+    else:
+        assert seen == [
+            "SELECT communities",  # the viewer
+            "INSERT stories",  # unless a story from this form is stored already (ON CONFLICT)
+            "INSERT deliveries",  # the thank-you
+        ]
+    with path.counting() as seen:  # Slack's retry of it: the store finds it there, thanks no one
+        again = kettle.submit(MEMBER, view, story_values())
+    assert again.status == 200
+    assert seen == ["SELECT communities", "WITH stories" if on_postgres else "INSERT stories"]
     view = open_modal(kettle)
     with path.counting() as seen:
         reply = kettle.submit(MEMBER, view, story_values(post=True))

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Community, Consent, FileStatus, Member, StoryFile
+from bot.delivery import queue
+from bot.models import (
+    Community,
+    Consent,
+    Delivery,
+    DeliveryStatus,
+    FileStatus,
+    Member,
+    Story,
+    StoryFile,
+    StoryKind,
+)
 from bot.services import stories
 from tests.unit.test_knowledge import make_cop, story
 
@@ -76,3 +88,70 @@ def test_a_file_being_fetched_holds_its_room_and_a_failed_one_gives_it_back(
     assert fetch and again is first
     limit = stories.fetch_limit(db_session, first.id, limits)
     assert limit == stories.FetchLimit(max_bytes=520, by_quota=True, used=480)
+
+
+# -- a form's story and its thank-you, stored together ---------------------------------------
+
+
+def _ledger_row(session: Session, key: str) -> tuple[object, ...] | None:
+    """Every column of a ledger row but its id, key and time."""
+    columns = [c for c in Delivery.__table__.c if c.name not in ("id", "key", "created_at")]
+    row = session.execute(select(*columns).where(Delivery.key == key)).one_or_none()
+    return tuple(row) if row is not None else None
+
+
+def test_a_forms_story_and_its_thank_you_are_stored_once_as_queue_would_queue_it(
+    db_session: Session, cop: tuple[Community, Member, Member]
+) -> None:
+    # On PostgreSQL one statement (bot/ledger.queued_with); on SQLite two INSERTs: the same rows.
+    community, amina, _ = cop
+    db_session.info["team_id"] = "T0001"
+    draft = stories.StoryDraft(
+        "Peer sessions", "We asked, then ran them.", StoryKind.SUCCESS, Consent.COP_ONLY, ["growth"]
+    )
+
+    def submit() -> Story | None:
+        return stories.store_with_thanks(
+            db_session,
+            community_id=community.id,
+            author_id=amina.id,
+            draft=draft,
+            source_key="view:V1",
+            thanks_to=amina.user_id,
+            thanks="Thank you for sharing *Peer sessions*.",
+        )
+
+    first = submit()
+    assert first is not None and first.id and first.created_at and first.updated_at
+    stored = db_session.get(Story, first.id)
+    assert stored is not None
+    assert (stored.title, stored.kind, stored.consent, stored.themes, stored.author_id) == (
+        "Peer sessions",
+        StoryKind.SUCCESS,
+        Consent.COP_ONLY,
+        ["growth"],
+        amina.id,
+    )
+    assert stored.created_at == first.created_at
+    queue(db_session, "compare", amina.user_id, text="Thank you for sharing *Peer sessions*.")
+    thanks = _ledger_row(db_session, stories.thanks_key(first.id))
+    assert thanks is not None and thanks == _ledger_row(db_session, "compare")
+    queued = db_session.scalars(
+        select(Delivery).where(Delivery.key == stories.thanks_key(first.id))
+    ).one()
+    assert (queued.channel, queued.team_id, queued.status, queued.attempts) == (
+        amina.user_id,
+        "T0001",
+        DeliveryStatus.PENDING,
+        0,
+    )
+    assert queued.payload == {"text": "Thank you for sharing *Peer sessions*.", "blocks": None}
+    # Slack's retry of the same form: nothing stored, nothing queued again.
+    assert submit() is None
+    assert db_session.scalar(select(func.count()).select_from(Story)) == 1
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.key.like("story-thanks:%"))
+        )
+        == 1
+    )

@@ -24,6 +24,7 @@ from bot.services.stories.capture import (
     parse_themes,
     record_cop_post,
     store_submitted,
+    store_with_thanks,
     thanks_key,
     validate_draft,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "size_text",
     "stale_files",
     "store_submitted",
+    "store_with_thanks",
     "stories_by",
     "thanks_key",
     "too_large",
