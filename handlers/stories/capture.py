@@ -94,10 +94,11 @@ def on_story_submitted(
     opened = metadata(view)
     file_ids = opened.get("file_ids") or []
     posted = False
+    story_id: int | None
     if not file_ids and not draft.post_to_cop:
         # The story and its thank-you, nothing else: one statement on PostgreSQL.
         with autocommitted(session_factory) as session:
-            story = stories.store_with_thanks(
+            story_id = stories.store_with_thanks(
                 session,
                 community_id=community_id,
                 author_id=viewer.member_id,
@@ -115,6 +116,7 @@ def on_story_submitted(
                 draft=draft,
                 source_key=source_key,
             )
+            story_id = story.id if story is not None else None
             if story is not None:
                 if file_ids:
                     stories.attach_files(
@@ -131,10 +133,9 @@ def on_story_submitted(
                     viewer.user_id,
                     cop_channel=channel,
                 )
-    if story is None:  # the same form submitted again: stored the first time
+    if story_id is None:  # the same form submitted again: stored the first time
         ack()
         return
-    story_id = story.id
     ack()
 
     def after() -> None:

@@ -185,27 +185,26 @@ def store_with_thanks(
     source_key: str,
     thanks_to: str,
     thanks: str,
-) -> Story | None:
-    """`store_submitted`, with the thank-you to its author (`thanks`, to `thanks_to`) queued
-    with the story under `thanks_key`, as `delivery.queue` queues it: both or neither.
+) -> int | None:
+    """Store a story submitted in the form, once per form, as `store_submitted` does, with the
+    thank-you to its author (`thanks`, to `thanks_to`) queued with it under `thanks_key`, as
+    `delivery.queue` queues it: both or neither. The new story's id; None when the form's
+    story is stored already (nothing is queued again).
 
     On PostgreSQL that is one statement (bot/ledger.queued_with), its own transaction in an
     autocommitted session: one round trip before the ack where there were four (BEGIN, the two
     INSERTs, COMMIT), each a wait for the interpreter on the way back under load. Elsewhere
-    the two INSERTs run in the caller's transaction."""
+    the two INSERTs run in the caller's transaction. No object is built for the story: on
+    SQLite the file's write turn lasts from the first INSERT to the commit, and every other
+    writer waits for it."""
+    values = _story_row(community_id, author_id, draft, source_key)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        story = store_submitted(
-            session,
-            community_id=community_id,
-            author_id=author_id,
-            draft=draft,
-            source_key=source_key,
-        )
-        if story is not None:
-            delivery.queue(session, thanks_key(story.id), thanks_to, text=thanks)
-        return story
-    values = _story_row(community_id, author_id, draft, source_key)
+        stored = connection.execute(_STORE_ONCE[connection.dialect.name], values).first()
+        if stored is None:
+            return None
+        delivery.queue(session, thanks_key(stored[0]), thanks_to, text=thanks)
+        return int(stored[0])
     now = utcnow()
     params = {
         **values,
@@ -217,10 +216,7 @@ def store_with_thanks(
         "q_created": now,
     }
     row = connection.execute(_STORE_AND_THANK, params).first()
-    if row is None:
-        return None
-    story_id, created_at, updated_at = row
-    return Story(id=story_id, created_at=created_at, updated_at=updated_at, **values)
+    return int(row[0]) if row is not None else None
 
 
 def cop_channel(session: Session, community_id: int) -> str | None:
