@@ -28,12 +28,11 @@ import time
 from concurrent.futures import Executor
 
 from bot.delivery import Outcome, Sender
-from bot.pacing import sleep_until
+from bot.pacing import POST, sleep_until
 
 log = logging.getLogger(__name__)
 
 SOON = 0.005  # seconds: a slot this close is waited for here rather than in the heap
-METHOD = "chat.postMessage"
 
 
 class Courier:
@@ -87,7 +86,7 @@ class Courier:
                 if self._closed:
                     return
                 at, _order, sender, key, channel = heapq.heappop(self._due)
-            if sender.limiter.held_until(METHOD) > at:
+            if sender.limiter.held_until(POST) > at:
                 # Slack said to wait after this slot was taken: a new slot, after the wait (the
                 # slots are taken outside the heap's lock: shared ones are a database write).
                 later = sender.limiter.reserve(channel)

@@ -84,13 +84,34 @@ def queue(
     with the token of the workspace the session was opened for (`session.info["team_id"]`, set
     for each request by `handlers/middleware.py`).
     """
+    row = {"key": key, **_queued_row(session, channel, text, blocks, thread_ts)}
+    connection = session.connection()  # the caller's transaction
+    connection.execute(ledger.QUEUE_ONCE[connection.dialect.name], row)
+
+
+def queued_with_params(session: Session, channel: str, *, text: str) -> dict[str, Any]:
+    """The message's parameters for a statement built by `ledger.queued_with`: the row `queue`
+    would write for it, but its key (which the statement makes from the stored row's id)."""
+    row = _queued_row(session, channel, text, None, None)
+    return {
+        "q_channel": row["channel"],
+        "q_team": row["team_id"],
+        "q_payload": row["payload"],
+        "q_created": utcnow(),
+    }
+
+
+def _queued_row(
+    session: Session,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None,
+    thread_ts: str | None,
+) -> dict[str, Any]:
     payload: dict[str, Any] = {"text": text, "blocks": blocks}
     if thread_ts:
         payload["thread_ts"] = thread_ts
-    team_id = session.info.get("team_id")
-    row = {"key": key, "channel": channel, "team_id": team_id, "payload": payload}
-    connection = session.connection()  # the caller's transaction
-    connection.execute(ledger.QUEUE_ONCE[connection.dialect.name], row)
+    return {"channel": channel, "team_id": session.info.get("team_id"), "payload": payload}
 
 
 class Sender:

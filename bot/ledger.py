@@ -95,8 +95,8 @@ def queued_with(stored: CTE, key_prefix: str) -> Select[Any]:
     """PostgreSQL: the row `stored` inserts (a data-modifying CTE returning `id`) and, in the
     same statement, a message queued for it under the key `key_prefix` + its id, as QUEUE_ONCE
     queues one (the same columns; a key there already is left as it was): the outbox's change
-    and message in one round trip, its own transaction. Parameters: the stored row's, and
-    `q_channel`, `q_team` and `q_payload` for the message. Selects what `stored` returns; a row
+    and message in one round trip, its own transaction. Parameters: the stored row's, and the
+    message's (`delivery.queued_with_params`). Selects what `stored` returns; a row
     it did not insert (ON CONFLICT DO NOTHING) queues nothing and selects nothing."""
     key = literal(key_prefix, String) + sql_cast(stored.c.id, String)
     queued = (

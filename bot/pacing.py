@@ -70,6 +70,7 @@ SLACK_TIERS: dict[str, tuple[int, float]] = {
 }
 
 LEASE_SECONDS = 0.25
+POST = "chat.postMessage"  # the method PostRateLimiter.reserve paces, with each channel's pace
 
 
 class SlotStore(Protocol):
@@ -275,10 +276,10 @@ class PostRateLimiter:
         for the workspace): the moment both allow it, which may be now or already past. While
         Slack's Retry-After for the method lasts, none inside it, nor at its very end: that
         moment is the retry's, of the post Slack refused."""
-        held = self.held_until("chat.postMessage")
+        held = self.held_until(POST)
         not_before = held + self.interval if held > time.time() else 0.0
         slots = [self._channel_slot(channel, not_before)] if self.interval > 0 else [not_before]
-        method_slot = self.pacer.slot(self.team_id, "chat.postMessage")
+        method_slot = self.pacer.slot(self.team_id, POST)
         if method_slot is not None:
             slots.append(method_slot)
         return max(slots, default=0.0)

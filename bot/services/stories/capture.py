@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import delivery, ledger
 from bot.db import insert_once
 from bot.errors import InvalidInput
-from bot.models import Community, Consent, Member, Story, StoryKind, utcnow
+from bot.models import Community, Consent, Member, Story, StoryKind
 
 TITLE_MAX = 150
 BODY_MAX = 2900  # leaves room for the heading inside one 3,000-character section
@@ -205,16 +205,9 @@ def store_with_thanks(
             return None
         delivery.queue(session, thanks_key(stored[0]), thanks_to, text=thanks)
         return int(stored[0])
-    now = utcnow()
-    params = {
-        **values,
-        "created_at": now,
-        "updated_at": now,
-        "q_channel": thanks_to,
-        "q_team": session.info.get("team_id"),
-        "q_payload": {"text": thanks, "blocks": None},  # what `delivery.queue` stores
-        "q_created": now,
-    }
+    message = delivery.queued_with_params(session, thanks_to, text=thanks)
+    now = message["q_created"]
+    params = {**values, "created_at": now, "updated_at": now, **message}
     row = connection.execute(_STORE_AND_THANK, params).first()
     return int(row[0]) if row is not None else None
 
