@@ -218,6 +218,46 @@ def test_story_thank_yous_in_a_burst_are_sent_at_their_pace_through_slack_events
         paced_kettle.stop()
 
 
+def test_story_thank_yous_wait_out_slacks_429_through_slack_events(
+    kettle: Kettle, engine: Engine
+) -> None:
+    # Kettle as `kettle serve` wires it: its client and sender pace by one limiter. Three story
+    # forms from one member, signed as Slack sends them; Slack refuses the second thank-you with
+    # Retry-After 1 s. The third is not sent into that wait, and each arrives once.
+    limiter = PostRateLimiter(PACE, per_method={})
+    client = make_client(kettle.settings.bot_token, kettle.fake.api_url, limiter=limiter)
+    paced_kettle = Kettle(
+        kettle.settings,
+        kettle.fake,
+        kettle.session_factory,
+        client,
+        sender=Sender(client, kettle.session_factory, limiter=limiter),
+    ).start(engine)
+    try:
+        titles = [f"Peer session {i}" for i in range(3)]
+        view = open_modal(paced_kettle)
+        assert paced_kettle.submit(MEMBER, view, story_values(title=titles[0])).status == 200
+        wait_for(lambda: len(thank_yous(paced_kettle)) == 1)
+        posts_before = len(paced_kettle.fake.calls_to("chat.postMessage"))
+        paced_kettle.fake.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+        began = time.time()
+        for title in titles[1:]:
+            view = open_modal(paced_kettle)
+            reply = paced_kettle.submit(MEMBER, view, story_values(title=title))
+            assert reply.status == 200 and not reply.text
+        wait_for(lambda: limiter.held_until("chat.postMessage") > 0)
+        time.sleep(max(0.0, began + 0.7 - time.time()))  # well inside the wait
+        # The refused post only: the third's slot came inside the wait and was moved past it.
+        assert len(paced_kettle.fake.calls_to("chat.postMessage")) == posts_before + 1
+        wait_for(lambda: len(thank_yous(paced_kettle)) == 3)
+        assert time.time() >= began + 1.0
+        time.sleep(PACE * 2)
+        assert [t for t in titles if any(t in m for m in thank_yous(paced_kettle))] == titles
+        assert len(thank_yous(paced_kettle)) == 3
+    finally:
+        paced_kettle.stop()
+
+
 def thank_yous(kettle: Kettle) -> list[str]:
     return [
         m["text"] for m in kettle.fake.dm_messages(MEMBER) if "Thank you for sharing" in m["text"]
